@@ -1,0 +1,67 @@
+# The README's commands. Each target installs what it needs first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+
+.PHONY: install e2e-deps browser run test test-sqlite test-postgres schema-check lint format schema bench clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --frozen --inexact
+	touch $@
+
+install: $(VENV)/.synced
+
+# Node packages for the end-to-end checks in e2e/ (the GraphQL-over-HTTP audit).
+e2e/node_modules/.installed: e2e/package.json e2e/package-lock.json
+	npm ci --prefix e2e --no-audit --no-fund
+	touch $@
+
+e2e-deps: e2e/node_modules/.installed
+
+# Debian's Chromium, for the GraphiQL check in a headless browser (root, or sudo).
+# playwright-core drives it; Playwright's own browser downloads are never used.
+/usr/bin/chromium:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+browser: /usr/bin/chromium
+
+run: install  ## start the API on http://127.0.0.1:8000 (embedded default)
+	$(BIN)/csm-graph serve
+
+test: test-sqlite test-postgres  ## the whole suite, on SQLite and on PostgreSQL with Redis
+
+test-sqlite: install e2e-deps browser
+	CSM_TEST_DB=sqlite $(BIN)/pytest
+
+test-postgres: install e2e-deps browser
+	CSM_TEST_DB=postgres $(BIN)/pytest
+
+schema-check: e2e-deps  ## fail on a breaking change to schema.graphql since the previous commit
+	e2e/schema-check.sh
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+format: install
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+schema: install  ## write schema.graphql from the code
+	$(BIN)/csm-graph schema > schema.graphql
+
+bench: install  ## benchmarks: consumer import rows/s; load on the demo data vs a hand-written reference; outbox emails/s
+	$(BIN)/python bench/import_consumers.py --rows $${ROWS:-100000}
+	$(BIN)/python bench/load.py --consumers $${BENCH_CONSUMERS:-2000} --concurrency $${BENCH_CONCURRENCY:-64}
+	$(BIN)/python bench/outbox_emails.py --emails $${EMAILS:-2000}
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,418 @@
+"""The access engine: who may do what with a case, decided in one place.
+
+Every grant kind is one small definition with two faces that must agree:
+
+* `condition(subject)`: a Tortoise filter over cases, so lists are filtered
+  in SQL (`cases(...)` is `WHERE grant_1 OR grant_2 OR ...`, in one query);
+* `grant(subject, case)`: the same rule over a case already loaded, so
+  `viewerCan`, field checks, mutations, downloads and subscriptions decide
+  with no further query, and `explainAccess` can say which grants apply.
+
+What a rule needs to know about the viewer (their consumer record, current
+households and headships, representations, reports, their current related
+parties with their responsibilities' actions) is loaded once per request
+into a `Subject`, so a configuration change applies on the next request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from tortoise.expressions import Q
+
+from csm_graph import clock
+from csm_graph.access.models import RelatedParty
+from csm_graph.accounts.models import User
+from csm_graph.accounts.services import Viewer
+from csm_graph.cases.models import FINAL_STATES, Case, CaseState
+from csm_graph.households.access import NO_REACH, Reach, reach_of
+
+
+class CaseAction(StrEnum):
+    READ = "READ"
+    COMMENT = "COMMENT"
+    ATTACH = "ATTACH"
+    ACCEPT_SOLUTION = "ACCEPT_SOLUTION"
+    REJECT_SOLUTION = "REJECT_SOLUTION"
+    CLOSE = "CLOSE"
+    MANAGE_RELATED_PARTIES = "MANAGE_RELATED_PARTIES"
+    WORK = "WORK"
+    """Internal work: assign, request info, propose a solution, cancel, edit, work notes."""
+
+
+A = CaseAction
+READ_ONLY = frozenset({A.READ})
+CONSUMER_SIDE = frozenset(
+    {A.READ, A.COMMENT, A.ATTACH, A.ACCEPT_SOLUTION, A.REJECT_SOLUTION, A.CLOSE}
+)
+AGENT = frozenset({A.READ, A.COMMENT, A.ATTACH, A.WORK, A.MANAGE_RELATED_PARTIES})
+EVERYTHING = frozenset(CaseAction)
+
+
+@dataclass(frozen=True)
+class PartyAccess:
+    """One current related-party row of the viewer, with what its responsibility allows."""
+
+    party_id: int
+    case_id: int | None
+    sold_product_id: int | None
+    relationship: str
+    responsibility: str
+    actions: frozenset[CaseAction]
+    valid_until: dt.date | None
+    product_name: str = ""
+
+
+def parse_case_actions(text: str) -> frozenset[CaseAction]:
+    """The actions a responsibility's `case_actions` lists (unknown names are ignored)."""
+    names = set(text.split())
+    return frozenset(a for a in CaseAction if a.value in names and a is not CaseAction.WORK)
+
+
+def current_parties(today: dt.date) -> Q:
+    return (Q(valid_from__isnull=True) | Q(valid_from__lte=today)) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The viewer and everything the rules need to know about them, loaded once."""
+
+    viewer: Viewer
+    today: dt.date
+    reach: Reach = NO_REACH
+    report_ids: frozenset[int] = field(default_factory=frozenset)
+    parties: tuple[PartyAccess, ...] = ()
+    """The viewer's current related-party rows (as consumer or as user) that grant something."""
+
+    @property
+    def consumer_id(self) -> int | None:
+        return self.reach.consumer_id
+
+    def parties_on_case(self, case_id: int) -> list[PartyAccess]:
+        return [p for p in self.parties if p.case_id == case_id]
+
+    def parties_on_product(self, sold_product_id: int | None) -> list[PartyAccess]:
+        if sold_product_id is None:
+            return []
+        return [p for p in self.parties if p.sold_product_id == sold_product_id]
+
+
+async def load_subject(viewer: Viewer, reach: Reach | None = None) -> Subject:
+    """At most six small queries, whatever the number of cases asked about
+    (fewer when the caller already has the viewer's `reach`)."""
+    reports: frozenset[int] = frozenset()
+    if viewer.is_manager and not viewer.is_admin:
+        rows: list[Any] = await User.filter(manager_id=viewer.user_id).values_list("id", flat=True)
+        reports = frozenset(int(r) for r in rows)
+    if reach is None:
+        reach = await reach_of(viewer)
+    today = clock.today()
+    parties = () if viewer.is_admin else await _load_parties(viewer, reach, today)
+    return Subject(viewer=viewer, today=today, reach=reach, report_ids=reports, parties=parties)
+
+
+async def _load_parties(viewer: Viewer, reach: Reach, today: dt.date) -> tuple[PartyAccess, ...]:
+    """The viewer's current related parties with a responsibility, in one query."""
+    who = Q(user_id=viewer.user_id)
+    if reach.consumer_id is not None:
+        who |= Q(consumer_id=reach.consumer_id)
+    rows: list[dict[str, Any]] = await (
+        RelatedParty.filter(who, current_parties(today), responsibility_id__isnull=False)
+        .order_by("id")
+        .values(
+            "id",
+            "case_id",
+            "sold_product_id",
+            "valid_until",
+            relationship="relationship_type__name",
+            responsibility="responsibility__name",
+            case_actions="responsibility__case_actions",
+            product_name="sold_product__name",
+        )
+    )
+    out = []
+    for row in rows:
+        actions = parse_case_actions(row["case_actions"] or "")
+        if not actions:
+            continue
+        out.append(
+            PartyAccess(
+                party_id=int(row["id"]),
+                case_id=row["case_id"],
+                sold_product_id=row["sold_product_id"],
+                relationship=str(row["relationship"]),
+                responsibility=str(row["responsibility"]),
+                actions=actions,
+                valid_until=row["valid_until"],
+                product_name=str(row["product_name"] or ""),
+            )
+        )
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Grant:
+    kind: str
+    description: str
+    actions: frozenset[CaseAction]
+    valid_until: dt.date | None = None
+
+
+class Rule(Protocol):
+    kind: str
+
+    def condition(self, subject: Subject) -> Q | None:
+        """The cases this rule opens to `subject`, as a filter; None: none at all."""
+        ...
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        """The grant this rule gives `subject` on `case`, if any."""
+        ...
+
+
+EVERY_CASE = Q(id__isnull=False)
+"""A condition that holds for every case (an empty Q would vanish inside an OR)."""
+
+
+class Admin:
+    kind = "ADMIN"
+
+    def condition(self, subject: Subject) -> Q | None:
+        return EVERY_CASE if subject.viewer.is_admin else None
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        if not subject.viewer.is_admin:
+            return None
+        return Grant(self.kind, "administrator", EVERYTHING)
+
+
+class Assignee:
+    kind = "ASSIGNEE"
+
+    def condition(self, subject: Subject) -> Q | None:
+        return Q(assigned_to_id=subject.viewer.user_id) if subject.viewer.is_internal else None
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        if not subject.viewer.is_internal or case.assigned_to_id != subject.viewer.user_id:
+            return None
+        return Grant(self.kind, f"assigned to case {case.number}", AGENT)
+
+
+class TeamMember:
+    kind = "TEAM"
+
+    def condition(self, subject: Subject) -> Q | None:
+        if not subject.viewer.is_internal or not subject.viewer.team_ids:
+            return None
+        return Q(assignment_team_id__in=sorted(subject.viewer.team_ids))
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        if not subject.viewer.is_internal or case.assignment_team_id not in subject.viewer.team_ids:
+            return None
+        return Grant(self.kind, f"member of the assignment team of case {case.number}", AGENT)
+
+
+class ManagerOfAssignee:
+    kind = "MANAGER"
+
+    def condition(self, subject: Subject) -> Q | None:
+        if not subject.report_ids:
+            return None
+        return Q(assigned_to_id__in=sorted(subject.report_ids))
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        if case.assigned_to_id is None or case.assigned_to_id not in subject.report_ids:
+            return None
+        return Grant(self.kind, f"manager of the assignee of case {case.number}", AGENT)
+
+
+class CaseConsumer:
+    kind = "CONSUMER"
+
+    def condition(self, subject: Subject) -> Q | None:
+        cid = subject.consumer_id
+        return Q(consumer_id=cid) if cid is not None else None
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        if subject.consumer_id is None or case.consumer_id != subject.consumer_id:
+            return None
+        return Grant(self.kind, f"the consumer of case {case.number}", CONSUMER_SIDE)
+
+
+class Opener:
+    kind = "OPENER"
+
+    def condition(self, subject: Subject) -> Q | None:
+        if subject.viewer.is_internal:
+            return None
+        return Q(opened_by_id=subject.viewer.user_id)
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        if subject.viewer.is_internal or case.opened_by_id != subject.viewer.user_id:
+            return None
+        return Grant(self.kind, f"opened case {case.number}", CONSUMER_SIDE)
+
+
+class Representative:
+    kind = "REPRESENTATIVE"
+
+    def condition(self, subject: Subject) -> Q | None:
+        represented = subject.reach.represented
+        return Q(consumer_id__in=sorted(represented)) if represented else None
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        if case.consumer_id not in subject.reach.represented:
+            return None
+        return Grant(
+            self.kind,
+            f"authorized representative of the consumer of case {case.number}",
+            CONSUMER_SIDE,
+            subject.reach.represented[case.consumer_id],
+        )
+
+
+class HeadOfHousehold:
+    kind = "HEAD_OF_HOUSEHOLD"
+
+    def condition(self, subject: Subject) -> Q | None:
+        headed = subject.reach.headed_household_ids
+        return Q(household_id__in=sorted(headed)) if headed else None
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        if case.household_id is None or case.household_id not in subject.reach.headed_household_ids:
+            return None
+        return Grant(self.kind, f"head of the household of case {case.number}", CONSUMER_SIDE)
+
+
+class HouseholdMember:
+    kind = "HOUSEHOLD_MEMBER"
+
+    def condition(self, subject: Subject) -> Q | None:
+        households = subject.reach.household_ids
+        return Q(household_id__in=sorted(households)) if households else None
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        if case.household_id is None or case.household_id not in subject.reach.household_ids:
+            return None
+        return Grant(self.kind, f"member of the household of case {case.number}", READ_ONLY)
+
+
+class CaseRelatedParty:
+    """The viewer (as consumer or user) is a related party of the case."""
+
+    kind = "RELATED_PARTY"
+
+    def condition(self, subject: Subject) -> Q | None:
+        ids = sorted({p.case_id for p in subject.parties if p.case_id and A.READ in p.actions})
+        return Q(id__in=ids) if ids else None
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        return _party_grant(self.kind, subject.parties_on_case(case.id), case, "case")
+
+
+class ProductRelatedParty:
+    """The viewer is a related party of the sold product the case is about: every
+    case of the product, including those opened after the party was added."""
+
+    kind = "SOLD_PRODUCT_PARTY"
+
+    def condition(self, subject: Subject) -> Q | None:
+        ids = sorted(
+            {
+                p.sold_product_id
+                for p in subject.parties
+                if p.sold_product_id and A.READ in p.actions
+            }
+        )
+        return Q(sold_product_id__in=ids) if ids else None
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        parties = subject.parties_on_product(case.sold_product_id)
+        return _party_grant(self.kind, parties, case, "sold product")
+
+
+def _party_grant(kind: str, parties: list[PartyAccess], case: Case, on: str) -> Grant | None:
+    """One grant for the rule: the union of its rows' actions, described row by row.
+
+    Lists show a case when some row allows READ; a row without READ adds its
+    actions only alongside one that reads, so the two faces always agree.
+    """
+    if not any(A.READ in p.actions for p in parties):
+        return None
+    actions: set[CaseAction] = set()
+    reasons = []
+    ends: list[dt.date | None] = []
+    for p in parties:
+        actions |= p.actions
+        ends.append(p.valid_until)
+        target = f"case {case.number}" if on == "case" else f"sold product {p.product_name}"
+        via = f"via responsibility {p.responsibility}"
+        reasons.append(
+            f"{p.relationship} on {target} {via}"
+            if on == "case"
+            else f"{p.relationship} on {target} of case {case.number} {via}"
+        )
+    valid_until = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
+    return Grant(kind, "; ".join(reasons), frozenset(actions), valid_until)
+
+
+RULES: tuple[Rule, ...] = (
+    Admin(),
+    Assignee(),
+    TeamMember(),
+    ManagerOfAssignee(),
+    CaseConsumer(),
+    Opener(),
+    Representative(),
+    HeadOfHousehold(),
+    HouseholdMember(),
+    CaseRelatedParty(),
+    ProductRelatedParty(),
+)
+
+
+def case_filter(subject: Subject) -> Q:
+    """The cases `subject` may read, as one filter (an OR of every rule that applies)."""
+    conditions = [c for rule in RULES if (c := rule.condition(subject)) is not None]
+    if any(c is EVERY_CASE for c in conditions):
+        return Q()
+    if not conditions:
+        return Q(id__in=[])
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined |= condition
+    return combined
+
+
+def grants(subject: Subject, case: Case) -> list[Grant]:
+    return [g for rule in RULES if (g := rule.grant(subject, case)) is not None]
+
+
+def permitted(subject: Subject, case: Case) -> frozenset[CaseAction]:
+    """What the grants allow, before the case's state is considered."""
+    actions: set[CaseAction] = set()
+    for g in grants(subject, case):
+        actions |= g.actions
+    return frozenset(actions)
+
+
+def available(subject: Subject, case: Case) -> frozenset[CaseAction]:
+    """What `subject` can do with `case` now: the grants, narrowed by its state."""
+    actions = permitted(subject, case)
+    if not actions:
+        return actions
+    if case.state in FINAL_STATES:
+        return actions & READ_ONLY
+    if case.state is not CaseState.RESOLVED:
+        actions -= {A.ACCEPT_SOLUTION, A.REJECT_SOLUTION}
+    return actions
+
+
+def readable(subject: Subject, cases: Iterable[Case]) -> list[Case]:
+    return [c for c in cases if A.READ in permitted(subject, c)]

@@ -1,0 +1,320 @@
+"""Customer access management: responsibilities, relationship types, related
+parties, and explaining who may do what with a case.
+
+Responsibilities and their actions are data: the engine reads the viewer's
+related parties with their responsibilities once per request, so a change
+here applies on the next request, with no restart and no copied rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from csm_graph.access.engine import (
+    CaseAction,
+    Grant,
+    Subject,
+    available,
+    grants,
+    load_subject,
+    permitted,
+)
+from csm_graph.access.models import ProductAction, RelatedParty, RelationshipType, Responsibility
+from csm_graph.accounts.models import User
+from csm_graph.accounts.services import Viewer, load_viewer
+from csm_graph.cases.models import Case
+from csm_graph.consumers.models import Consumer
+from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
+from csm_graph.jobs import unit_of_work
+from csm_graph.products import services as products
+from csm_graph.products.models import SoldProduct
+from csm_graph.validation import require_text
+
+A = CaseAction
+RESPONSIBILITY_ACTIONS = frozenset(CaseAction) - {A.WORK}
+"""What a responsibility may allow on cases: everything but internal work."""
+
+
+def _admin(viewer: Viewer | None) -> Viewer:
+    if viewer is None or not viewer.is_admin:
+        raise UserErrors.one(
+            None, "Only administrators change the access configuration.", ErrorCode.FORBIDDEN
+        )
+    return viewer
+
+
+async def responsibilities() -> list[Responsibility]:
+    return await Responsibility.all().order_by("name")
+
+
+async def relationship_types() -> list[RelationshipType]:
+    return await RelationshipType.all().order_by("name")
+
+
+async def create_responsibility(
+    viewer: Viewer | None,
+    *,
+    name: str,
+    description: str,
+    case_actions: Sequence[str],
+    product_actions: Sequence[str],
+) -> Responsibility:
+    """A new level of access (administrators). It must at least read the case."""
+    _admin(viewer)
+    errors = ErrorList()
+    clean = _text(errors, "name", name, 100)
+    about = _text(errors, "description", description, 500, required=False)
+    actions = {CaseAction(a) for a in case_actions}
+    if A.WORK in actions:
+        errors.add("caseActions", "WORK is internal work; a responsibility cannot give it.")
+    elif A.READ not in actions:
+        errors.add("caseActions", "A responsibility must include READ.", ErrorCode.REQUIRED)
+    on_products = {ProductAction(a) for a in product_actions}
+    if clean and await Responsibility.filter(name=clean).exists():
+        errors.add("name", "A responsibility with this name exists.", ErrorCode.CONFLICT)
+    errors.raise_if_any()
+    async with unit_of_work():
+        return await Responsibility.create(
+            name=clean,
+            description=about,
+            case_actions=" ".join(a.value for a in CaseAction if a in actions),
+            product_actions=" ".join(a.value for a in ProductAction if a in on_products),
+        )
+
+
+async def create_relationship_type(
+    viewer: Viewer | None,
+    *,
+    name: str,
+    description: str,
+    for_cases: bool,
+    for_sold_products: bool,
+    default_responsibility_id: int | None,
+) -> RelationshipType:
+    """A new kind of related party (administrators); with no default responsibility
+    its parties are listed and grant nothing until one is chosen."""
+    _admin(viewer)
+    errors = ErrorList()
+    clean = _text(errors, "name", name, 100)
+    about = _text(errors, "description", description, 500, required=False)
+    if not for_cases and not for_sold_products:
+        errors.add("forCases", "Say whether it applies to cases, sold products or both.")
+    if (
+        default_responsibility_id is not None
+        and not await Responsibility.filter(id=default_responsibility_id).exists()
+    ):
+        errors.add("defaultResponsibilityId", "No such responsibility.", ErrorCode.NOT_FOUND)
+    if clean and await RelationshipType.filter(name=clean).exists():
+        errors.add("name", "A relationship type with this name exists.", ErrorCode.CONFLICT)
+    errors.raise_if_any()
+    async with unit_of_work():
+        return await RelationshipType.create(
+            name=clean,
+            description=about,
+            for_cases=for_cases,
+            for_sold_products=for_sold_products,
+            default_responsibility_id=default_responsibility_id,
+        )
+
+
+def _text(
+    errors: ErrorList, field: str, value: str | None, size: int, required: bool = True
+) -> str:
+    try:
+        return require_text(field, value, max_length=size, required=required)
+    except UserErrors as exc:
+        errors.errors.extend(exc.errors)
+        return ""
+
+
+# --- related parties -------------------------------------------------------------
+
+
+async def _may_manage_case(viewer: Viewer | None, case_id: int, field: str) -> Subject:
+    """Agents and administrators (WORK on the case), or a party whose
+    responsibility includes MANAGE_RELATED_PARTIES."""
+    if viewer is None:
+        raise UserErrors.one(field, "No such case.", ErrorCode.NOT_FOUND)
+    subject = await load_subject(viewer)
+    case = await Case.get_or_none(id=case_id)
+    allowed = permitted(subject, case) if case is not None else frozenset()
+    if case is None or A.READ not in allowed:
+        raise UserErrors.one(field, "No such case.", ErrorCode.NOT_FOUND)
+    if A.WORK not in allowed and A.MANAGE_RELATED_PARTIES not in allowed:
+        raise UserErrors.one(
+            field, "You may not manage the related parties of this case.", ErrorCode.FORBIDDEN
+        )
+    return subject
+
+
+async def _may_manage_product(viewer: Viewer | None, product_id: int, field: str) -> Subject:
+    """Internal users, or a party of the product whose responsibility says MANAGE."""
+    if viewer is None:
+        raise UserErrors.one(field, "No such sold product.", ErrorCode.NOT_FOUND)
+    subject = await load_subject(viewer)
+    product = await SoldProduct.get_or_none(id=product_id)
+    if product is None or not products.can_read_product(subject, product):
+        raise UserErrors.one(field, "No such sold product.", ErrorCode.NOT_FOUND)
+    if not await products.can_manage_product_parties(subject, product.id):
+        raise UserErrors.one(
+            field, "You may not manage the related parties of this product.", ErrorCode.FORBIDDEN
+        )
+    return subject
+
+
+async def _may_manage(viewer: Viewer | None, party: RelatedParty, field: str) -> Subject:
+    if party.case_id is not None:
+        return await _may_manage_case(viewer, party.case_id, field)
+    assert party.sold_product_id is not None
+    return await _may_manage_product(viewer, party.sold_product_id, field)
+
+
+def _check_dates(
+    errors: ErrorList, valid_from: dt.date | None, valid_until: dt.date | None
+) -> None:
+    if valid_from is not None and valid_until is not None and valid_until < valid_from:
+        errors.add("validUntil", "The last valid day cannot come before the first.")
+
+
+async def _responsibility(errors: ErrorList, responsibility_id: int | None) -> None:
+    if (
+        responsibility_id is not None
+        and not await Responsibility.filter(id=responsibility_id).exists()
+    ):
+        errors.add("responsibilityId", "No such responsibility.", ErrorCode.NOT_FOUND)
+
+
+async def add_related_party(viewer: Viewer | None, data: dict[str, Any]) -> RelatedParty:
+    """Relate a consumer or a user to a case or a sold product, with a relationship
+    type; the responsibility defaults to the type's (`responsibility_id` absent)."""
+    case_id, product_id = data.get("case_id"), data.get("sold_product_id")
+    if (case_id is None) == (product_id is None):
+        raise UserErrors.one("caseId", "Give a case or a sold product (one of them).")
+    if case_id is not None:
+        await _may_manage_case(viewer, case_id, "caseId")
+    else:
+        assert product_id is not None
+        await _may_manage_product(viewer, product_id, "soldProductId")
+    assert viewer is not None
+
+    errors = ErrorList()
+    consumer_id, user_id = data.get("consumer_id"), data.get("user_id")
+    if (consumer_id is None) == (user_id is None):
+        errors.add("consumerId", "Give a consumer or a user (one of them).", ErrorCode.REQUIRED)
+    elif consumer_id is not None and not await Consumer.filter(id=consumer_id).exists():
+        errors.add("consumerId", "No such consumer.", ErrorCode.NOT_FOUND)
+    elif user_id is not None and not await User.filter(id=user_id, is_active=True).exists():
+        errors.add("userId", "No such user.", ErrorCode.NOT_FOUND)
+    kind = await RelationshipType.get_or_none(id=data.get("relationship_type_id"))
+    if kind is None:
+        errors.add("relationshipTypeId", "No such relationship type.", ErrorCode.NOT_FOUND)
+    elif case_id is not None and not kind.for_cases:
+        errors.add("relationshipTypeId", f"A {kind.name} relates to sold products, not cases.")
+    elif product_id is not None and not kind.for_sold_products:
+        errors.add("relationshipTypeId", f"A {kind.name} relates to cases, not sold products.")
+    if "responsibility_id" in data:
+        responsibility_id = data["responsibility_id"]
+        await _responsibility(errors, responsibility_id)
+    else:
+        responsibility_id = kind.default_responsibility_id if kind else None
+    _check_dates(errors, data.get("valid_from"), data.get("valid_until"))
+    errors.raise_if_any()
+    assert kind is not None
+
+    async with unit_of_work():
+        duplicate = await RelatedParty.filter(
+            case_id=case_id,
+            sold_product_id=product_id,
+            consumer_id=consumer_id,
+            user_id=user_id,
+            relationship_type_id=kind.id,
+        ).exists()
+        if duplicate:
+            raise UserErrors.one(
+                "relationshipTypeId", f"Already related as {kind.name}.", ErrorCode.CONFLICT
+            )
+        return await RelatedParty.create(
+            case_id=case_id,
+            sold_product_id=product_id,
+            consumer_id=consumer_id,
+            user_id=user_id,
+            relationship_type_id=kind.id,
+            responsibility_id=responsibility_id,
+            valid_from=data.get("valid_from"),
+            valid_until=data.get("valid_until"),
+            added_by_id=viewer.user_id,
+        )
+
+
+async def _party(party_id: int) -> RelatedParty:
+    party = await RelatedParty.get_or_none(id=party_id)
+    if party is None:
+        raise UserErrors.one("id", "No such related party.", ErrorCode.NOT_FOUND)
+    return party
+
+
+async def update_related_party(
+    viewer: Viewer | None, party_id: int, data: dict[str, Any]
+) -> RelatedParty:
+    """Change a party's relationship type, responsibility (null: none) or dates."""
+    party = await _party(party_id)
+    await _may_manage(viewer, party, "id")
+    errors = ErrorList()
+    if "relationship_type_id" in data:
+        kind = await RelationshipType.get_or_none(id=data["relationship_type_id"])
+        if kind is None:
+            errors.add("relationshipTypeId", "No such relationship type.", ErrorCode.NOT_FOUND)
+        elif (party.case_id is not None and not kind.for_cases) or (
+            party.sold_product_id is not None and not kind.for_sold_products
+        ):
+            errors.add("relationshipTypeId", f"A {kind.name} does not apply here.")
+    if "responsibility_id" in data:
+        await _responsibility(errors, data["responsibility_id"])
+    valid_from = data.get("valid_from", party.valid_from)
+    valid_until = data.get("valid_until", party.valid_until)
+    _check_dates(errors, valid_from, valid_until)
+    errors.raise_if_any()
+    changes = {k: v for k, v in data.items() if getattr(party, k) != v}
+    if changes:
+        async with unit_of_work():
+            await RelatedParty.filter(id=party.id).update(**changes)
+        await party.refresh_from_db()
+    return party
+
+
+async def remove_related_party(viewer: Viewer | None, party_id: int) -> RelatedParty:
+    """Remove the party; what it granted stops on the next request."""
+    party = await _party(party_id)
+    await _may_manage(viewer, party, "id")
+    async with unit_of_work():
+        await RelatedParty.filter(id=party.id).delete()
+    return party
+
+
+# --- explaining ---------------------------------------------------------------------
+
+
+async def explain_access(
+    viewer: Viewer, case_id: int | None, user_id: int | None
+) -> tuple[frozenset[CaseAction], list[Grant]]:
+    """What the user (default: the viewer) may do with the case now, and every
+    grant that gives it. A case they cannot read, or one that does not exist,
+    explains as nothing at all. Only administrators ask about someone else."""
+    nothing: tuple[frozenset[CaseAction], list[Grant]] = (frozenset(), [])
+    who: Viewer | None = viewer
+    if user_id is not None and user_id != viewer.user_id:
+        if not viewer.is_admin:
+            raise AccessDenied("Only administrators may explain another user's access.")
+        who = await load_viewer(user_id)
+    if who is None or case_id is None:
+        return nothing
+    case = await Case.get_or_none(id=case_id)
+    if case is None:
+        return nothing
+    subject = await load_subject(who)
+    found = grants(subject, case)
+    if not any(A.READ in g.actions for g in found):
+        return nothing
+    return available(subject, case), found

@@ -1,0 +1,49 @@
+"""Password hashing with argon2id, tuned by settings."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from csm_graph.settings import Settings
+
+_hasher: PasswordHasher | None = None
+# A hash of a random password, verified against when an account does not
+# exist, so a login for an unknown email costs as much as a wrong password.
+_decoy_hash: str | None = None
+
+
+def configure(settings: Settings) -> None:
+    global _hasher, _decoy_hash
+    _hasher = PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    _decoy_hash = _hasher.hash("decoy-password-for-timing")
+
+
+def hasher() -> PasswordHasher:
+    if _hasher is None:
+        from csm_graph.settings import get_settings
+
+        configure(get_settings())
+    assert _hasher is not None
+    return _hasher
+
+
+def hash_password(password: str) -> str:
+    return hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when `password` matches; a missing hash burns the same time and fails."""
+    h = hasher()
+    try:
+        return h.verify(password_hash or _decoy_hash or "", password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return hasher().check_needs_rehash(password_hash)

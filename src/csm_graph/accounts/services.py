@@ -1,0 +1,656 @@
+"""The accounts rules: logins, tokens, users and teams.
+
+Resolvers and jobs call these; nothing else writes account tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from csm_graph import clock
+from csm_graph.accounts import passwords, tokens
+from csm_graph.accounts.models import (
+    EmailToken,
+    RefreshToken,
+    Role,
+    RoleName,
+    Team,
+    TokenPurpose,
+    User,
+    UserType,
+)
+from csm_graph.db import fetch
+from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, NotAuthenticated, UserErrors
+from csm_graph.jobs import enqueue, unit_of_work
+from csm_graph.runtime import get_runtime
+from csm_graph.settings import get_settings
+from csm_graph.validation import (
+    check_password,
+    normalize_email,
+    normalize_phone,
+    require_text,
+)
+
+INVALID_LOGIN = "Invalid email or password."
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is asking: the user id and what the access rules need to know about them."""
+
+    user_id: int
+    user_type: UserType
+    roles: frozenset[str] = field(default_factory=frozenset)
+    team_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_internal(self) -> bool:
+        return self.user_type is UserType.INTERNAL
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_internal and RoleName.ADMIN in self.roles
+
+    @property
+    def is_manager(self) -> bool:
+        return self.is_internal and (RoleName.MANAGER in self.roles or self.is_admin)
+
+
+async def load_viewer(user_id: int) -> Viewer | None:
+    """The active user `user_id` as a Viewer, or None.
+
+    One statement (every request starts here): the user row, their role
+    names and their team ids, as one tagged UNION."""
+    rows = await fetch(
+        "SELECT 'u', user_type FROM \"user\" WHERE id = ? AND is_active = ? "
+        "UNION ALL SELECT 'r', r.name FROM role r JOIN user_role ur ON ur.role_id = r.id "
+        "WHERE ur.user_id = ? "
+        "UNION ALL SELECT 't', CAST(team_id AS VARCHAR(20)) FROM team_member WHERE user_id = ?",
+        [user_id, True, user_id, user_id],
+    )
+    user_type = next((value for tag, value in rows if tag == "u"), None)
+    if user_type is None:
+        return None
+    return Viewer(
+        user_id=user_id,
+        user_type=UserType(user_type),
+        roles=frozenset(str(value) for tag, value in rows if tag == "r"),
+        team_ids=frozenset(int(value) for tag, value in rows if tag == "t"),
+    )
+
+
+def require_admin(viewer: Viewer | None) -> Viewer:
+    if viewer is None or not viewer.is_admin:
+        raise AccessDenied("Only administrators may do this.")
+    return viewer
+
+
+# --- login and tokens ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    user: User
+    access_token: str
+    refresh_token: str
+    access_expires_at: dt.datetime
+
+
+async def _issue_session(user: User, family: str | None = None) -> Session:
+    settings = get_settings()
+    now = clock.now()
+    refresh = tokens.new_opaque_token()
+    await RefreshToken.create(
+        user_id=user.id,
+        token_hash=tokens.digest(refresh),
+        family=family or secrets.token_hex(16),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=settings.refresh_token_days),
+    )
+    return Session(
+        user=user,
+        access_token=tokens.issue_access_token(settings, user.id),
+        refresh_token=refresh,
+        access_expires_at=now + dt.timedelta(minutes=settings.access_token_minutes),
+    )
+
+
+async def login(email: str, password: str, client_address: str) -> Session:
+    """Check the credentials and open a session.
+
+    Every failure says the same thing, whether the email exists or not, and
+    costs the same time. Failures are counted per account and per client
+    address; past the limit, attempts are refused before any check.
+    """
+    settings = get_settings()
+    limiter = get_runtime().limiter
+    window = settings.login_failure_window_seconds
+    key_email = (email or "").strip().lower()
+    account_key = f"login:account:{key_email}"
+    address_key = f"login:address:{client_address}"
+    if (
+        await limiter.hits(account_key, window) >= settings.login_max_failures
+        or await limiter.hits(address_key, window) >= settings.login_max_failures * 4
+    ):
+        raise UserErrors.one(
+            None, "Too many failed attempts. Try again later.", ErrorCode.THROTTLED
+        )
+
+    user = await User.get_or_none(email=key_email) if key_email else None
+    valid = passwords.verify_password(user.password_hash if user else None, password)
+    if user is None or not valid or not user.is_active:
+        await limiter.hit(account_key, window)
+        await limiter.hit(address_key, window)
+        raise UserErrors.one(None, INVALID_LOGIN, ErrorCode.INVALID_CREDENTIALS)
+    if user.user_type is UserType.EXTERNAL and not user.email_verified:
+        raise UserErrors.one(
+            "email", "Verify your email address before logging in.", ErrorCode.INVALID_STATE
+        )
+
+    await limiter.clear(account_key)
+    async with unit_of_work():
+        assert user.password_hash is not None
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+        user.last_login_at = clock.now()
+        await user.save(update_fields=["last_login_at", "password_hash"])
+        return await _issue_session(user)
+
+
+async def refresh(refresh_token: str) -> Session:
+    """Rotate a refresh token: the presented one is spent, a new one issued.
+
+    A spent token presented again means it was copied: the whole family
+    (every token descended from that login) is revoked.
+    """
+    invalid = UserErrors.one(
+        "refreshToken", "The refresh token is invalid or expired.", ErrorCode.INVALID_CREDENTIALS
+    )
+    now = clock.now()
+    async with unit_of_work():
+        row = await RefreshToken.get_or_none(token_hash=tokens.digest(refresh_token))
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            raise invalid
+        if row.used_at is not None:
+            await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=now)
+        else:
+            # Claim the token with a conditional update, so two concurrent
+            # refreshes with one token cannot both succeed.
+            claimed = await RefreshToken.filter(id=row.id, used_at=None).update(used_at=now)
+            if claimed:
+                user = await User.get_or_none(id=row.user_id, is_active=True)
+                if user is not None:
+                    return await _issue_session(user, family=row.family)
+            else:
+                await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=now)
+    raise invalid
+
+
+async def logout(refresh_token: str) -> bool:
+    """Revoke the token's whole family. True when a live token was revoked."""
+    now = clock.now()
+    row = await RefreshToken.get_or_none(token_hash=tokens.digest(refresh_token))
+    if row is None or row.revoked_at is not None:
+        return False
+    await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=now)
+    return True
+
+
+async def purge_expired_tokens() -> int:
+    """Delete refresh tokens past their expiry (a periodic job)."""
+    return await RefreshToken.filter(expires_at__lt=clock.now()).delete()
+
+
+# --- users ----------------------------------------------------------------------
+
+
+def _name_fields(data: dict[str, Any], errors: ErrorList) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    limits = {"prefix": 40, "first_name": 100, "middle_name": 100, "last_name": 100, "suffix": 40}
+    graphql_names = {
+        "prefix": "prefix",
+        "first_name": "firstName",
+        "middle_name": "middleName",
+        "last_name": "lastName",
+        "suffix": "suffix",
+    }
+    for key, limit in limits.items():
+        if key in data and data[key] is not None:
+            try:
+                out[key] = require_text(
+                    graphql_names[key], data[key], max_length=limit, required=False
+                )
+            except UserErrors as exc:
+                errors.errors.extend(exc.errors)
+    return out
+
+
+async def _roles(names: list[str]) -> list[Role]:
+    rows = await Role.filter(name__in=names)
+    found = {r.name for r in rows}
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise UserErrors.one("roles", f"Unknown roles: {', '.join(missing)}.", ErrorCode.NOT_FOUND)
+    return list(rows)
+
+
+async def _teams(ids: list[int]) -> list[Team]:
+    rows = await Team.filter(id__in=ids)
+    if len(rows) != len(set(ids)):
+        raise UserErrors.one("teamIds", "One or more teams do not exist.", ErrorCode.NOT_FOUND)
+    return list(rows)
+
+
+async def _manager(manager_id: int, user_id: int | None = None) -> User:
+    manager = await User.get_or_none(id=manager_id, user_type=UserType.INTERNAL)
+    if manager is None:
+        raise UserErrors.one("managerId", "No such internal user.", ErrorCode.NOT_FOUND)
+    if user_id is not None:
+        # Refuse cycles: walk up from the new manager.
+        seen: set[int] = set()
+        current: User | None = manager
+        while current is not None and current.id not in seen:
+            if current.id == user_id:
+                raise UserErrors.one("managerId", "A user cannot report to their own report.")
+            seen.add(current.id)
+            current = await User.get_or_none(id=current.manager_id) if current.manager_id else None
+    return manager
+
+
+async def create_user(viewer: Viewer | None, data: dict[str, Any]) -> User:
+    """Create a user (admins). Users an admin creates count as email-verified;
+    without an initial password they are emailed a link to set one."""
+    require_admin(viewer)
+    settings = get_settings()
+    errors = ErrorList()
+    email = ""
+    try:
+        email = normalize_email("email", data.get("email") or "")
+    except UserErrors as exc:
+        errors.errors.extend(exc.errors)
+    names = _name_fields(data, errors)
+    if not names.get("first_name") and not names.get("last_name"):
+        errors.add("lastName", "A first or last name is required.", ErrorCode.REQUIRED)
+    user_type = UserType(data.get("user_type") or UserType.EXTERNAL)
+    role_names: list[str] = list(data.get("roles") or [])
+    team_ids: list[int] = list(data.get("team_ids") or [])
+    if user_type is UserType.EXTERNAL and (role_names or team_ids or data.get("manager_id")):
+        errors.add(
+            "roles" if role_names else ("teamIds" if team_ids else "managerId"),
+            "Only internal users have roles, teams and managers.",
+        )
+    password = data.get("password")
+    phone = ""
+    try:
+        if password is not None:
+            check_password("password", password)
+        phone = normalize_phone("phone", data.get("phone") or "", settings.default_phone_region)
+    except UserErrors as exc:
+        errors.errors.extend(exc.errors)
+    extra: dict[str, Any] = {}
+    for key, gql, limit in (("department", "department", 100), ("title", "title", 100)):
+        try:
+            extra[key] = require_text(gql, data.get(key), max_length=limit, required=False)
+        except UserErrors as exc:
+            errors.errors.extend(exc.errors)
+    errors.raise_if_any()
+
+    async with unit_of_work():
+        if await User.filter(email=email).exists():
+            raise UserErrors.one("email", "A user with this email exists.", ErrorCode.CONFLICT)
+        roles = await _roles(role_names)
+        teams = await _teams(team_ids)
+        manager = await _manager(data["manager_id"]) if data.get("manager_id") else None
+        try:
+            user = await User.create(
+                email=email,
+                password_hash=passwords.hash_password(password) if password else None,
+                user_type=user_type,
+                phone=phone,
+                email_verified=True,
+                manager=manager,
+                employee_id=data.get("employee_id") or None,
+                **names,
+                **extra,
+            )
+        except IntegrityError:
+            raise UserErrors.one(
+                "email", "A user with this email or employee id exists.", ErrorCode.CONFLICT
+            ) from None
+        if roles:
+            await user.roles.add(*roles)
+        if teams:
+            await user.teams.add(*teams)
+        if not password:
+            await send_set_password_email(user)
+    return user
+
+
+SELF_EDITABLE = frozenset(
+    {"prefix", "first_name", "middle_name", "last_name", "suffix", "phone", "password"}
+)
+GRAPHQL_FIELD = {
+    "first_name": "firstName",
+    "middle_name": "middleName",
+    "last_name": "lastName",
+    "user_type": "userType",
+    "is_active": "isActive",
+    "team_ids": "teamIds",
+    "manager_id": "managerId",
+    "employee_id": "employeeId",
+    "current_password": "currentPassword",
+}
+
+
+async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any]) -> User:
+    """Change a user. Admins change anything; a user changes their own name,
+    phone and password (giving the current password)."""
+    if viewer is None:
+        raise UserErrors.one("id", "No such user.", ErrorCode.NOT_FOUND)
+    is_self = viewer.user_id == user_id
+    if not viewer.is_admin and not is_self:
+        raise UserErrors.one("id", "No such user.", ErrorCode.NOT_FOUND)
+    settings = get_settings()
+    errors = ErrorList()
+    changes = {k: v for k, v in data.items() if v is not None and k != "current_password"}
+    if not viewer.is_admin:
+        for key in sorted(set(changes) - SELF_EDITABLE):
+            errors.add(
+                GRAPHQL_FIELD.get(key, key),
+                "You may not change this field.",
+                ErrorCode.FORBIDDEN,
+            )
+    errors.raise_if_any()
+
+    async with unit_of_work():
+        user = await User.get_or_none(id=user_id)
+        if user is None:
+            raise UserErrors.one("id", "No such user.", ErrorCode.NOT_FOUND)
+        names = _name_fields(changes, errors)
+        for key, value in names.items():
+            setattr(user, key, value)
+        try:
+            if "phone" in changes:
+                user.phone = normalize_phone(
+                    "phone", changes["phone"], settings.default_phone_region
+                )
+            if "email" in changes:
+                email = normalize_email("email", changes["email"])
+                if email != user.email and await User.filter(email=email).exists():
+                    errors.add("email", "A user with this email exists.", ErrorCode.CONFLICT)
+                user.email = email
+            if "password" in changes:
+                check_password("password", changes["password"])
+                if (
+                    is_self
+                    and not viewer.is_admin
+                    and not passwords.verify_password(
+                        user.password_hash, data.get("current_password") or ""
+                    )
+                ):
+                    errors.add(
+                        "currentPassword", "The current password is wrong.", ErrorCode.INVALID
+                    )
+                user.password_hash = passwords.hash_password(changes["password"])
+        except UserErrors as exc:
+            errors.errors.extend(exc.errors)
+        for key in ("department", "title"):
+            if key in changes:
+                user.__setattr__(
+                    key, require_text(key, changes[key], max_length=100, required=False)
+                )
+        if "employee_id" in changes:
+            user.employee_id = changes["employee_id"] or None
+        if "is_active" in changes:
+            if is_self and not changes["is_active"]:
+                errors.add("isActive", "You cannot deactivate yourself.")
+            user.is_active = bool(changes["is_active"])
+        if "user_type" in changes:
+            user.user_type = UserType(changes["user_type"])
+        if "manager_id" in changes:
+            user.manager = await _manager(changes["manager_id"], user.id)
+        errors.raise_if_any()
+        identity_changed = any(
+            key in changes for key in ("prefix", "first_name", "middle_name", "last_name", "suffix")
+        ) or any(key in changes for key in ("email", "phone"))
+        if identity_changed:
+            user.identity_changed_at = clock.now()
+            # A linked consumer record follows (the job does nothing for unlinked users).
+            await enqueue("sync_user_identity", user.id)
+        try:
+            await user.save()
+        except IntegrityError:
+            raise UserErrors.one(
+                "email", "A user with this email or employee id exists.", ErrorCode.CONFLICT
+            ) from None
+        if "roles" in changes:
+            if user.user_type is UserType.EXTERNAL and changes["roles"]:
+                raise UserErrors.one("roles", "Only internal users have roles.")
+            if is_self and RoleName.ADMIN not in changes["roles"]:
+                raise UserErrors.one("roles", "You cannot remove your own admin role.")
+            await user.roles.clear()
+            roles = await _roles(list(changes["roles"]))
+            if roles:
+                await user.roles.add(*roles)
+        if "team_ids" in changes:
+            await user.teams.clear()
+            teams = await _teams(list(changes["team_ids"]))
+            if teams:
+                await user.teams.add(*teams)
+        if user.user_type is UserType.EXTERNAL and (
+            user.manager_id is not None
+            or await user.roles.all().exists()
+            or await user.teams.all().exists()
+        ):
+            # As in create_user; the unit of work rolls every change back.
+            raise UserErrors.one(
+                "userType",
+                "An external user has no roles, teams or manager: remove them in the same call.",
+            )
+        if "is_active" in changes and not user.is_active:
+            await RefreshToken.filter(user_id=user.id, revoked_at=None).update(
+                revoked_at=clock.now()
+            )
+    return user
+
+
+# --- teams ----------------------------------------------------------------------
+
+
+async def _internal_users(field_name: str, ids: list[int]) -> list[User]:
+    users = await User.filter(id__in=ids, user_type=UserType.INTERNAL)
+    if len(users) != len(set(ids)):
+        raise UserErrors.one(
+            field_name, "Team members must be internal users.", ErrorCode.NOT_FOUND
+        )
+    return list(users)
+
+
+async def create_team(viewer: Viewer | None, name: str, member_ids: list[int]) -> Team:
+    require_admin(viewer)
+    name = require_text("name", name, max_length=100)
+    async with unit_of_work():
+        if await Team.filter(name=name).exists():
+            raise UserErrors.one("name", "A team with this name exists.", ErrorCode.CONFLICT)
+        members = await _internal_users("memberIds", member_ids)
+        try:
+            team = await Team.create(name=name)
+        except IntegrityError:
+            raise UserErrors.one(
+                "name", "A team with this name exists.", ErrorCode.CONFLICT
+            ) from None
+        if members:
+            await team.members.add(*members)
+    return team
+
+
+async def add_team_member(viewer: Viewer | None, team_id: int, user_id: int) -> Team:
+    require_admin(viewer)
+    async with unit_of_work():
+        team = await Team.get_or_none(id=team_id)
+        if team is None:
+            raise UserErrors.one("teamId", "No such team.", ErrorCode.NOT_FOUND)
+        (user,) = await _internal_users("userId", [user_id])
+        if await team.members.filter(id=user_id).exists():
+            raise UserErrors.one("userId", "Already a member of this team.", ErrorCode.CONFLICT)
+        await team.members.add(user)
+    return team
+
+
+async def create_admin(
+    email: str, password: str, first_name: str = "", last_name: str = "Admin"
+) -> User:
+    """Create (or promote) an administrator: the `createadmin` command."""
+    email = normalize_email("email", email)
+    check_password("password", password)
+    async with unit_of_work():
+        user = await User.get_or_none(email=email)
+        if user is None:
+            user = await User.create(
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                user_type=UserType.INTERNAL,
+                email_verified=True,
+                password_hash=passwords.hash_password(password),
+            )
+        else:
+            user.user_type = UserType.INTERNAL
+            user.is_active = True
+            user.email_verified = True
+            user.password_hash = passwords.hash_password(password)
+            await user.save()
+        admin = await Role.get(name=RoleName.ADMIN)
+        if not await user.roles.filter(id=admin.id).exists():
+            await user.roles.add(admin)
+    return user
+
+
+async def authenticate(authorization: str | None) -> Viewer | None:
+    """The viewer behind an `Authorization` value; None when there is none.
+
+    A value that is present but not a live bearer token of an active user is
+    refused, not treated as anonymous, so clients learn to refresh.
+    """
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("Use `Authorization: Bearer <accessToken>`.")
+    try:
+        claims = tokens.read_access_token(get_settings(), token.strip())
+    except tokens.InvalidToken:
+        raise NotAuthenticated("The access token is invalid or expired.") from None
+    viewer = await load_viewer(claims.user_id)
+    if viewer is None:
+        raise NotAuthenticated("The access token is invalid or expired.")
+    return viewer
+
+
+# --- tokens sent by email ------------------------------------------------------
+
+
+async def issue_email_token(user: User, purpose: TokenPurpose, ttl: dt.timedelta) -> str:
+    """A new single-use token for `user`; only its hash is stored."""
+    token = tokens.new_opaque_token()
+    now = clock.now()
+    await EmailToken.create(
+        user_id=user.id,
+        purpose=purpose,
+        token_hash=tokens.digest(token),
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    return token
+
+
+async def consume_email_token(token: str, purpose: TokenPurpose) -> User:
+    """The user behind a live token of `purpose`, spending the token.
+
+    The spend is one conditional UPDATE, so a token works once even when
+    presented twice at the same moment.
+    """
+    invalid = UserErrors.one("token", "This link is invalid or has expired.", ErrorCode.EXPIRED)
+    now = clock.now()
+    row = await EmailToken.get_or_none(token_hash=tokens.digest(token or ""), purpose=purpose)
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise invalid
+    if not await EmailToken.filter(id=row.id, used_at=None).update(used_at=now):
+        raise invalid
+    user = await User.get_or_none(id=row.user_id, is_active=True)
+    if user is None:
+        raise invalid
+    return user
+
+
+def portal_link(path: str, token: str) -> str:
+    return f"{get_settings().portal_url.rstrip('/')}/{path}?token={token}"
+
+
+async def throttle(window_seconds: int, message: str, **limits: int) -> None:
+    """Count one attempt against each key (`key=limit`); past any limit, refuse."""
+    limiter = get_runtime().limiter
+    exceeded = False
+    for key, limit in limits.items():
+        exceeded = await limiter.hit(key, window_seconds) > limit or exceeded
+    if exceeded:
+        raise UserErrors.one(None, message, ErrorCode.THROTTLED)
+
+
+async def send_token_email(
+    user: User, purpose: TokenPurpose, ttl: dt.timedelta, template: str, path: str
+) -> None:
+    """Issue a single-use token and queue the email carrying its portal link."""
+    from csm_graph.notifications.services import queue_email
+
+    token = await issue_email_token(user, purpose, ttl)
+    await queue_email(
+        template=template,
+        to=user.email,
+        context={
+            "name": user.first_name or user.full_name or user.email,
+            "link": portal_link(path, token),
+        },
+        key=f"{template}:{tokens.digest(token)}",
+    )
+
+
+async def request_password_reset(email: str, client_address: str) -> None:
+    """Email a reset link when an active account has this email; say nothing either way."""
+    address = normalize_email("email", email)
+    await throttle(
+        3600,
+        "Too many requests. Try again later.",
+        **{f"reset:email:{address}": 3, f"reset:address:{client_address}": 20},
+    )
+    async with unit_of_work():
+        user = await User.get_or_none(email=address, is_active=True)
+        if user is not None:
+            ttl = dt.timedelta(minutes=get_settings().reset_token_minutes)
+            await send_token_email(
+                user, TokenPurpose.PASSWORD_RESET, ttl, "password_reset", "reset-password"
+            )
+
+
+async def reset_password(token: str, password: str) -> User:
+    """Set a new password with a reset link's token; ends every session of the user."""
+    check_password("password", password)
+    async with unit_of_work():
+        user = await consume_email_token(token, TokenPurpose.PASSWORD_RESET)
+        user.password_hash = passwords.hash_password(password)
+        # The link reached the mailbox, which proves the address.
+        user.email_verified = True
+        await user.save(update_fields=["password_hash", "email_verified"])
+        await RefreshToken.filter(user_id=user.id, revoked_at=None).update(revoked_at=clock.now())
+    return user
+
+
+async def send_set_password_email(user: User) -> None:
+    """For an account made by an administrator without a password."""
+    ttl = dt.timedelta(days=get_settings().set_password_token_days)
+    await send_token_email(user, TokenPurpose.PASSWORD_RESET, ttl, "set_password", "reset-password")

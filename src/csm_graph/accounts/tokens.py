@@ -1,0 +1,69 @@
+"""Access tokens (short-lived JWTs) and refresh tokens (opaque, stored hashed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import jwt
+
+from csm_graph import clock
+from csm_graph.settings import Settings
+
+ALGORITHM = "HS256"
+
+
+class InvalidToken(Exception):
+    """The token is malformed, tampered with, expired or of the wrong kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    expires_at: dt.datetime
+
+
+def issue_access_token(settings: Settings, user_id: int) -> str:
+    issued = clock.now()
+    claims = {
+        "sub": str(user_id),
+        "typ": "access",
+        "iss": settings.jwt_issuer,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + dt.timedelta(minutes=settings.access_token_minutes)).timestamp()),
+    }
+    return jwt.encode(claims, settings.resolved_secret_key(), algorithm=ALGORITHM)
+
+
+def read_access_token(settings: Settings, token: str) -> AccessClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.resolved_secret_key(),
+            algorithms=[ALGORITHM],
+            issuer=settings.jwt_issuer,
+            options={"require": ["sub", "exp", "iat", "typ"], "verify_exp": False},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from None
+    # Expiry is checked against the product clock, not the system clock.
+    expires_at = dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
+    if expires_at <= clock.now():
+        raise InvalidToken("token expired")
+    if claims.get("typ") != "access":
+        raise InvalidToken("not an access token")
+    try:
+        user_id = int(claims["sub"])
+    except (TypeError, ValueError):
+        raise InvalidToken("bad subject") from None
+    return AccessClaims(user_id=user_id, expires_at=expires_at)
+
+
+def new_opaque_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

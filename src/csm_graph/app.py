@@ -1,0 +1,371 @@
+"""The Starlette application: GraphQL over HTTP and WebSocket, health, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, cast
+
+import orjson
+from cross_web import HTTPException
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema.exceptions import InvalidOperationTypeError
+
+from csm_graph import downloads, runtime, sqlcount
+from csm_graph.accounts.services import Viewer, authenticate
+from csm_graph.db import fetch
+from csm_graph.errors import NotAuthenticated
+from csm_graph.observability import (
+    RequestContextMiddleware,
+    configure_logging,
+    metrics_endpoint,
+    request_id_var,
+)
+from csm_graph.schema import build_schema
+from csm_graph.schema.context import Context
+from csm_graph.schema.persisted import NOT_FOUND as PERSISTED_QUERY_NOT_FOUND
+from csm_graph.settings import Settings, get_settings, use_settings
+
+STATIC = Path(__file__).parent / "static"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+REQUEST_MEDIA_TYPES = frozenset({JSON, "multipart/form-data"})
+ALLOWED_METHODS = "GET, POST"
+HTTP_ERROR_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def _client_address(request: Request | WebSocket) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _accept_match(ranges: list[tuple[str, float]], media_type: str) -> tuple[float, int]:
+    """The quality the Accept ranges give `media_type`, and how specific the
+    deciding range was (2 exact, 1 `type/*`, 0 `*/*`, -1 none)."""
+    kind = media_type.split("/", 1)[0]
+    best = (0.0, -1)
+    for media_range, q in ranges:
+        if media_range == media_type:
+            specificity = 2
+        elif media_range == f"{kind}/*":
+            specificity = 1
+        elif media_range == "*/*":
+            specificity = 0
+        else:
+            continue
+        if specificity > best[1]:
+            best = (q, specificity)
+    return best
+
+
+def negotiate_media_type(accept: str | None) -> str | None:
+    """The response media type for an `Accept` header, or None when the client
+    accepts neither JSON type (GraphQL over HTTP: 406).
+
+    No header means `application/json`. `application/graphql-response+json`
+    is chosen only when the client names it and ranks it no lower than
+    `application/json`; wildcards get the legacy `application/json`."""
+    if not accept or not accept.strip():
+        return JSON
+    ranges: list[tuple[str, float]] = []
+    for part in accept.split(","):
+        media_range, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        if media_range:
+            ranges.append((media_range.lower(), q))
+    q_graphql, specificity_graphql = _accept_match(ranges, GRAPHQL_RESPONSE)
+    q_json, _ = _accept_match(ranges, JSON)
+    if q_graphql > 0 and specificity_graphql == 2 and q_graphql >= q_json:
+        return GRAPHQL_RESPONSE
+    if q_json > 0:
+        return JSON
+    if q_graphql > 0:
+        return GRAPHQL_RESPONSE
+    return None
+
+
+def _content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8"
+
+
+def error_response(
+    status_code: int,
+    message: str,
+    media_type: str | None = None,
+    *,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A GraphQL-shaped error body for a request refused before execution."""
+    code = code or HTTP_ERROR_CODES.get(status_code, "BAD_REQUEST")
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    response = Response(orjson.dumps(body), status_code=status_code, headers=headers)
+    response.headers["content-type"] = _content_type(media_type or JSON)
+    return response
+
+
+class TextFrameWebSocket(ASGIWebSocketAdapter):
+    """Sends each graphql-transport-ws message as a text frame, as the
+    protocol's clients expect (`graphql-ws` parses only text; a binary frame
+    reaches it, or a browser, as a Buffer or Blob it cannot read).
+    Strawberry would send bytes, because `encode_json` returns them."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """Strawberry's ASGI app with our auth, context, encoding and media types."""
+
+    websocket_adapter_class = TextFrameWebSocket
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql",
+            multipart_uploads_enabled=True,
+            allowed_origins=settings.allowed_origins,
+        )
+        self.settings = settings
+        self.ide_html = (STATIC / "graphiql.html").read_text()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self._handle_http(request)
+        finally:
+            # Closes uploaded files, whether or not a resolver read them.
+            await request.close()
+        await response(scope, receive, send)
+
+    async def _handle_http(self, request: Request) -> Response:
+        """Transport checks in the order GraphQL over HTTP gives them, then
+        auth, then Strawberry; every refusal gets a JSON error body."""
+        media_type = negotiate_media_type(request.headers.get("accept"))
+        if request.method not in ("GET", "POST"):
+            return error_response(
+                405,
+                "GraphQL only supports GET and POST requests.",
+                media_type,
+                headers={"Allow": ALLOWED_METHODS},
+            )
+        wants_ide = self.should_render_graphql_ide(self.request_adapter_class(request))
+        if media_type is None and not wants_ide:
+            return error_response(406, f"Acceptable media types: {GRAPHQL_RESPONSE}, {JSON}.", JSON)
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "")
+            if content_type.split(";", 1)[0].strip().lower() not in REQUEST_MEDIA_TYPES:
+                return error_response(
+                    415, f"Send the request as {JSON} (or multipart/form-data).", media_type
+                )
+        try:
+            viewer = await authenticate(request.headers.get("authorization"))
+        except NotAuthenticated as exc:
+            return error_response(
+                401,
+                str(exc),
+                media_type,
+                code="UNAUTHENTICATED",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        state = request.scope.setdefault("state", {})
+        state["viewer"] = viewer
+        state["media_type"] = media_type or JSON
+        try:
+            return await self.run(request)
+        except HTTPException as exc:
+            if request.method == "GET" and isinstance(exc.__cause__, InvalidOperationTypeError):
+                # Only queries may run over GET (GraphQL over HTTP: 405).
+                return error_response(405, exc.reason, media_type, headers={"Allow": "POST"})
+            return error_response(exc.status_code, exc.reason, media_type)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        viewer: Viewer | None = None
+        if isinstance(request, Request):
+            viewer = request.scope.get("state", {}).get("viewer")
+            if response is not None:
+                response.media_type = request.scope.get("state", {}).get("media_type", JSON)
+        return Context(
+            request=request,
+            response=response,
+            settings=self.settings,
+            viewer=viewer,
+            request_id=request_id_var.get(),
+            client_address=_client_address(request),
+        )
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        params = context.connection_params or {}
+        authorization = params.get("authorization") or params.get("Authorization")
+        try:
+            if authorization is not None and not isinstance(authorization, str):
+                # Present but not a bearer token: refused, as on HTTP.
+                raise NotAuthenticated("Use `Bearer <accessToken>` as `authorization`.")
+            context.viewer = await authenticate(authorization)
+        except NotAuthenticated as exc:
+            raise ConnectionRejectionError({"message": str(exc)}) from None
+        return None
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET carrying only a persisted-query hash is an operation, not a visit.
+        return super().should_render_graphql_ide(request) and (
+            request.query_params.get("extensions") is None
+        )
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(self.ide_html)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        request_error = isinstance(response_data, dict) and _is_request_error(response_data)
+        if request_error and isinstance(response_data, dict):
+            # Raised before execution began: the result has no `data` entry
+            # (GraphQL spec, "Response Format").
+            response_data = cast(
+                GraphQLHTTPResponse, {k: v for k, v in response_data.items() if k != "data"}
+            )
+        response = super().create_response(response_data, sub_response)
+        media_type = getattr(sub_response, "media_type", None) or JSON
+        response.headers["content-type"] = _content_type(media_type)
+        if (
+            media_type == GRAPHQL_RESPONSE
+            and request_error
+            and not _asks_for_document(response_data)
+        ):
+            # Under this media type a request that never reached execution
+            # (parse, validation or variable coercion failure) is a client error.
+            response.status_code = 400
+        return response
+
+
+def _asks_for_document(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
+    """An unknown persisted-query hash: Apollo clients expect a 200 and resend
+    with the document."""
+    errors = response_data.get("errors") if isinstance(response_data, dict) else None
+    return any(
+        isinstance(e, dict) and (e.get("extensions") or {}).get("code") == PERSISTED_QUERY_NOT_FOUND
+        for e in errors or []
+    )
+
+
+def _is_request_error(response_data: GraphQLHTTPResponse) -> bool:
+    """Errors without a path and no data: the operation never executed."""
+    errors = [e for e in response_data.get("errors") or [] if isinstance(e, dict)]
+    return (
+        response_data.get("data") is None
+        and bool(errors)
+        and not any(e.get("path") for e in errors)
+    )
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    checks: dict[str, str] = {}
+    try:
+        await fetch("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    rt = runtime.get_runtime()
+    if rt.redis is not None:
+        try:
+            await rt.redis.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+def create_app(settings: Settings | None = None, *, manage_runtime: bool = True) -> Starlette:
+    """The ASGI app. With `manage_runtime` its lifespan opens and closes the
+    database, Redis and job dispatch; tests that share a runtime turn it off."""
+    settings = use_settings(settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_runtime:
+            await runtime.start(settings)
+        try:
+            yield
+        finally:
+            if manage_runtime:
+                await runtime.stop()
+
+    graphql = GraphQLApp(settings)
+    middleware = [Middleware(RequestContextMiddleware)]
+    if settings.sql_count_header:
+        sqlcount.install()
+        middleware.insert(0, Middleware(sqlcount.SqlCountMiddleware))
+    if settings.allowed_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.allowed_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+            )
+        )
+    return Starlette(
+        routes=[
+            # No `methods`: GraphQLApp answers other methods with a JSON 405.
+            Route("/graphql", graphql),
+            WebSocketRoute("/graphql", graphql),
+            Route("/files/attachments/{id}", downloads.attachment),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+
+
+def asgi() -> Starlette:
+    """Factory for `uvicorn --factory csm_graph.app:asgi`."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

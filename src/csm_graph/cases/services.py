@@ -1,0 +1,550 @@
+"""The case rules: creation for oneself or others, the lifecycle, comments.
+
+Every change is one transaction: check access (the engine), check the
+state, write with a conditional UPDATE on the case's version (so two
+concurrent changes cannot both apply), record activity, then after commit
+publish the event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tortoise.expressions import F, Q
+from tortoise.queryset import QuerySet
+
+from csm_graph import clock
+from csm_graph.access.engine import CaseAction, Subject, case_filter, load_subject, permitted
+from csm_graph.accounts.models import Team, User, UserType
+from csm_graph.accounts.services import Viewer
+from csm_graph.cases import events, notify
+from csm_graph.cases.models import (
+    FINAL_STATES,
+    ActivityKind,
+    Case,
+    CaseActivity,
+    CaseAttachment,
+    CaseCategory,
+    CaseChannel,
+    CaseComment,
+    CaseState,
+)
+from csm_graph.consumers.models import Consumer
+from csm_graph.core.numbering import next_number
+from csm_graph.errors import ErrorCode, ErrorList, UserErrors
+from csm_graph.households.access import current_memberships
+from csm_graph.households.models import HouseholdMember
+from csm_graph.jobs import unit_of_work
+from csm_graph.products.services import product_for_case
+from csm_graph.settings import get_settings
+from csm_graph.sla import services as sla
+from csm_graph.surveys import services as surveys
+from csm_graph.validation import require_text
+
+NUMBER_PREFIX = "CS"
+AUTO_CLOSE_BATCH = 500
+A = CaseAction
+
+ACTION_WORDS = {
+    A.COMMENT: "comment on",
+    A.ATTACH: "attach files to",
+    A.ACCEPT_SOLUTION: "accept the solution of",
+    A.REJECT_SOLUTION: "reject the solution of",
+    A.CLOSE: "close",
+    A.WORK: "work on",
+}
+
+
+def visible_cases(subject: Subject) -> QuerySet[Case]:
+    """The cases `subject` may read, filtered in SQL."""
+    return Case.filter(case_filter(subject))
+
+
+async def subject_of(viewer: Viewer | None) -> Subject:
+    if viewer is None:
+        raise UserErrors.one("id", "No such case.", ErrorCode.NOT_FOUND)
+    return await load_subject(viewer)
+
+
+async def case_for(
+    viewer: Viewer | None, case_id: int, action: CaseAction, field: str = "id"
+) -> tuple[Subject, Case]:
+    """The case and the viewer's subject, when the viewer may `action` it.
+
+    A case the viewer may not read is NOT_FOUND, exactly like a missing one;
+    one they read but may not act on is FORBIDDEN.
+    """
+    subject = await subject_of(viewer)
+    case = await Case.get_or_none(id=case_id)
+    allowed = permitted(subject, case) if case is not None else frozenset()
+    if case is None or A.READ not in allowed:
+        raise UserErrors.one(field, "No such case.", ErrorCode.NOT_FOUND)
+    if action not in allowed:
+        raise UserErrors.one(
+            field,
+            f"You may not {ACTION_WORDS.get(action, 'change')} this case.",
+            ErrorCode.FORBIDDEN,
+        )
+    return subject, case
+
+
+def _require_state(case: Case, allowed: set[CaseState], doing: str) -> None:
+    if case.state not in allowed:
+        raise UserErrors.one(
+            "id",
+            f"Cannot {doing} a case that is {case.state.value}.",
+            ErrorCode.INVALID_STATE,
+        )
+
+
+def _check_version(case: Case, version: int | None) -> None:
+    if version is not None and version != case.version:
+        raise UserErrors.one(
+            "version",
+            f"The case changed since version {version} (now {case.version}); reload it.",
+            ErrorCode.CONFLICT,
+        )
+
+
+async def _write(case: Case, **changes: Any) -> None:
+    """Apply `changes` if nobody changed the case since it was read."""
+    changes["updated_at"] = clock.now()
+    written = await Case.filter(id=case.id, version=case.version).update(
+        version=F("version") + 1, **changes
+    )
+    if not written:
+        raise UserErrors.one(
+            "version", "The case changed meanwhile; reload it.", ErrorCode.CONFLICT
+        )
+    for key, value in changes.items():
+        setattr(case, key, value)
+    case.version += 1
+
+
+async def _on_behalf_of(subject: Subject, case: Case) -> int | None:
+    """The consumer an external viewer acts for, when it is not themselves."""
+    if subject.viewer.is_internal or subject.consumer_id == case.consumer_id:
+        return None
+    return case.consumer_id
+
+
+async def _record(
+    case: Case,
+    subject: Subject | None,
+    kind: ActivityKind,
+    *,
+    field: str = "",
+    old: str = "",
+    new: str = "",
+    internal: bool = False,
+) -> None:
+    await CaseActivity.create(
+        case_id=case.id,
+        kind=kind,
+        internal=internal,
+        actor_id=subject.viewer.user_id if subject else None,
+        on_behalf_of_id=await _on_behalf_of(subject, case) if subject else None,
+        field=field,
+        old_value=old,
+        new_value=new,
+    )
+
+
+async def _change_state(
+    case: Case, subject: Subject | None, state: CaseState, **extra: Any
+) -> None:
+    old = case.state
+    await _write(case, state=state, **{**sla.on_state_change(case, state), **extra})
+    await _record(
+        case, subject, ActivityKind.STATE_CHANGED, field="state", old=old.value, new=state.value
+    )
+    await events.case_changed(case.id, "STATE_CHANGED", subject.viewer.user_id if subject else None)
+
+
+# --- creation -------------------------------------------------------------------
+
+
+def _clean_fields(data: dict[str, Any], errors: ErrorList, *, creating: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if creating or "short_description" in data:
+        try:
+            out["short_description"] = require_text(
+                "shortDescription", data.get("short_description"), max_length=160
+            )
+        except UserErrors as exc:
+            errors.errors.extend(exc.errors)
+    if "description" in data and data["description"] is not None:
+        try:
+            out["description"] = require_text(
+                "description", data["description"], max_length=20000, required=False
+            )
+        except UserErrors as exc:
+            errors.errors.extend(exc.errors)
+    if data.get("priority") is not None:
+        if data["priority"] not in (1, 2, 3, 4):
+            errors.add("priority", "Priority is 1 (critical) to 4 (low).")
+        out["priority"] = data["priority"]
+    if data.get("category") is not None:
+        out["category"] = CaseCategory(data["category"])
+    if data.get("channel") is not None:
+        out["channel"] = CaseChannel(data["channel"])
+    return out
+
+
+async def _current_households(consumer_id: int, today: Any) -> list[int]:
+    rows: list[Any] = await HouseholdMember.filter(
+        current_memberships(today), consumer_id=consumer_id
+    ).values_list("household_id", flat=True)
+    return sorted(int(r) for r in rows)
+
+
+async def create_case(viewer: Viewer | None, data: dict[str, Any]) -> Case:
+    """Open a case. Internal users open one for any consumer; a consumer for
+    themselves, a head of household for a current member of that household,
+    a representative for the consumer they represent."""
+    if viewer is None:
+        raise UserErrors.one(None, "Log in to open a case.", ErrorCode.FORBIDDEN)
+    subject = await load_subject(viewer)
+    errors = ErrorList()
+    values = _clean_fields(data, errors, creating=True)
+    if not viewer.is_internal:
+        values["channel"] = CaseChannel.WEB
+        for internal_field, name in (("assignment_team_id", "assignmentTeamId"),):
+            if data.get(internal_field) is not None:
+                errors.add(name, "Only internal users set this.", ErrorCode.FORBIDDEN)
+    elif "channel" not in values:
+        values["channel"] = CaseChannel.PHONE
+    errors.raise_if_any()
+
+    consumer_id = data.get("consumer_id") or subject.consumer_id
+    if consumer_id is None:
+        raise UserErrors.one("consumerId", "Name the consumer the case is for.", ErrorCode.REQUIRED)
+    consumer = await Consumer.get_or_none(id=consumer_id)
+    if consumer is None:
+        raise UserErrors.one("consumerId", "No such consumer.", ErrorCode.NOT_FOUND)
+
+    households = await _current_households(consumer.id, subject.today)
+    household_id = data.get("household_id")
+    if household_id is not None and household_id not in households:
+        raise UserErrors.one(
+            "householdId",
+            "The consumer is not a current member of this household.",
+            ErrorCode.INVALID,
+        )
+    if not viewer.is_internal and consumer.id != subject.consumer_id:
+        reach = subject.reach
+        heads_it = household_id is not None and household_id in reach.headed_household_ids
+        if household_id is None:
+            # A head acting through headship: the household they head is the case's.
+            shared = sorted(set(households) & reach.headed_household_ids)
+            if len(shared) == 1 and consumer.id not in reach.represented:
+                household_id, heads_it = shared[0], True
+        if not heads_it and consumer.id not in reach.represented:
+            raise UserErrors.one("consumerId", "No such consumer.", ErrorCode.NOT_FOUND)
+    if household_id is None and households:
+        if len(households) > 1:
+            raise UserErrors.one(
+                "householdId",
+                "The consumer belongs to several households: choose one.",
+                ErrorCode.REQUIRED,
+            )
+        household_id = households[0]
+
+    team_id = data.get("assignment_team_id")
+    if team_id is not None and not await Team.filter(id=team_id).exists():
+        raise UserErrors.one("assignmentTeamId", "No such team.", ErrorCode.NOT_FOUND)
+    sold_product_id = data.get("sold_product_id")
+    if sold_product_id is not None:
+        await product_for_case(sold_product_id, consumer.id, household_id)
+
+    async with unit_of_work():
+        case = await Case.create(
+            number=await next_number(NUMBER_PREFIX),
+            consumer_id=consumer.id,
+            household_id=household_id,
+            opened_by_id=viewer.user_id,
+            assignment_team_id=team_id,
+            sold_product_id=sold_product_id,
+            **values,
+            **await sla.due_times(consumer.id, values.get("priority", 4), clock.now()),
+        )
+        await _record(case, subject, ActivityKind.CREATED)
+        await notify.case_created(case)
+        await events.case_changed(case.id, "CREATED", viewer.user_id)
+    return case
+
+
+# --- lifecycle --------------------------------------------------------------------
+
+
+async def update_case(
+    viewer: Viewer | None, case_id: int, version: int, data: dict[str, Any]
+) -> Case:
+    """Change the case's fields (internal users), at the version the client last read."""
+    async with unit_of_work():
+        subject, case = await case_for(viewer, case_id, A.WORK)
+        _require_state(case, set(CaseState) - FINAL_STATES, "change")
+        _check_version(case, version)
+        errors = ErrorList()
+        values = _clean_fields(data, errors, creating=False)
+        errors.raise_if_any()
+        changed = {k: v for k, v in values.items() if getattr(case, k) != v}
+        if not changed:
+            return case
+        old = {k: getattr(case, k) for k in changed}
+        timing: dict[str, Any] = {}
+        if "priority" in changed:
+            timing = await sla.recomputed(
+                case, priority=changed["priority"], consumer_id=case.consumer_id
+            )
+        await _write(case, **changed, **timing)
+        for key, value in changed.items():
+            await _record(
+                case,
+                subject,
+                ActivityKind.FIELD_CHANGED,
+                field=key,
+                old=str(getattr(old[key], "value", old[key])),
+                new=str(getattr(value, "value", value)),
+            )
+        await events.case_changed(case.id, "UPDATED", subject.viewer.user_id)
+    return case
+
+
+async def assign(
+    viewer: Viewer | None, case_id: int, assignee_id: int | None, team_id: int | None
+) -> Case:
+    """Assign the case (to the viewer when no assignee is named); a NEW case opens."""
+    async with unit_of_work():
+        subject, case = await case_for(viewer, case_id, A.WORK)
+        _require_state(case, set(CaseState) - FINAL_STATES, "assign")
+        user_id = assignee_id if assignee_id is not None else subject.viewer.user_id
+        assignee = await User.get_or_none(id=user_id, user_type=UserType.INTERNAL, is_active=True)
+        if assignee is None:
+            raise UserErrors.one("assigneeId", "No such internal user.", ErrorCode.NOT_FOUND)
+        changes: dict[str, Any] = {"assigned_to_id": assignee.id}
+        if team_id is not None:
+            if not await Team.filter(id=team_id).exists():
+                raise UserErrors.one("teamId", "No such team.", ErrorCode.NOT_FOUND)
+            changes["assignment_team_id"] = team_id
+        old_assignee = case.assigned_to_id
+        await _write(case, **changes)
+        await _record(
+            case,
+            subject,
+            ActivityKind.ASSIGNED,
+            field="assignedTo",
+            old=str(old_assignee or ""),
+            new=str(assignee.id),
+        )
+        await events.case_changed(case.id, "ASSIGNED", subject.viewer.user_id)
+        if case.state is CaseState.NEW:
+            await _change_state(case, subject, CaseState.OPEN)
+    return case
+
+
+async def add_comment(
+    viewer: Viewer | None, case_id: int, body: str, work_note: bool, field: str = "caseId"
+) -> CaseComment:
+    """A public comment or a work note. A consumer-side comment on a case
+    awaiting information returns it to OPEN."""
+    text = require_text("body", body, max_length=20000)
+    async with unit_of_work():
+        subject, case = await case_for(viewer, case_id, A.WORK if work_note else A.COMMENT, field)
+        _require_state(case, set(CaseState) - FINAL_STATES, "comment on")
+        comment = await CaseComment.create(
+            case_id=case.id,
+            body=text,
+            work_note=work_note,
+            author_id=subject.viewer.user_id,
+            on_behalf_of_id=await _on_behalf_of(subject, case),
+        )
+        await _record(
+            case,
+            subject,
+            ActivityKind.WORK_NOTE_ADDED if work_note else ActivityKind.COMMENTED,
+            internal=work_note,
+        )
+        await _write(case, **({} if work_note else sla.on_public_reply(case, subject.viewer)))
+        if not work_note:
+            await notify.comment_added(case, comment.id, text, subject.viewer.user_id)
+        await events.case_changed(
+            case.id, "WORK_NOTE_ADDED" if work_note else "COMMENTED", subject.viewer.user_id
+        )
+        if (
+            not work_note
+            and not subject.viewer.is_internal
+            and case.state is CaseState.AWAITING_INFO
+        ):
+            await _change_state(case, subject, CaseState.OPEN)
+    return comment
+
+
+async def request_info(viewer: Viewer | None, case_id: int, body: str) -> Case:
+    """Ask the consumer for information: a public comment, and the case awaits them."""
+    text = require_text("body", body, max_length=20000)
+    async with unit_of_work():
+        subject, case = await case_for(viewer, case_id, A.WORK)
+        _require_state(case, {CaseState.OPEN}, "request information on")
+        comment = await CaseComment.create(
+            case_id=case.id, body=text, author_id=subject.viewer.user_id
+        )
+        await _record(case, subject, ActivityKind.COMMENTED)
+        await _change_state(
+            case, subject, CaseState.AWAITING_INFO, **sla.on_public_reply(case, subject.viewer)
+        )
+        await notify.info_requested(case, comment.id, text)
+    return case
+
+
+async def propose_solution(viewer: Viewer | None, case_id: int, code: str, notes: str) -> Case:
+    errors = ErrorList()
+    for name, value, limit in (("resolutionCode", code, 40), ("resolutionNotes", notes, 20000)):
+        try:
+            require_text(name, value, max_length=limit)
+        except UserErrors as exc:
+            errors.errors.extend(exc.errors)
+    errors.raise_if_any()
+    async with unit_of_work():
+        subject, case = await case_for(viewer, case_id, A.WORK, "caseId")
+        _require_state(case, {CaseState.OPEN, CaseState.AWAITING_INFO}, "propose a solution for")
+        await _change_state(
+            case,
+            subject,
+            CaseState.RESOLVED,
+            resolution_code=code.strip(),
+            resolution_notes=notes.strip(),
+            resolved_at=clock.now(),
+            **sla.on_public_reply(case, subject.viewer),
+        )
+        await notify.solution_proposed(case)
+    return case
+
+
+async def accept_solution(viewer: Viewer | None, case_id: int) -> Case:
+    async with unit_of_work():
+        subject, case = await case_for(viewer, case_id, A.ACCEPT_SOLUTION, "caseId")
+        _require_state(case, {CaseState.RESOLVED}, "accept a solution of")
+        await _change_state(case, subject, CaseState.CLOSED, closed_at=clock.now())
+        await _closed(case)
+    return case
+
+
+async def reject_solution(viewer: Viewer | None, case_id: int, reason: str) -> Case:
+    text = require_text("reason", reason, max_length=20000)
+    async with unit_of_work():
+        subject, case = await case_for(viewer, case_id, A.REJECT_SOLUTION, "caseId")
+        _require_state(case, {CaseState.RESOLVED}, "reject a solution of")
+        await CaseComment.create(
+            case_id=case.id,
+            body=f"Solution rejected: {text}",
+            author_id=subject.viewer.user_id,
+            on_behalf_of_id=await _on_behalf_of(subject, case),
+        )
+        await _record(case, subject, ActivityKind.COMMENTED)
+        await _change_state(case, subject, CaseState.OPEN, resolved_at=None)
+    return case
+
+
+async def close(viewer: Viewer | None, case_id: int) -> Case:
+    """The consumer side closes a case that is not yet final."""
+    async with unit_of_work():
+        subject, case = await case_for(viewer, case_id, A.CLOSE, "caseId")
+        _require_state(case, set(CaseState) - FINAL_STATES, "close")
+        await _change_state(case, subject, CaseState.CLOSED, closed_at=clock.now())
+        await _closed(case)
+    return case
+
+
+async def _closed(case: Case) -> None:
+    """A case closed (accepted, by the consumer, or automatically): tell the
+    consumer side and decide on its survey, in the closing's transaction."""
+    await notify.case_closed(case)
+    await surveys.on_case_closed(case)
+
+
+async def auto_close_resolved() -> int:
+    """Close the RESOLVED cases whose solution has waited AUTO_CLOSE_DAYS for an
+    answer; each in its own transaction, like a consumer accepting it."""
+    cutoff = clock.now() - dt.timedelta(days=get_settings().auto_close_days)
+    ids: list[Any] = await (
+        Case.filter(state=CaseState.RESOLVED, resolved_at__lte=cutoff)
+        .order_by("id")
+        .limit(AUTO_CLOSE_BATCH)
+        .values_list("id", flat=True)
+    )
+    closed = 0
+    for case_id in ids:
+        try:
+            async with unit_of_work():
+                case = await Case.get(id=case_id)
+                if case.state is not CaseState.RESOLVED:
+                    continue
+                await _change_state(case, None, CaseState.CLOSED, closed_at=clock.now())
+                await _closed(case)
+                closed += 1
+        except UserErrors:
+            continue  # changed meanwhile (a consumer answered): the next run decides again
+    return closed
+
+
+async def cancel(viewer: Viewer | None, case_id: int) -> Case:
+    """An agent cancels a case that is not yet final."""
+    async with unit_of_work():
+        subject, case = await case_for(viewer, case_id, A.WORK, "caseId")
+        _require_state(case, set(CaseState) - FINAL_STATES, "cancel")
+        await _change_state(case, subject, CaseState.CANCELLED, closed_at=clock.now())
+    return case
+
+
+def search(queryset: QuerySet[Case], term: str) -> QuerySet[Case]:
+    term = term.strip()
+    if not term:
+        return queryset
+    return queryset.filter(Q(number__icontains=term) | Q(short_description__icontains=term))
+
+
+async def add_attachment(
+    viewer: Viewer | None, case_id: int, file_name: str, data: bytes
+) -> CaseAttachment:
+    """Store an uploaded file on the case; its type is read from its bytes."""
+    from csm_graph import storage
+
+    name = require_text("file", file_name or "attachment", max_length=255)
+    subject, case = await case_for(viewer, case_id, A.ATTACH, "caseId")
+    _require_state(case, set(CaseState) - FINAL_STATES, "attach files to")
+    stored = await storage.save(data, name)
+    try:
+        async with unit_of_work():
+            # Re-read inside the transaction: the case may have closed meanwhile.
+            subject, case = await case_for(viewer, case_id, A.ATTACH, "caseId")
+            _require_state(case, set(CaseState) - FINAL_STATES, "attach files to")
+            attachment = await CaseAttachment.create(
+                case_id=case.id,
+                file_name=name,
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                storage_key=stored.key,
+                uploaded_by_id=subject.viewer.user_id,
+            )
+            await _record(case, subject, ActivityKind.ATTACHMENT_ADDED, new=name)
+            await _write(case)
+            await events.case_changed(case.id, "ATTACHMENT_ADDED", subject.viewer.user_id)
+    except BaseException:
+        await storage.delete(stored.key)
+        raise
+    return attachment
+
+
+async def attachment_for(viewer: Viewer | None, attachment_id: int) -> CaseAttachment | None:
+    """The attachment when the viewer may read its case (checked on every download)."""
+    attachment = await CaseAttachment.get_or_none(id=attachment_id)
+    if attachment is None or viewer is None:
+        return None
+    subject = await load_subject(viewer)
+    case = await Case.get_or_none(id=attachment.case_id)
+    if case is None or A.READ not in permitted(subject, case):
+        return None
+    return attachment

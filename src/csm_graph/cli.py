@@ -1,0 +1,298 @@
+"""The `csm-graph` command: serve, worker, migrate, createadmin, import, demo, schema, persisted."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from csm_graph.settings import Settings, get_settings
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from csm_graph import db
+    from csm_graph.observability import configure_logging
+
+    configure_logging(settings.log_level, settings.log_json)
+    if not args.no_migrate:
+        asyncio.run(db.migrate(settings))
+    uvicorn.run(
+        "csm_graph.app:asgi",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from arq.worker import Worker, async_check_health
+
+    from csm_graph.observability import configure_logging
+    from csm_graph.workers.settings import worker_settings
+
+    if not settings.redis_url:
+        print(
+            "csm-graph worker needs REDIS_URL (without it, jobs run inside the API).",
+            file=sys.stderr,
+        )
+        return 2
+    options = worker_settings(settings)
+    if args.check:
+        return asyncio.run(
+            async_check_health(
+                options["redis_settings"], options["health_check_key"], options["queue_name"]
+            )
+        )
+    configure_logging(settings.log_level, settings.log_json)
+    worker = Worker(**options, burst=args.burst)
+    worker.run()
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from csm_graph import db
+
+    asyncio.run(db.migrate(settings))
+    print("migrations applied")
+    return 0
+
+
+def _makemigrations(settings: Settings, args: argparse.Namespace) -> int:
+    from csm_graph.migrations_check import write_migrations
+
+    written = asyncio.run(write_migrations(settings, name=args.name))
+    for path in written:
+        print(f"created {path}")
+    if not written:
+        print("no changes")
+    return 0
+
+
+def _createadmin(settings: Settings, args: argparse.Namespace) -> int:
+    from csm_graph import runtime
+    from csm_graph.accounts.services import create_admin
+    from csm_graph.errors import UserErrors
+
+    async def run() -> int:
+        await runtime.start(settings, with_jobs=False)
+        try:
+            user = await create_admin(args.email, args.password)
+        except UserErrors as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await runtime.stop()
+        print(f"admin {user.email} ready")
+        return 0
+
+    from csm_graph import db
+
+    asyncio.run(db.migrate(settings))
+    return asyncio.run(run())
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from csm_graph import db, runtime
+    from csm_graph.consumers import importing
+    from csm_graph.consumers.models import ImportJob, ImportRowError
+    from csm_graph.errors import UserErrors
+
+    path = Path(args.file)
+
+    def show(job: ImportJob) -> None:
+        print(
+            f"\r{job.processed}/{job.total} rows: {job.created} created, "
+            f"{job.updated} updated, {job.failed} failed",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    async def run() -> int:
+        await runtime.start(settings, with_jobs=True)
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+            job = await importing.create_job(path.name, content, None)
+            done = await importing.run_import(job.id, progress=show)
+            assert done is not None
+            print(file=sys.stderr)
+            if done.message:
+                print(f"error: {done.message}", file=sys.stderr)
+            refused = ImportRowError.filter(job_id=done.id).order_by("row")
+            for error in await refused.limit(args.show_errors):
+                print(f"line {error.row}: {error.message}")
+            return 0 if done.state == "DONE" else 1
+        except UserErrors as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await runtime.stop()
+
+    asyncio.run(db.migrate(settings))
+    return asyncio.run(run())
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from csm_graph import db, demo, runtime
+
+    def show(message: str) -> None:
+        print(f"\r{message:<60}", end="", file=sys.stderr, flush=True)
+
+    async def run() -> demo.DemoResult:
+        await runtime.start(settings, with_jobs=False)
+        try:
+            return await demo.generate(args.consumers, seed=args.seed, progress=show)
+        finally:
+            await runtime.stop()
+
+    asyncio.run(db.migrate(settings))
+    result = asyncio.run(run())
+    print(file=sys.stderr)
+    print(", ".join(f"{count} {name}" for name, count in result.counts.items()))
+    print("demo logins (same password for all):")
+    for entry in result.logins:
+        print(f"  {entry.role:<30} {entry.email}")
+    print(f"  password: {result.logins[0].password}")
+    return 0
+
+
+def _schema(settings: Settings, args: argparse.Namespace) -> int:
+    from csm_graph.schema import sdl
+
+    sys.stdout.write(sdl(settings))
+    return 0
+
+
+def _persisted_register(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from graphql import GraphQLError, parse, print_ast, validate
+    from redis.asyncio import Redis
+
+    from csm_graph.persisted import MemoryStore, RedisStore, document_hash
+    from csm_graph.schema import build_schema
+
+    files: list[Path] = []
+    for name in args.paths:
+        path = Path(name)
+        files.extend(sorted(path.rglob("*.graphql")) if path.is_dir() else [path])
+    schema = build_schema(settings)._schema
+    documents: list[tuple[Path, str]] = []
+    failed = False
+    for path in files:
+        text = path.read_text(encoding="utf-8").strip()
+        try:
+            parsed = parse(text)
+        except GraphQLError as exc:
+            print(f"{path}: {exc.message}", file=sys.stderr)
+            failed = True
+            continue
+        problems = validate(schema, parsed)
+        for problem in problems:
+            print(f"{path}: {problem.message}", file=sys.stderr)
+        failed = failed or bool(problems)
+        documents.append((path, print_ast(parsed) if args.print else text))
+    if failed:
+        return 1
+    if not documents:
+        print("no .graphql files found", file=sys.stderr)
+        return 1
+
+    async def run() -> None:
+        redis = Redis.from_url(settings.redis_url) if settings.uses_redis else None
+        store = (
+            RedisStore(redis, settings.redis_prefix, 1, 1)
+            if redis is not None
+            else MemoryStore(1, 1, settings.persisted_queries_dir)
+        )
+        try:
+            for path, document in documents:
+                sha256 = document_hash(document)
+                await store.register(sha256, document)
+                print(f"{sha256}  {path}")
+        finally:
+            if redis is not None:
+                await redis.aclose()
+
+    asyncio.run(run())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="csm-graph", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API (migrates first)")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=1, help="API processes")
+    serve.add_argument("--no-migrate", action="store_true")
+    serve.set_defaults(run=_serve)
+
+    worker = commands.add_parser("worker", help="run an arq worker (needs REDIS_URL)")
+    worker.add_argument("--check", action="store_true", help="report worker health and exit")
+    worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    worker.set_defaults(run=_worker)
+
+    commands.add_parser("migrate", help="apply pending migrations").set_defaults(run=_migrate)
+
+    make = commands.add_parser("makemigrations", help="write migrations for model changes")
+    make.add_argument("--name", default=None)
+    make.set_defaults(run=_makemigrations)
+
+    admin = commands.add_parser("createadmin", help="create or promote an administrator")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.set_defaults(run=_createadmin)
+
+    imports = commands.add_parser("import", help="import consumers from a CSV file")
+    imports.add_argument("file")
+    imports.add_argument("--show-errors", type=int, default=20, help="refused rows to print")
+    imports.set_defaults(run=_import)
+
+    demo_parser = commands.add_parser(
+        "demo", help="load a realistic, reproducible demo data set (seeded random)"
+    )
+    demo_parser.add_argument("--consumers", type=int, default=10_000, metavar="N")
+    demo_parser.add_argument("--seed", type=int, default=1)
+    demo_parser.set_defaults(run=_demo)
+
+    commands.add_parser("schema", help="print the GraphQL SDL").set_defaults(run=_schema)
+
+    persisted = commands.add_parser("persisted", help="persisted queries (see docs/api.md)")
+    persisted_commands = persisted.add_subparsers(dest="persisted_command", required=True)
+    register = persisted_commands.add_parser(
+        "register",
+        help="register the document of each .graphql file (directories: recursively)",
+        description=(
+            "Registers one document per .graphql file, validated against the schema, "
+            "under the SHA-256 of its text without surrounding whitespace; clients send "
+            "that text as `query` and that hash as `persistedQuery.sha256Hash`."
+        ),
+    )
+    register.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
+    register.add_argument(
+        "--print",
+        action="store_true",
+        help="register the document as graphql-js `print` writes it (what Apollo Client hashes)",
+    )
+    register.set_defaults(run=_persisted_register)
+
+    args = parser.parse_args(argv)
+    return int(args.run(get_settings(), args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

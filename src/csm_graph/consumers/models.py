@@ -1,0 +1,104 @@
+"""Consumers: the people the service is for, and their bulk imports."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from csm_graph.accounts.models import User
+from csm_graph.core.names import PersonName
+
+
+class SlaLevel(StrEnum):
+    BRONZE = "BRONZE"
+    SILVER = "SILVER"
+    GOLD = "GOLD"
+    PLATINUM = "PLATINUM"
+
+
+class Consumer(PersonName):
+    id = fields.IntField(primary_key=True)
+    number = fields.CharField(max_length=16, unique=True)
+    external_id = fields.CharField(max_length=64, null=True, unique=True)
+    email = fields.CharField(max_length=254, default="", db_index=True)
+    """Lower-cased. Not unique: imported data may repeat an address."""
+    phone = fields.CharField(max_length=20, default="", db_index=True)
+    mobile_phone = fields.CharField(max_length=20, default="")
+    address_line1 = fields.CharField(max_length=200, default="")
+    address_line2 = fields.CharField(max_length=200, default="")
+    city = fields.CharField(max_length=100, default="")
+    region = fields.CharField(max_length=100, default="")
+    postal_code = fields.CharField(max_length=20, default="")
+    country = fields.CharField(max_length=2, default="")
+    date_of_birth = fields.DateField(null=True)
+    preferred_language = fields.CharField(max_length=16, default="en")
+    notify_email = fields.BooleanField(default=True)
+    notify_sms = fields.BooleanField(default=False)
+    sla_level = fields.CharEnumField(SlaLevel, max_length=16, default=SlaLevel.BRONZE)
+    last_survey_at = fields.DatetimeField(null=True)
+    twitter_handle = fields.CharField(max_length=64, default="")
+    facebook_url = fields.CharField(max_length=300, default="")
+    linkedin_url = fields.CharField(max_length=300, default="")
+    personal_email = fields.CharField(max_length=254, default="")
+    is_active = fields.BooleanField(default=True)
+    review_reason = fields.CharField(max_length=500, default="")
+    """Set when something needs an agent's eye (an ambiguous claim at signup)."""
+    user: fields.OneToOneNullableRelation[User] = fields.OneToOneField(
+        "accounts.User", related_name="consumer", null=True, on_delete=fields.SET_NULL
+    )
+    identity_changed_at = fields.DatetimeField(null=True)
+    """When name, email or phone last changed here: the newer side wins a sync."""
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    user_id: int | None
+
+    class Meta:
+        table = "consumer"
+
+
+class ImportState(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+class ImportJob(Model):
+    """A CSV upload of consumers, processed by a worker in batches."""
+
+    id = fields.IntField(primary_key=True)
+    state = fields.CharEnumField(ImportState, max_length=16, default=ImportState.QUEUED)
+    file_name = fields.CharField(max_length=200, default="")
+    source = fields.TextField()
+    """The uploaded CSV, kept in the database so any worker can read it."""
+    total = fields.IntField(default=0)
+    processed = fields.IntField(default=0)
+    created = fields.IntField(default=0)
+    updated = fields.IntField(default=0)
+    failed = fields.IntField(default=0)
+    message = fields.CharField(max_length=500, default="")
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="consumer_imports", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "consumer_import"
+
+
+class ImportRowError(Model):
+    id = fields.IntField(primary_key=True)
+    job: fields.ForeignKeyRelation[ImportJob] = fields.ForeignKeyField(
+        "consumers.ImportJob", related_name="errors", on_delete=fields.CASCADE
+    )
+    row = fields.IntField()
+    message = fields.CharField(max_length=500)
+
+    job_id: int
+
+    class Meta:
+        table = "consumer_import_error"

@@ -1,0 +1,492 @@
+"""The consumer rules: records, association with users, signup with claim, sync.
+
+Resolvers, jobs and the import call these; nothing else writes consumers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from csm_graph import clock
+from csm_graph.accounts import passwords
+from csm_graph.accounts.models import TokenPurpose, User, UserType
+from csm_graph.accounts.services import (
+    Viewer,
+    consume_email_token,
+    require_admin,
+    send_set_password_email,
+    send_token_email,
+    throttle,
+)
+from csm_graph.consumers.models import Consumer
+from csm_graph.consumers.validation import (
+    IDENTITY_FIELDS,
+    NAME_FIELDS,
+    clean,
+    graphql_name,
+    require_name,
+)
+from csm_graph.core.numbering import next_number
+from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
+from csm_graph.households.access import acted_for_condition
+from csm_graph.jobs import enqueue, unit_of_work
+from csm_graph.settings import get_settings
+from csm_graph.validation import check_password, normalize_email, normalize_phone, require_text
+
+NUMBER_PREFIX = "CON"
+
+SELF_EDITABLE = frozenset(
+    {
+        *NAME_FIELDS,
+        "full_name",
+        "phone",
+        "mobile_phone",
+        "address_line1",
+        "address_line2",
+        "city",
+        "region",
+        "postal_code",
+        "country",
+        "preferred_language",
+        "notify_email",
+        "notify_sms",
+        "twitter_handle",
+        "facebook_url",
+        "linkedin_url",
+        "personal_email",
+    }
+)
+"""What a consumer may change on their own record (SPEC section 2 and 6)."""
+
+
+def _not_found(field: str = "id") -> UserErrors:
+    return UserErrors.one(field, "No such consumer.", ErrorCode.NOT_FOUND)
+
+
+def visible_consumers(viewer: Viewer | None) -> QuerySet[Consumer]:
+    """The consumers `viewer` may list: every one for internal users; else their
+    own, those they currently represent and the current members of the
+    households they currently head."""
+    if viewer is None:
+        return Consumer.filter(id=-1)
+    if viewer.is_internal:
+        return Consumer.all()
+    return Consumer.filter(
+        Q(user_id=viewer.user_id) | acted_for_condition(viewer.user_id, clock.today())
+    )
+
+
+def can_see(
+    viewer: Viewer | None, consumer: Consumer, acts_for: AbstractSet[int] = frozenset()
+) -> bool:
+    """The single-object form of `visible_consumers`; `acts_for` is the viewer's
+    `Reach.acts_for` (the consumers they represent or whose household they head)."""
+    return viewer is not None and (
+        viewer.is_internal or consumer.user_id == viewer.user_id or consumer.id in acts_for
+    )
+
+
+def search(queryset: QuerySet[Consumer], term: str) -> QuerySet[Consumer]:
+    """Consumers whose name, email, phone or number contains `term`."""
+    term = term.strip()
+    if not term:
+        return queryset
+    condition = (
+        Q(first_name__icontains=term)
+        | Q(last_name__icontains=term)
+        | Q(email__icontains=term)
+        | Q(number__icontains=term)
+    )
+    digits = "".join(c for c in term if c.isdigit())
+    if len(digits) >= 4:
+        condition |= Q(phone__contains=digits) | Q(mobile_phone__contains=digits)
+    parts = term.split()
+    if len(parts) >= 2:
+        condition |= Q(first_name__icontains=parts[0]) & Q(last_name__icontains=parts[-1])
+    return queryset.filter(condition)
+
+
+async def create_consumer(viewer: Viewer | None, data: dict[str, Any]) -> Consumer:
+    """A new consumer record (internal users)."""
+    if viewer is None or not viewer.is_internal:
+        raise AccessDenied("Only internal users may create consumers.")
+    values = clean(data, get_settings().default_phone_region)
+    require_name(values)
+    async with unit_of_work():
+        if (
+            values.get("external_id")
+            and await Consumer.filter(external_id=values["external_id"]).exists()
+        ):
+            raise UserErrors.one(
+                "externalId", "A consumer with this external id exists.", ErrorCode.CONFLICT
+            )
+        try:
+            return await Consumer.create(
+                number=await next_number(NUMBER_PREFIX),
+                identity_changed_at=clock.now(),
+                **values,
+            )
+        except IntegrityError:
+            raise UserErrors.one(
+                "externalId", "A consumer with this external id exists.", ErrorCode.CONFLICT
+            ) from None
+
+
+async def get_visible(viewer: Viewer | None, consumer_id: int, field: str = "id") -> Consumer:
+    consumer = await visible_consumers(viewer).get_or_none(id=consumer_id)
+    if consumer is None:
+        raise _not_found(field)
+    return consumer
+
+
+async def update_consumer(
+    viewer: Viewer | None, consumer_id: int, data: dict[str, Any]
+) -> Consumer:
+    """Change a consumer: internal users any field, a consumer their own allowed fields."""
+    changes = {k: v for k, v in data.items() if v is not None or k == "date_of_birth"}
+    async with unit_of_work():
+        consumer = await get_visible(viewer, consumer_id)
+        assert viewer is not None
+        if not viewer.is_internal and consumer.user_id != viewer.user_id:
+            # Heads and representatives read the record; only its owner edits it.
+            raise UserErrors.one("id", "You may only change your own record.", ErrorCode.FORBIDDEN)
+        if not viewer.is_internal:
+            refused = sorted(set(changes) - SELF_EDITABLE)
+            if refused:
+                errors = ErrorList()
+                for key in refused:
+                    errors.add(
+                        graphql_name(key), "You may not change this field.", ErrorCode.FORBIDDEN
+                    )
+                errors.raise_if_any()
+        values = clean(changes, get_settings().default_phone_region)
+        merged = {**{f: getattr(consumer, f) for f in NAME_FIELDS}, **values}
+        require_name(merged)
+        identity_changed = any(
+            key in values and values[key] != getattr(consumer, key) for key in IDENTITY_FIELDS
+        )
+        for key, value in values.items():
+            setattr(consumer, key, value)
+        if identity_changed:
+            consumer.identity_changed_at = clock.now()
+        try:
+            await consumer.save()
+        except IntegrityError:
+            raise UserErrors.one(
+                "externalId", "A consumer with this external id exists.", ErrorCode.CONFLICT
+            ) from None
+        if identity_changed and consumer.user_id is not None:
+            await enqueue("sync_consumer_identity", consumer.id)
+    return consumer
+
+
+# --- association ---------------------------------------------------------------
+
+
+def _identity(record: Consumer | User) -> dict[str, Any]:
+    return {f: getattr(record, f) or "" for f in IDENTITY_FIELDS}
+
+
+async def _copy_identity(source: Consumer | User, target: Consumer | User) -> list[str]:
+    """Make `target`'s name, email and phone equal to `source`'s; return what changed.
+
+    An empty email never replaces a login email. An email already used by
+    another login is not copied; the consumer is flagged for an agent.
+    """
+    changed = []
+    for field in IDENTITY_FIELDS:
+        value = getattr(source, field) or ""
+        if value == (getattr(target, field) or ""):
+            continue
+        if field == "email" and isinstance(target, User):
+            if not value:
+                continue
+            if await User.filter(email=value).exclude(id=target.id).exists():
+                consumer = source if isinstance(source, Consumer) else None
+                if consumer is not None:
+                    consumer.review_reason = (
+                        f"Email {value} is another login's; the linked user keeps {target.email}."
+                    )
+                    await consumer.save(update_fields=["review_reason"])
+                continue
+            target.email_verified = False
+        setattr(target, field, value)
+        changed.append(field)
+    target.identity_changed_at = source.identity_changed_at
+    await target.save()
+    return changed
+
+
+async def _link(consumer: Consumer, user: User) -> None:
+    """Link, then make the two identities equal: the consumer record wins,
+    its empty fields first filled from the user."""
+    for field in IDENTITY_FIELDS:
+        if not getattr(consumer, field) and getattr(user, field):
+            setattr(consumer, field, getattr(user, field))
+    consumer.user_id = user.id
+    consumer.identity_changed_at = clock.now()
+    try:
+        await consumer.save()
+    except IntegrityError:
+        raise UserErrors.one(
+            "userId", "This user is already linked to a consumer.", ErrorCode.CONFLICT
+        ) from None
+    email_before = user.email
+    await _copy_identity(consumer, user)
+    if user.email != email_before:
+        await _send_verification(user)
+
+
+async def _check_unlinked(consumer: Consumer, user: User | None) -> None:
+    if consumer.user_id is not None:
+        other = await User.get(id=consumer.user_id)
+        raise UserErrors.one(
+            "consumerId",
+            f"Consumer {consumer.number} is already linked to user {other.email}.",
+            ErrorCode.CONFLICT,
+        )
+    if user is not None:
+        linked = await Consumer.get_or_none(user_id=user.id)
+        if linked is not None:
+            raise UserErrors.one(
+                "userId",
+                f"User {user.email} is already linked to consumer {linked.number}.",
+                ErrorCode.CONFLICT,
+            )
+
+
+async def associate(viewer: Viewer | None, consumer_id: int, user_id: int) -> Consumer:
+    """Link an existing user to a consumer (administrators)."""
+    require_admin(viewer)
+    async with unit_of_work():
+        consumer = await Consumer.get_or_none(id=consumer_id)
+        if consumer is None:
+            raise _not_found("consumerId")
+        user = await User.get_or_none(id=user_id)
+        if user is None:
+            raise UserErrors.one("userId", "No such user.", ErrorCode.NOT_FOUND)
+        await _check_unlinked(consumer, user)
+        await _link(consumer, user)
+    return consumer
+
+
+async def dissociate(viewer: Viewer | None, consumer_id: int) -> Consumer:
+    require_admin(viewer)
+    async with unit_of_work():
+        consumer = await Consumer.get_or_none(id=consumer_id)
+        if consumer is None:
+            raise _not_found("consumerId")
+        if consumer.user_id is None:
+            raise UserErrors.one(
+                "consumerId", "This consumer has no linked user.", ErrorCode.INVALID_STATE
+            )
+        consumer.user_id = None
+        await consumer.save(update_fields=["user_id"])
+    return consumer
+
+
+async def create_user_for_consumer(
+    viewer: Viewer | None,
+    consumer_id: int,
+    *,
+    user_type: UserType = UserType.EXTERNAL,
+    password: str | None = None,
+) -> Consumer:
+    """Make a login from the consumer's name, email and phone, and link it (administrators).
+
+    Without an initial password the user gets an email to set one.
+    """
+    require_admin(viewer)
+    if password is not None:
+        check_password("password", password)
+    async with unit_of_work():
+        consumer = await Consumer.get_or_none(id=consumer_id)
+        if consumer is None:
+            raise _not_found("consumerId")
+        await _check_unlinked(consumer, None)
+        if not consumer.email:
+            raise UserErrors.one(
+                "consumerId", "The consumer needs an email to get a login.", ErrorCode.REQUIRED
+            )
+        existing = await User.get_or_none(email=consumer.email)
+        if existing is not None:
+            raise UserErrors.one(
+                "consumerId",
+                f"User {existing.email} already has this email; associate it instead.",
+                ErrorCode.CONFLICT,
+            )
+        try:
+            user = await User.create(
+                email=consumer.email,
+                password_hash=passwords.hash_password(password) if password else None,
+                user_type=user_type,
+                email_verified=True,
+                identity_changed_at=consumer.identity_changed_at,
+                **{f: getattr(consumer, f) for f in NAME_FIELDS},
+                phone=consumer.phone,
+            )
+        except IntegrityError:
+            raise UserErrors.one(
+                "consumerId", "A user with this email exists.", ErrorCode.CONFLICT
+            ) from None
+        consumer.user_id = user.id
+        await consumer.save(update_fields=["user_id"])
+        if password is None:
+            await send_set_password_email(user)
+    return consumer
+
+
+# --- sync ------------------------------------------------------------------------
+
+
+async def sync_identity(consumer_id: int) -> str:
+    """Carry the newer side's name, email and phone to the other side.
+
+    Idempotent: equal records are left alone ("equal"). The copy is written
+    directly, not through the update services, so it starts no further
+    sync: no ping-pong.
+    """
+    async with unit_of_work():
+        consumer = await Consumer.get_or_none(id=consumer_id)
+        if consumer is None or consumer.user_id is None:
+            return "unlinked"
+        user = await User.get(id=consumer.user_id)
+        if _identity(consumer) == _identity(user):
+            return "equal"
+        floor = dt.datetime.min.replace(tzinfo=dt.UTC)
+        if (consumer.identity_changed_at or floor) >= (user.identity_changed_at or floor):
+            email_before = user.email
+            await _copy_identity(consumer, user)
+            if user.email != email_before:
+                await _send_verification(user)
+            return "consumer-to-user"
+        await _copy_identity(user, consumer)
+        return "user-to-consumer"
+
+
+async def sync_user_identity(user_id: int) -> str:
+    consumer = await Consumer.get_or_none(user_id=user_id)
+    if consumer is None:
+        return "unlinked"
+    return await sync_identity(consumer.id)
+
+
+# --- signup ----------------------------------------------------------------------
+
+
+async def _send_verification(user: User) -> None:
+    ttl = dt.timedelta(hours=get_settings().verify_token_hours)
+    await send_token_email(user, TokenPurpose.VERIFY_EMAIL, ttl, "verify_email", "verify-email")
+
+
+async def signup(data: dict[str, Any], client_address: str) -> None:
+    """Register a consumer login, unverified, and email a verification link.
+
+    When the email already has a login, the answer is the same and the
+    owner gets an email saying so: the response never reveals an account.
+    """
+    from csm_graph.notifications.services import queue_email
+
+    settings = get_settings()
+    errors = ErrorList()
+    values: dict[str, Any] = {}
+    checks: tuple[tuple[str, Callable[[], Any]], ...] = (
+        ("email", lambda: normalize_email("email", data.get("email") or "")),
+        ("password", lambda: check_password("password", data.get("password") or "")),
+        (
+            "first_name",
+            lambda: require_text("firstName", data.get("first_name"), max_length=100),
+        ),
+        ("last_name", lambda: require_text("lastName", data.get("last_name"), max_length=100)),
+        (
+            "phone",
+            lambda: normalize_phone(
+                "phone", data.get("phone") or "", settings.default_phone_region
+            ),
+        ),
+    )
+    for field, fn in checks:
+        try:
+            values[field] = fn()
+        except UserErrors as exc:
+            errors.errors.extend(exc.errors)
+    errors.raise_if_any()
+    await throttle(
+        3600,
+        "Too many signups. Try again later.",
+        **{f"signup:email:{values['email']}": 5, f"signup:address:{client_address}": 20},
+    )
+    password_hash = passwords.hash_password(values.pop("password"))
+
+    async with unit_of_work():
+        existing = await User.get_or_none(email=values["email"])
+        if existing is None:
+            try:
+                user = await User.create(
+                    user_type=UserType.EXTERNAL,
+                    email_verified=False,
+                    password_hash=password_hash,
+                    identity_changed_at=clock.now(),
+                    **values,
+                )
+            except IntegrityError:
+                existing = await User.get(email=values["email"])
+            else:
+                await _send_verification(user)
+                return
+        await queue_email(
+            template="already_registered",
+            to=existing.email,
+            context={
+                "name": existing.first_name or existing.full_name,
+                "login_link": f"{settings.portal_url.rstrip('/')}/login",
+                "reset_link": f"{settings.portal_url.rstrip('/')}/forgot-password",
+            },
+            key=f"already-registered:{existing.id}:{clock.today().isoformat()}",
+        )
+
+
+async def verify_email(token: str) -> Consumer:
+    """Confirm the address and give the user their consumer record.
+
+    A consumer with this email and no login (imported, phoned in) is
+    claimed, keeping its cases and history; its empty fields are filled from
+    the signup. With several, the most recently updated is linked and
+    flagged for an agent. With none, a new record is made.
+    """
+    async with unit_of_work():
+        user = await consume_email_token(token, TokenPurpose.VERIFY_EMAIL)
+        user.email_verified = True
+        await user.save(update_fields=["email_verified"])
+        linked = await Consumer.get_or_none(user_id=user.id)
+        if linked is not None:
+            return linked
+        candidates = await Consumer.filter(email=user.email, user_id=None).order_by(
+            "-updated_at", "-id"
+        )
+        if not candidates:
+            return await Consumer.create(
+                number=await next_number(NUMBER_PREFIX),
+                user_id=user.id,
+                identity_changed_at=user.identity_changed_at or clock.now(),
+                **_identity(user),
+            )
+        chosen = candidates[0]
+        if len(candidates) > 1:
+            others = ", ".join(c.number for c in candidates[1:])
+            chosen.review_reason = (
+                f"Signup by {user.email} matched {len(candidates)} consumers; linked this one, "
+                f"the most recently updated. Also matching: {others}."
+            )
+        email_before = user.email
+        await _link(chosen, user)
+        # Linking cannot change the email here (it is the one just verified).
+        assert user.email == email_before
+        return chosen

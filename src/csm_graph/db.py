@@ -1,0 +1,115 @@
+"""Tortoise configuration for SQLite (embedded default) and PostgreSQL.
+
+Each domain is a Tortoise app with its own migrations package, so domains
+can evolve their tables independently; cross-domain foreign keys name the
+app (`accounts.User`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as run_migrations
+
+from csm_graph.settings import Settings
+
+# Order matters only for readability: the migration graph orders them.
+DOMAINS: tuple[str, ...] = (
+    "core",
+    "accounts",
+    "consumers",
+    "households",
+    "products",
+    "notifications",
+    "cases",
+    "access",
+    "sla",
+    "surveys",
+)
+
+
+def database_url(settings: Settings) -> str:
+    """The connection URL Tortoise understands, with the pool size for PostgreSQL."""
+    url = settings.database_url
+    if not url:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        # Wait up to 5 s for another connection's write lock rather than fail at once.
+        return f"sqlite://{settings.var_dir / 'csm.sqlite3'}?busy_timeout=5000"
+    scheme = urlsplit(url).scheme
+    if scheme in {"postgres", "postgresql", "asyncpg"}:
+        url = "postgres" + url[len(scheme) :]
+        sep = "&" if "?" in url else "?"
+        if "maxsize=" not in url:
+            url += f"{sep}minsize={settings.db_pool_min}&maxsize={settings.db_pool_max}"
+        return url
+    if scheme == "sqlite":
+        return url
+    raise ValueError(f"DATABASE_URL: unsupported scheme {scheme!r} (use postgres:// or sqlite://)")
+
+
+def is_postgres(settings: Settings) -> bool:
+    return database_url(settings).startswith("postgres")
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    apps = {
+        domain: {
+            "models": [f"csm_graph.{domain}.models"],
+            "default_connection": "default",
+            "migrations": f"csm_graph.{domain}.migrations",
+        }
+        for domain in DOMAINS
+    }
+    return {
+        "connections": {"default": database_url(settings)},
+        "apps": apps,
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init_db(settings: Settings) -> None:
+    # The global fallback lets request tasks use the connections that the
+    # lifespan task opened (each task has its own context otherwise).
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply every pending migration (the `csm-graph migrate` command)."""
+    try:
+        await run_migrations(config=tortoise_config(settings))
+    finally:
+        await Tortoise.close_connections()
+
+
+def _placeholders(sql: str, dialect: str) -> str:
+    """Turn `?` placeholders into `$1, $2, ...` for PostgreSQL."""
+    if dialect != "postgres":
+        return sql
+    parts = sql.split("?")
+    out = [parts[0]]
+    for n, part in enumerate(parts[1:], start=1):
+        out.append(f"${n}{part}")
+    return "".join(out)
+
+
+def in_list(values: Sequence[object]) -> str:
+    """`?, ?, ?` for an IN clause of `values` (at least one)."""
+    return ", ".join("?" for _ in values) or "NULL"
+
+
+async def fetch(sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Run hand-written SQL with `?` placeholders on the current connection
+    (the transaction's, inside one) and return plain tuples."""
+    connection = connections.get("default")
+    query = _placeholders(sql, connection.capabilities.dialect)
+    # execute_query_dict always fetches, so UPDATE ... RETURNING gives its rows too.
+    rows = await connection.execute_query_dict(query, list(params))
+    return [tuple(row.values()) for row in rows]

@@ -1,0 +1,172 @@
+"""The notifications rules: queue an email with the change that causes it, send it once.
+
+Every email is an outbox row first, written in the caller's transaction, so
+it exists exactly when the change does. A job sends it after commit; the
+minutely sweep sends whatever that job did not (Redis down at commit time,
+a retry coming due, a worker killed mid-send).
+
+Sending is at-least-once made once in practice: a job sends only after a
+single conditional UPDATE claims the row (PENDING or a lapsed SENDING, and
+due), so a repeated job or a second worker finds nothing to do. Only a
+worker that dies between the SMTP hand-over and marking the row SENT can
+cause a second copy, after `mail_sending_timeout_seconds`; the copy keeps
+the same Message-ID.
+
+Retries are scheduled on the row (`next_attempt_at`), not in the queue, so
+they survive restarts and a lost Redis, and follow the one clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from enum import StrEnum
+from typing import Any
+
+import jinja2
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from csm_graph import clock
+from csm_graph.jobs import enqueue, unit_of_work
+from csm_graph.notifications import mailer, rendering
+from csm_graph.notifications.models import OutboxEmail, OutboxState
+from csm_graph.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+SEND_JOB = "send_email"
+_CLAIMABLE = (OutboxState.PENDING, OutboxState.SENDING)
+_ERROR_LIMIT = 2000
+
+
+class SendOutcome(StrEnum):
+    SENT = "SENT"
+    RETRY = "RETRY"
+    """Failed this time; due again at the row's `next_attempt_at`."""
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+    """Not claimable: already sent or failed, claimed by another job, or not yet due."""
+
+
+async def queue_email(*, template: str, to: str, context: dict[str, Any], key: str) -> bool:
+    """Write one outbox row in the caller's transaction and enqueue its sending after commit.
+
+    `key` is unique per (event, recipient): a second call with the same key
+    is a no-op (returns False). `context` must be JSON-serialisable; it is
+    stored with the row and rendered at send time.
+    """
+    if template not in rendering.template_names():
+        raise ValueError(f"no email template {template!r}")
+    try:
+        json.dumps(context)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"email context for {key!r} is not JSON-serialisable: {exc}") from exc
+    now = clock.now()
+    async with unit_of_work():
+        if await OutboxEmail.filter(key=key).exists():
+            return False
+        try:
+            # A savepoint: losing a race on the key must not abort the caller's transaction.
+            async with in_transaction():
+                row = await OutboxEmail.create(
+                    key=key,
+                    template=template,
+                    recipient=to,
+                    context=context,
+                    state=OutboxState.PENDING,
+                    next_attempt_at=now,
+                    message_id=mailer.new_message_id(get_settings()),
+                    created_at=now,
+                )
+        except IntegrityError:
+            return False
+        await enqueue(SEND_JOB, row.id)
+    return True
+
+
+async def send_outbox_email(outbox_id: int) -> SendOutcome:
+    """Claim email `outbox_id` if it is due, send it, and record how that went."""
+    settings = get_settings()
+    now = clock.now()
+    claimed = await OutboxEmail.filter(
+        id=outbox_id, state__in=_CLAIMABLE, next_attempt_at__lte=now
+    ).update(
+        state=OutboxState.SENDING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=now + dt.timedelta(seconds=settings.mail_sending_timeout_seconds),
+    )
+    if not claimed:
+        return SendOutcome.SKIPPED
+    row = await OutboxEmail.get(id=outbox_id)
+    try:
+        rendered = rendering.render(row.template, row.context)
+        message = mailer.build_message(
+            settings, to=row.recipient, rendered=rendered, message_id=row.message_id, key=row.key
+        )
+    except (LookupError, jinja2.TemplateError) as exc:
+        return await _record_failure(row, exc, permanent=True)
+    try:
+        await mailer.mailer_for(settings).send(message, outbox_id=row.id)
+    except mailer.PermanentMailError as exc:
+        return await _record_failure(row, exc, permanent=True)
+    except Exception as exc:
+        # Whatever went wrong (connection, timeout, 4xx), the row records it and retries.
+        return await _record_failure(row, exc, permanent=False)
+    # A sent email's context is no longer needed, and may hold links with
+    # tokens (verification, reset, survey): it is not kept.
+    await OutboxEmail.filter(id=row.id, state=OutboxState.SENDING).update(
+        state=OutboxState.SENT, sent_at=clock.now(), next_attempt_at=None, context={}
+    )
+    return SendOutcome.SENT
+
+
+def retry_delay(settings: Settings, attempts: int) -> dt.timedelta:
+    """Back-off after `attempts` failures: base, 2x base, 4x base, ... up to the cap."""
+    seconds = settings.mail_retry_base_seconds * 2 ** max(attempts - 1, 0)
+    return dt.timedelta(seconds=min(seconds, settings.mail_retry_max_seconds))
+
+
+async def _record_failure(row: OutboxEmail, exc: Exception, *, permanent: bool) -> SendOutcome:
+    settings = get_settings()
+    error = f"{type(exc).__name__}: {exc}"[:_ERROR_LIMIT]
+    give_up = permanent or row.attempts >= settings.mail_max_attempts
+    if give_up:
+        state, next_attempt_at, outcome = OutboxState.FAILED, None, SendOutcome.FAILED
+    else:
+        next_attempt_at = clock.now() + retry_delay(settings, row.attempts)
+        state, outcome = OutboxState.PENDING, SendOutcome.RETRY
+    # Only this claim's outcome: if the row was claimed again meanwhile, that claim decides.
+    await OutboxEmail.filter(id=row.id, state=OutboxState.SENDING, attempts=row.attempts).update(
+        state=state, next_attempt_at=next_attempt_at, last_error=error
+    )
+    log.warning(
+        "email %s (%s) attempt %d failed%s: %s",
+        row.id,
+        row.template,
+        row.attempts,
+        ", giving up" if give_up else "",
+        error,
+    )
+    return outcome
+
+
+async def due_outbox_ids(limit: int) -> list[int]:
+    """Emails due now: PENDING ones whose time has come and SENDING ones whose claim lapsed."""
+    rows = await (
+        OutboxEmail.filter(state__in=_CLAIMABLE, next_attempt_at__lte=clock.now())
+        .order_by("next_attempt_at", "id")
+        .limit(limit)
+        .only("id")
+    )
+    return [row.id for row in rows]
+
+
+async def sweep_outbox() -> int:
+    """Enqueue every due email; returns how many. A duplicate job is harmless: it claims nothing."""
+    ids = await due_outbox_ids(get_settings().mail_sweep_batch)
+    for outbox_id in ids:
+        await enqueue(SEND_JOB, outbox_id)
+    return len(ids)

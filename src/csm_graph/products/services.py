@@ -1,0 +1,93 @@
+"""Sold products: creating them, who may see them, which cases may name them."""
+
+from __future__ import annotations
+
+from csm_graph.access.engine import Subject
+from csm_graph.access.models import ProductAction, Responsibility
+from csm_graph.accounts.services import Viewer
+from csm_graph.consumers.models import Consumer
+from csm_graph.errors import ErrorCode, ErrorList, UserErrors
+from csm_graph.households.models import Household
+from csm_graph.jobs import unit_of_work
+from csm_graph.products.models import SoldProduct
+from csm_graph.validation import require_text
+
+
+async def create_sold_product(
+    viewer: Viewer | None,
+    *,
+    name: str | None,
+    serial_number: str | None,
+    owner_id: int,
+    household_id: int | None,
+) -> SoldProduct:
+    """Record a product a consumer bought (internal users)."""
+    if viewer is None or not viewer.is_internal:
+        raise UserErrors.one(None, "Only internal users record sold products.", ErrorCode.FORBIDDEN)
+    errors = ErrorList()
+    clean_name = serial = ""
+    try:
+        clean_name = require_text("name", name, max_length=200)
+    except UserErrors as exc:
+        errors.errors.extend(exc.errors)
+    try:
+        serial = require_text("serialNumber", serial_number, max_length=100, required=False)
+    except UserErrors as exc:
+        errors.errors.extend(exc.errors)
+    if not await Consumer.filter(id=owner_id).exists():
+        errors.add("ownerId", "No such consumer.", ErrorCode.NOT_FOUND)
+    if household_id is not None and not await Household.filter(id=household_id).exists():
+        errors.add("householdId", "No such household.", ErrorCode.NOT_FOUND)
+    errors.raise_if_any()
+    async with unit_of_work():
+        return await SoldProduct.create(
+            name=clean_name, serial_number=serial, owner_id=owner_id, household_id=household_id
+        )
+
+
+async def product_for_case(
+    sold_product_id: int, consumer_id: int, household_id: int | None
+) -> SoldProduct:
+    """The product a new case is about: it must be the consumer's or their household's."""
+    product = await SoldProduct.get_or_none(id=sold_product_id)
+    if product is None:
+        raise UserErrors.one("soldProductId", "No such sold product.", ErrorCode.NOT_FOUND)
+    if product.owner_id != consumer_id and (
+        product.household_id is None or product.household_id != household_id
+    ):
+        raise UserErrors.one(
+            "soldProductId",
+            "The product belongs to neither the consumer nor the case's household.",
+            ErrorCode.INVALID,
+        )
+    return product
+
+
+def can_read_product(subject: Subject | None, product: SoldProduct) -> bool:
+    """Internal users, the owner, those who act for the owner, members of its
+    household, and its related parties whose responsibility reads cases."""
+    if subject is None:
+        return False
+    if subject.viewer.is_internal:
+        return True
+    reach = subject.reach
+    if reach.consumer_id is not None and reach.consumer_id == product.owner_id:
+        return True
+    if product.owner_id in reach.acts_for:
+        return True
+    if product.household_id is not None and product.household_id in reach.household_ids:
+        return True
+    return bool(subject.parties_on_product(product.id))
+
+
+async def can_manage_product_parties(subject: Subject, product_id: int) -> bool:
+    """Internal users, and related parties of the product whose responsibility says MANAGE."""
+    if subject.viewer.is_internal:
+        return True
+    who_ids = [p.party_id for p in subject.parties_on_product(product_id)]
+    if not who_ids:
+        return False
+    rows = await Responsibility.filter(
+        related_parties__id__in=who_ids,
+    ).values_list("product_actions", flat=True)
+    return any(ProductAction.MANAGE.value in str(r).split() for r in rows)

@@ -1,0 +1,267 @@
+"""GraphQL types of customer access: responsibilities, relationship types,
+related parties, and access explanations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from csm_graph.access import models
+from csm_graph.access.engine import CaseAction, Grant, available, parse_case_actions
+from csm_graph.schema.access.loaders import (
+    CaseByIdLoader,
+    RelatedPartiesByCaseIdLoader,
+    RelatedPartiesBySoldProductIdLoader,
+    RelationshipTypeByIdLoader,
+    ResponsibilityByIdLoader,
+)
+from csm_graph.schema.accounts.loaders import UserByIdLoader
+from csm_graph.schema.accounts.types import User
+from csm_graph.schema.cases import types as _case_types  # noqa: F401 (registers CaseAction)
+from csm_graph.schema.cases.access import viewer_subject
+from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
+from csm_graph.schema.context import Info
+from csm_graph.schema.households.access import viewer_reach
+from csm_graph.schema.node import Node, register_node, to_global_id
+
+if TYPE_CHECKING:
+    from csm_graph.schema.cases.types import Case
+    from csm_graph.schema.consumers.types import Consumer
+    from csm_graph.schema.products.types import SoldProduct
+
+
+def _describe_values(cls: type[Enum], values: dict[str, str]) -> None:
+    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+    for value in definition.values:
+        value.description = values.get(value.name)
+
+
+strawberry.enum(
+    models.ProductAction,
+    name="SoldProductAction",
+    description="Something a responsibility allows on a sold product.",
+)
+_describe_values(
+    models.ProductAction,
+    {
+        "READ": "See the product.",
+        "MANAGE": "Add, change and remove the product's related parties.",
+    },
+)
+SoldProductAction = models.ProductAction
+_describe_values(
+    CaseAction,
+    {
+        "READ": "See the case, its comments and files.",
+        "COMMENT": "Add public comments.",
+        "ATTACH": "Add files.",
+        "ACCEPT_SOLUTION": "Accept the proposed solution (while RESOLVED).",
+        "REJECT_SOLUTION": "Reject the proposed solution (while RESOLVED).",
+        "CLOSE": "Close the case.",
+        "MANAGE_RELATED_PARTIES": "Add, change and remove the case's related parties.",
+        "WORK": "Internal work: assign, request information, propose, cancel, edit, work notes.",
+    },
+)
+
+
+@strawberry.type(description="A level of access, and what it allows (access configuration).")
+class Responsibility(Node):
+    db_id: strawberry.Private[int]
+    name: str = strawberry.field(description="Such as case viewer or case manager.")
+    description: str = strawberry.field(description="What it is for.")
+    case_actions: list[CaseAction] = strawberry.field(
+        description="What it allows on the cases it reaches."
+    )
+    sold_product_actions: list[SoldProductAction] = strawberry.field(
+        description="What it allows on the sold products it reaches."
+    )
+
+    @classmethod
+    def from_model(cls, r: models.Responsibility) -> Responsibility:
+        names = set(r.product_actions.split())
+        return cls(
+            id=to_global_id("Responsibility", r.id),
+            db_id=r.id,
+            name=r.name,
+            description=r.description,
+            case_actions=[a for a in CaseAction if a in parse_case_actions(r.case_actions)],
+            sold_product_actions=[a for a in models.ProductAction if a.value in names],
+        )
+
+
+@strawberry.type(description="What a related party is to a case or a sold product.")
+class RelationshipType(Node):
+    db_id: strawberry.Private[int]
+    default_responsibility_id: strawberry.Private[int | None]
+    name: str = strawberry.field(description="Such as guarantor or finance contact.")
+    description: str = strawberry.field(description="What it means.")
+    applies_to_cases: bool = strawberry.field(description="Parties of cases may have it.")
+    applies_to_sold_products: bool = strawberry.field(
+        description="Parties of sold products may have it."
+    )
+
+    @classmethod
+    def from_model(cls, t: models.RelationshipType) -> RelationshipType:
+        return cls(
+            id=to_global_id("RelationshipType", t.id),
+            db_id=t.id,
+            default_responsibility_id=t.default_responsibility_id,
+            name=t.name,
+            description=t.description,
+            applies_to_cases=t.for_cases,
+            applies_to_sold_products=t.for_sold_products,
+        )
+
+    @strawberry.field(description="The responsibility new parties get; null: they get none.")
+    async def default_responsibility(self, info: Info) -> Responsibility | None:
+        return await _responsibility(info, self.default_responsibility_id)
+
+
+async def _responsibility(info: Info, responsibility_id: int | None) -> Responsibility | None:
+    if responsibility_id is None:
+        return None
+    record = await info.context.loaders.get(ResponsibilityByIdLoader).load(responsibility_id)
+    return Responsibility.from_model(record) if record else None
+
+
+@strawberry.type(description="A consumer or a user related to a case or a sold product.")
+class RelatedParty(Node):
+    model: strawberry.Private[models.RelatedParty]
+    valid_from: dt.date | None = strawberry.field(
+        description="First day its access applies; null: from the start."
+    )
+    valid_until: dt.date | None = strawberry.field(
+        description="Last day its access applies; null: open-ended."
+    )
+    created_at: dt.datetime = strawberry.field(description="When it was added.")
+
+    @classmethod
+    def from_model(cls, p: models.RelatedParty) -> RelatedParty:
+        return cls(
+            id=to_global_id("RelatedParty", p.id),
+            model=p,
+            valid_from=p.valid_from,
+            valid_until=p.valid_until,
+            created_at=p.created_at,
+        )
+
+    @strawberry.field(description="The case it is related to, when the viewer may read it.")
+    async def case(
+        self, info: Info
+    ) -> Annotated[Case, strawberry.lazy("csm_graph.schema.cases.types")] | None:
+        from csm_graph.schema.cases.types import Case
+
+        if self.model.case_id is None:
+            return None
+        record = await info.context.loaders.get(CaseByIdLoader).load(self.model.case_id)
+        subject = await viewer_subject(info)
+        if record is None or subject is None or CaseAction.READ not in available(subject, record):
+            return None
+        return Case.from_model(record)
+
+    @strawberry.field(description="The sold product it is related to.")
+    async def sold_product(
+        self, info: Info
+    ) -> Annotated[SoldProduct, strawberry.lazy("csm_graph.schema.products.types")] | None:
+        from csm_graph.schema.products.types import sold_product_by_id
+
+        return await sold_product_by_id(info, self.model.sold_product_id)
+
+    @strawberry.field(description="The related consumer, when it is one.")
+    async def consumer(
+        self, info: Info
+    ) -> Annotated[Consumer, strawberry.lazy("csm_graph.schema.consumers.types")] | None:
+        from csm_graph.schema.consumers.types import Consumer
+
+        if self.model.consumer_id is None:
+            return None
+        record = await info.context.loaders.get(ConsumerByIdLoader).load(self.model.consumer_id)
+        if record is None:
+            return None
+        reach = await viewer_reach(info)
+        return Consumer.from_model(record, acts_for=record.id in reach.acts_for)
+
+    @strawberry.field(description="The related user, when it is one (an internal user, say).")
+    async def user(self, info: Info) -> User | None:
+        if self.model.user_id is None:
+            return None
+        record = await info.context.loaders.get(UserByIdLoader).load(self.model.user_id)
+        return User.from_model(record) if record else None
+
+    @strawberry.field(description="What the party is to the case or product.")
+    async def relationship_type(self, info: Info) -> RelationshipType | None:
+        loader = info.context.loaders.get(RelationshipTypeByIdLoader)
+        record = await loader.load(self.model.relationship_type_id)
+        return RelationshipType.from_model(record) if record else None
+
+    @strawberry.field(description="The access the party has; null: none (listed only).")
+    async def responsibility(self, info: Info) -> Responsibility | None:
+        return await _responsibility(info, self.model.responsibility_id)
+
+
+async def case_related_parties(info: Info, case_id: int) -> list[RelatedParty]:
+    rows = await info.context.loaders.get(RelatedPartiesByCaseIdLoader).load(case_id)
+    return [RelatedParty.from_model(p) for p in rows]
+
+
+async def product_related_parties(info: Info, product_id: int) -> list[RelatedParty]:
+    rows = await info.context.loaders.get(RelatedPartiesBySoldProductIdLoader).load(product_id)
+    return [RelatedParty.from_model(p) for p in rows]
+
+
+@strawberry.type(description="One reason a user may act on a case.")
+class AccessGrant:
+    kind: str = strawberry.field(
+        description="The grant's kind, such as ADMIN, TEAM, CONSUMER, RELATED_PARTY or "
+        "SOLD_PRODUCT_PARTY."
+    )
+    description: str = strawberry.field(description="The reason, in words.")
+    actions: list[CaseAction] = strawberry.field(description="What this grant allows.")
+    valid_until: dt.date | None = strawberry.field(
+        description="Its last valid day; null: it does not expire."
+    )
+
+    @classmethod
+    def from_grant(cls, g: Grant) -> AccessGrant:
+        return cls(
+            kind=g.kind,
+            description=g.description,
+            actions=[a for a in CaseAction if a in g.actions],
+            valid_until=g.valid_until,
+        )
+
+
+@strawberry.type(description="What a user may do with a case now, and why.")
+class AccessExplanation:
+    allowed: list[CaseAction] = strawberry.field(
+        description="The actions allowed now (the grants narrowed by the case's state); "
+        "empty when the user may not read the case."
+    )
+    grants: list[AccessGrant] = strawberry.field(description="Every grant that applies.")
+
+
+async def _party_node(info: Info, pk: int) -> RelatedParty | None:
+    """Visible with its case (or to those who may see its product)."""
+    from csm_graph.access.models import RelatedParty as Model
+    from csm_graph.products.models import SoldProduct as ProductModel
+    from csm_graph.products.services import can_read_product
+
+    subject = await viewer_subject(info)
+    record = await Model.get_or_none(id=pk)
+    if record is None or subject is None:
+        return None
+    if record.case_id is not None:
+        case = await info.context.loaders.get(CaseByIdLoader).load(record.case_id)
+        if case is None or CaseAction.READ not in available(subject, case):
+            return None
+    else:
+        product = await ProductModel.get_or_none(id=record.sold_product_id)
+        if product is None or not can_read_product(subject, product):
+            return None
+    return RelatedParty.from_model(record)
+
+
+register_node("RelatedParty", _party_node)

@@ -1,0 +1,155 @@
+"""Mutations of the accounts domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from csm_graph.accounts import services
+from csm_graph.errors import UserErrors
+from csm_graph.schema.accounts.inputs import (
+    LoginInput,
+    LogoutInput,
+    TeamCreateInput,
+    TeamMemberAddInput,
+    TokenRefreshInput,
+    UserCreateInput,
+    UserUpdateInput,
+)
+from csm_graph.schema.accounts.types import Team, User
+from csm_graph.schema.context import Info
+from csm_graph.schema.errors import UserError, user_errors
+from csm_graph.schema.inputs import given
+from csm_graph.schema.node import decode_id
+from csm_graph.schema.permissions import IsAdmin
+
+
+@strawberry.type(description="A session: tokens and the user, or why there is none.")
+class AuthPayload:
+    access_token: str | None = strawberry.field(
+        default=None, description="Send as `Authorization: Bearer <token>`; short-lived."
+    )
+    access_token_expires_at: dt.datetime | None = strawberry.field(
+        default=None, description="When the access token stops working."
+    )
+    refresh_token: str | None = strawberry.field(
+        default=None, description="Exchange with `tokenRefresh`; single use."
+    )
+    user: User | None = strawberry.field(default=None, description="The logged-in user.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why no session was opened."
+    )
+
+    @classmethod
+    async def of(cls, info: Info, session: services.Session) -> AuthPayload:
+        # From here on this request speaks for the user who just logged in,
+        # so the payload's user shows what the user may see of themselves.
+        info.context.viewer = await services.load_viewer(session.user.id)
+        return cls(
+            access_token=session.access_token,
+            access_token_expires_at=session.access_expires_at,
+            refresh_token=session.refresh_token,
+            user=User.from_model(session.user),
+        )
+
+
+@strawberry.type(description="The outcome of `logout`.")
+class LogoutPayload:
+    revoked: bool = strawberry.field(description="Whether a live session was ended.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
+
+
+@strawberry.type(description="A user, or why the change was refused.")
+class UserPayload:
+    user: User | None = strawberry.field(default=None, description="The user as saved.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
+
+
+@strawberry.type(description="A team, or why the change was refused.")
+class TeamPayload:
+    team: Team | None = strawberry.field(default=None, description="The team as saved.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
+
+
+def _ids(field: str, values: list[strawberry.ID], type_name: str) -> list[int]:
+    return [decode_id(field, v, type_name) for v in values]
+
+
+@strawberry.type
+class AccountsMutation:
+    @strawberry.mutation(description="Log in with email and password.")
+    async def login(self, info: Info, input: LoginInput) -> AuthPayload:
+        try:
+            session = await services.login(input.email, input.password, info.context.client_address)
+        except UserErrors as exc:
+            return AuthPayload(errors=user_errors(exc))
+        return await AuthPayload.of(info, session)
+
+    @strawberry.mutation(description="Exchange a refresh token for a new session (rotation).")
+    async def token_refresh(self, info: Info, input: TokenRefreshInput) -> AuthPayload:
+        try:
+            session = await services.refresh(input.refresh_token)
+        except UserErrors as exc:
+            return AuthPayload(errors=user_errors(exc))
+        return await AuthPayload.of(info, session)
+
+    @strawberry.mutation(description="End a session: its refresh token stops working.")
+    async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
+        return LogoutPayload(revoked=await services.logout(input.refresh_token))
+
+    @strawberry.mutation(
+        description="Create a user (administrators).", permission_classes=[IsAdmin]
+    )
+    async def user_create(self, info: Info, input: UserCreateInput) -> UserPayload:
+        try:
+            data = given(input)
+            data["team_ids"] = _ids("teamIds", input.team_ids, "Team")
+            if input.manager_id:
+                data["manager_id"] = decode_id("managerId", input.manager_id, "User")
+            user = await services.create_user(info.context.viewer, data)
+        except UserErrors as exc:
+            return UserPayload(errors=user_errors(exc))
+        return UserPayload(user=User.from_model(user))
+
+    @strawberry.mutation(
+        description="Change a user: administrators any field; a user their own name, phone "
+        "and password."
+    )
+    async def user_update(self, info: Info, input: UserUpdateInput) -> UserPayload:
+        viewer = info.context.require_viewer()
+        try:
+            user_id = decode_id("id", input.id, "User")
+            data = given(input)
+            data.pop("id")
+            if isinstance(data.get("team_ids"), list):
+                data["team_ids"] = _ids("teamIds", data["team_ids"], "Team")
+            if data.get("manager_id"):
+                data["manager_id"] = decode_id("managerId", data["manager_id"], "User")
+            user = await services.update_user(viewer, user_id, data)
+        except UserErrors as exc:
+            return UserPayload(errors=user_errors(exc))
+        return UserPayload(user=User.from_model(user))
+
+    @strawberry.mutation(
+        description="Create a team (administrators).", permission_classes=[IsAdmin]
+    )
+    async def team_create(self, info: Info, input: TeamCreateInput) -> TeamPayload:
+        try:
+            member_ids = _ids("memberIds", input.member_ids, "User")
+            team = await services.create_team(info.context.viewer, input.name, member_ids)
+        except UserErrors as exc:
+            return TeamPayload(errors=user_errors(exc))
+        return TeamPayload(team=Team.from_model(team))
+
+    @strawberry.mutation(
+        description="Add an internal user to a team (administrators).", permission_classes=[IsAdmin]
+    )
+    async def team_member_add(self, info: Info, input: TeamMemberAddInput) -> TeamPayload:
+        try:
+            team_id = decode_id("teamId", input.team_id, "Team")
+            user_id = decode_id("userId", input.user_id, "User")
+            team = await services.add_team_member(info.context.viewer, team_id, user_id)
+        except UserErrors as exc:
+            return TeamPayload(errors=user_errors(exc))
+        return TeamPayload(team=Team.from_model(team))

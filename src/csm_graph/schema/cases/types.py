@@ -1,0 +1,416 @@
+"""GraphQL types of the cases domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from csm_graph.access.engine import CaseAction, available
+from csm_graph.cases import models
+from csm_graph.schema.accounts.loaders import TeamByIdLoader, UserByIdLoader
+from csm_graph.schema.accounts.types import Team, User
+from csm_graph.schema.cases.access import viewer_subject
+from csm_graph.schema.cases.loaders import (
+    AttachmentCountByCaseIdLoader,
+    AttachmentsByCaseIdLoader,
+    LastPublicCommentByCaseIdLoader,
+)
+from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
+from csm_graph.schema.context import Info
+from csm_graph.schema.enums import register_enum
+from csm_graph.schema.households.access import viewer_reach
+from csm_graph.schema.node import Node, register_node, to_global_id
+from csm_graph.schema.pagination import After, Connection, First, paginate
+from csm_graph.schema.permissions import Guard
+from csm_graph.schema.policy import case_service_times
+
+if TYPE_CHECKING:
+    from csm_graph.schema.access.types import RelatedParty
+    from csm_graph.schema.consumers.types import Consumer
+    from csm_graph.schema.households.types import Household
+    from csm_graph.schema.products.types import SoldProduct
+
+register_enum(
+    models.CaseState,
+    name="CaseState",
+    description="Where a case stands.",
+    values={
+        models.CaseState.NEW: "Opened; nobody has taken it yet.",
+        models.CaseState.OPEN: "An agent is working on it.",
+        models.CaseState.AWAITING_INFO: "Waiting for the consumer to answer; SLA clocks pause.",
+        models.CaseState.RESOLVED: "A solution is proposed; the consumer accepts or rejects it.",
+        models.CaseState.CLOSED: "Done. Read-only.",
+        models.CaseState.CANCELLED: "Cancelled by an agent. Read-only.",
+    },
+)
+register_enum(
+    models.CaseCategory,
+    name="CaseCategory",
+    description="What a case is about.",
+    values={
+        models.CaseCategory.GENERAL_INQUIRY: "A question.",
+        models.CaseCategory.BILLING: "Bills, charges and payments.",
+        models.CaseCategory.TECHNICAL: "Something does not work.",
+        models.CaseCategory.COMPLAINT: "A complaint about the service.",
+        models.CaseCategory.ACCOUNT: "The consumer's account or records.",
+        models.CaseCategory.PASSWORD_REQUEST: "A password request (never surveyed).",
+        models.CaseCategory.OTHER: "Anything else.",
+    },
+)
+register_enum(
+    models.CaseChannel,
+    name="CaseChannel",
+    description="How a case came in.",
+    values={
+        models.CaseChannel.WEB: "The consumer portal.",
+        models.CaseChannel.EMAIL: "An email.",
+        models.CaseChannel.PHONE: "A phone call.",
+        models.CaseChannel.CHAT: "A chat.",
+        models.CaseChannel.SOCIAL: "Social media.",
+        models.CaseChannel.WALK_IN: "In person.",
+    },
+)
+register_enum(
+    models.ActivityKind,
+    name="ActivityKind",
+    description="What an activity entry records.",
+    values={
+        models.ActivityKind.CREATED: "The case was opened.",
+        models.ActivityKind.STATE_CHANGED: "The state changed (old and new value).",
+        models.ActivityKind.FIELD_CHANGED: "A field changed (old and new value).",
+        models.ActivityKind.ASSIGNED: "The case was assigned.",
+        models.ActivityKind.COMMENTED: "A public comment was added.",
+        models.ActivityKind.WORK_NOTE_ADDED: "A work note was added (internal users only).",
+        models.ActivityKind.ATTACHMENT_ADDED: "A file was attached.",
+    },
+)
+strawberry.enum(CaseAction, name="CaseAction", description="Something a viewer may do with a case.")
+CaseState = models.CaseState
+CaseCategory = models.CaseCategory
+CaseChannel = models.CaseChannel
+ActivityKind = models.ActivityKind
+
+ConsumerRef = Annotated["Consumer", strawberry.lazy("csm_graph.schema.consumers.types")]
+HouseholdRef = Annotated["Household", strawberry.lazy("csm_graph.schema.households.types")]
+
+
+async def _consumer(info: Info, consumer_id: int | None) -> Consumer | None:
+    """A consumer reached through a case the viewer reads: shown by name; its
+    guarded fields still follow the field policy."""
+    from csm_graph.schema.consumers.types import Consumer
+
+    if consumer_id is None:
+        return None
+    record = await info.context.loaders.get(ConsumerByIdLoader).load(consumer_id)
+    if record is None:
+        return None
+    reach = await viewer_reach(info)
+    return Consumer.from_model(record, acts_for=record.id in reach.acts_for)
+
+
+async def _user(info: Info, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    user = await info.context.loaders.get(UserByIdLoader).load(user_id)
+    return User.from_model(user) if user else None
+
+
+@strawberry.type(description="What the viewer may do with a case now (its grants and state).")
+class CasePermissions:
+    read: bool = strawberry.field(description="See the case.")
+    comment: bool = strawberry.field(description="Add public comments.")
+    attach: bool = strawberry.field(description="Add attachments.")
+    accept_solution: bool = strawberry.field(description="Accept the proposed solution.")
+    reject_solution: bool = strawberry.field(description="Reject the proposed solution.")
+    close: bool = strawberry.field(description="Close the case.")
+    manage_related_parties: bool = strawberry.field(description="Add or change related parties.")
+    work: bool = strawberry.field(
+        description="Internal work: assign, request information, propose, cancel, work notes."
+    )
+
+
+@strawberry.type(description="A comment on a case: public, or a work note for internal users.")
+class CaseComment(Node):
+    db_id: strawberry.Private[int]
+    author_id: strawberry.Private[int | None]
+    on_behalf_of_id: strawberry.Private[int | None]
+    body: str = strawberry.field(description="The text.")
+    work_note: bool = strawberry.field(description="True for internal work notes.")
+    created_at: dt.datetime = strawberry.field(description="When it was written.")
+
+    @classmethod
+    def from_model(cls, c: models.CaseComment) -> CaseComment:
+        return cls(
+            id=to_global_id("CaseComment", c.id),
+            db_id=c.id,
+            author_id=c.author_id,
+            on_behalf_of_id=c.on_behalf_of_id,
+            body=c.body,
+            work_note=c.work_note,
+            created_at=c.created_at,
+        )
+
+    @strawberry.field(description="Who wrote it.")
+    async def author(self, info: Info) -> User | None:
+        return await _user(info, self.author_id)
+
+    @strawberry.field(description="The consumer the author wrote for, when not themselves.")
+    async def on_behalf_of(self, info: Info) -> ConsumerRef | None:
+        return await _consumer(info, self.on_behalf_of_id)
+
+
+@strawberry.type(description="A file attached to a case.")
+class CaseAttachment(Node):
+    db_id: strawberry.Private[int]
+    file_name: str = strawberry.field(description="The name it was uploaded with.")
+    content_type: str = strawberry.field(description="The type found in its bytes.")
+    size: int = strawberry.field(description="Size in bytes.")
+    created_at: dt.datetime = strawberry.field(description="When it was uploaded.")
+
+    @classmethod
+    def from_model(cls, a: models.CaseAttachment) -> CaseAttachment:
+        return cls(
+            id=to_global_id("CaseAttachment", a.id),
+            db_id=a.id,
+            file_name=a.file_name,
+            content_type=a.content_type,
+            size=a.size,
+            created_at=a.created_at,
+        )
+
+    @strawberry.field(description="Where to download it, with the same bearer token.")
+    def download_url(self) -> str:
+        return f"/files/attachments/{self.id}"
+
+
+@strawberry.type(name="CaseActivity", description="An entry of a case's activity stream.")
+class CaseActivityEntry(Node):
+    db_id: strawberry.Private[int]
+    actor_id: strawberry.Private[int | None]
+    on_behalf_of_id: strawberry.Private[int | None]
+    kind: ActivityKind = strawberry.field(description="What happened.")
+    field: str = strawberry.field(description="The field or state that changed, if any.")
+    old_value: str = strawberry.field(description="Its value before.")
+    new_value: str = strawberry.field(description="Its value after.")
+    created_at: dt.datetime = strawberry.field(description="When it happened.")
+
+    @classmethod
+    def from_model(cls, a: models.CaseActivity) -> CaseActivityEntry:
+        return cls(
+            id=to_global_id("CaseActivity", a.id),
+            db_id=a.id,
+            actor_id=a.actor_id,
+            on_behalf_of_id=a.on_behalf_of_id,
+            kind=a.kind,
+            field=a.field,
+            old_value=a.old_value,
+            new_value=a.new_value,
+            created_at=a.created_at,
+        )
+
+    @strawberry.field(description="Who acted (null for the system).")
+    async def actor(self, info: Info) -> User | None:
+        return await _user(info, self.actor_id)
+
+    @strawberry.field(description="The consumer the actor acted for, when not themselves.")
+    async def on_behalf_of(self, info: Info) -> ConsumerRef | None:
+        return await _consumer(info, self.on_behalf_of_id)
+
+
+@strawberry.type(description="A customer service case.")
+class Case(Node):
+    model: strawberry.Private[models.Case]
+    number: str = strawberry.field(description="Human number, such as CS0001001.")
+    short_description: str = strawberry.field(description="One line.")
+    description: str = strawberry.field(description="The details.")
+    state: CaseState = strawberry.field(description="Where the case stands.")
+    priority: int = strawberry.field(description="1 (critical) to 4 (low).")
+    category: CaseCategory = strawberry.field(description="What it is about.")
+    channel: CaseChannel = strawberry.field(description="How it came in.")
+    resolution_code: str = strawberry.field(description="The proposed solution's code.")
+    resolution_notes: str = strawberry.field(description="The proposed solution.")
+    created_at: dt.datetime = strawberry.field(description="When it was opened.")
+    updated_at: dt.datetime = strawberry.field(description="When it last changed.")
+    resolved_at: dt.datetime | None = strawberry.field(description="When a solution was proposed.")
+    closed_at: dt.datetime | None = strawberry.field(description="When it was closed or cancelled.")
+    version: int = strawberry.field(description="Send back with `caseUpdate` (optimistic locking).")
+
+    @classmethod
+    def from_model(cls, c: models.Case) -> Case:
+        return cls(
+            id=to_global_id("Case", c.id),
+            model=c,
+            number=c.number,
+            short_description=c.short_description,
+            description=c.description,
+            state=c.state,
+            priority=c.priority,
+            category=c.category,
+            channel=c.channel,
+            resolution_code=c.resolution_code,
+            resolution_notes=c.resolution_notes,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            resolved_at=c.resolved_at,
+            closed_at=c.closed_at,
+            version=c.version,
+        )
+
+    @strawberry.field(description="The consumer the case is about.")
+    async def consumer(self, info: Info) -> ConsumerRef | None:
+        return await _consumer(info, self.model.consumer_id)
+
+    @strawberry.field(description="The household the case belongs to, if any.")
+    async def household(self, info: Info) -> HouseholdRef | None:
+        from csm_graph.schema.households.types import household_for_viewer
+
+        if self.model.household_id is None:
+            return None
+        return await household_for_viewer(info, self.model.household_id, require_visible=False)
+
+    @strawberry.field(description="Who opened the case.")
+    async def opened_by(self, info: Info) -> User | None:
+        return await _user(info, self.model.opened_by_id)
+
+    @strawberry.field(description="The agent working the case.")
+    async def assigned_to(self, info: Info) -> User | None:
+        return await _user(info, self.model.assigned_to_id)
+
+    @strawberry.field(description="The team the case is assigned to.")
+    async def assignment_team(self, info: Info) -> Team | None:
+        if self.model.assignment_team_id is None:
+            return None
+        team = await info.context.loaders.get(TeamByIdLoader).load(self.model.assignment_team_id)
+        return Team.from_model(team) if team else None
+
+    @strawberry.field(
+        description="When the first response is due (SLA; internal users). Moves on when "
+        "the case awaited the consumer.",
+        extensions=[Guard(case_service_times)],
+    )
+    def response_due_at(self) -> dt.datetime | None:
+        return self.model.response_due_at
+
+    @strawberry.field(
+        description="When a solution is due (SLA; internal users), not counting time "
+        "awaiting the consumer.",
+        extensions=[Guard(case_service_times)],
+    )
+    def resolution_due_at(self) -> dt.datetime | None:
+        return self.model.resolution_due_at
+
+    @strawberry.field(
+        description="True once a due time passed unmet (SLA; internal users).",
+        extensions=[Guard(case_service_times)],
+    )
+    def sla_breached(self) -> bool | None:
+        return self.model.sla_breached
+
+    @strawberry.field(
+        description="When the first public reply by an internal user came (internal users).",
+        extensions=[Guard(case_service_times)],
+    )
+    def first_response_at(self) -> dt.datetime | None:
+        return self.model.first_response_at
+
+    @strawberry.field(description="The sold product the case is about, if any.")
+    async def sold_product(
+        self, info: Info
+    ) -> Annotated[SoldProduct, strawberry.lazy("csm_graph.schema.products.types")] | None:
+        from csm_graph.schema.products.types import sold_product_by_id
+
+        return await sold_product_by_id(info, self.model.sold_product_id)
+
+    @strawberry.field(
+        description="Consumers and users related to the case, oldest first (those of its "
+        "sold product are on `soldProduct.relatedParties`)."
+    )
+    async def related_parties(
+        self, info: Info
+    ) -> list[Annotated[RelatedParty, strawberry.lazy("csm_graph.schema.access.types")]]:
+        from csm_graph.schema.access.types import case_related_parties
+
+        return await case_related_parties(info, self.model.id)
+
+    @strawberry.field(description="What the viewer may do with this case now.")
+    async def viewer_can(self, info: Info) -> CasePermissions:
+        subject = await viewer_subject(info)
+        actions = available(subject, self.model) if subject else frozenset()
+        return CasePermissions(
+            read=CaseAction.READ in actions,
+            comment=CaseAction.COMMENT in actions,
+            attach=CaseAction.ATTACH in actions,
+            accept_solution=CaseAction.ACCEPT_SOLUTION in actions,
+            reject_solution=CaseAction.REJECT_SOLUTION in actions,
+            close=CaseAction.CLOSE in actions,
+            manage_related_parties=CaseAction.MANAGE_RELATED_PARTIES in actions,
+            work=CaseAction.WORK in actions,
+        )
+
+    @strawberry.field(description="The newest public comment.")
+    async def last_public_comment(self, info: Info) -> CaseComment | None:
+        comment = await info.context.loaders.get(LastPublicCommentByCaseIdLoader).load(
+            self.model.id
+        )
+        return CaseComment.from_model(comment) if comment else None
+
+    @strawberry.field(description="How many files are attached.")
+    async def attachment_count(self, info: Info) -> int:
+        return await info.context.loaders.get(AttachmentCountByCaseIdLoader).load(self.model.id)
+
+    @strawberry.field(description="Files attached to the case, oldest first.")
+    async def attachments(self, info: Info) -> list[CaseAttachment]:
+        rows = await info.context.loaders.get(AttachmentsByCaseIdLoader).load(self.model.id)
+        return [CaseAttachment.from_model(a) for a in rows]
+
+    @strawberry.field(description="Comments, oldest first; work notes only for internal users.")
+    async def comments(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[CaseComment]:
+        viewer = info.context.viewer
+        queryset = models.CaseComment.filter(case_id=self.model.id)
+        if viewer is None or not viewer.is_internal:
+            queryset = queryset.filter(work_note=False)
+        return await paginate(
+            queryset,
+            lambda rows: [CaseComment.from_model(c) for c in rows],
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(
+        description="The activity stream, oldest first; internal entries only for internal users."
+    )
+    async def activity(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[CaseActivityEntry]:
+        viewer = info.context.viewer
+        queryset = models.CaseActivity.filter(case_id=self.model.id)
+        if viewer is None or not viewer.is_internal:
+            queryset = queryset.filter(internal=False)
+        return await paginate(
+            queryset,
+            lambda rows: [CaseActivityEntry.from_model(a) for a in rows],
+            first=first,
+            after=after,
+        )
+
+
+async def case_for_viewer(info: Info, case_id: int) -> Case | None:
+    """The case when the viewer may read it, else None (as if it did not exist)."""
+    subject = await viewer_subject(info)
+    if subject is None:
+        return None
+    record = await models.Case.get_or_none(id=case_id)
+    if record is None or CaseAction.READ not in available(subject, record):
+        return None
+    return Case.from_model(record)
+
+
+async def _case_node(info: Info, pk: int) -> Case | None:
+    return await case_for_viewer(info, pk)
+
+
+register_node("Case", _case_node)

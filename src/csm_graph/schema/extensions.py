@@ -1,0 +1,104 @@
+"""Schema extensions: redaction report, error masking, metrics, limits."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from csm_graph.observability import (
+    GRAPHQL_ERRORS,
+    GRAPHQL_LATENCY,
+    GRAPHQL_OPERATIONS,
+    request_id_var,
+)
+from csm_graph.schema.persisted import PersistedQueries
+from csm_graph.settings import Settings
+
+log = logging.getLogger("csm_graph.graphql")
+
+
+def is_expected(error: GraphQLError) -> bool:
+    """Errors clients are meant to see: syntax and validation errors, and ours with a code."""
+    original = error.original_error
+    if original is None:
+        return True
+    if isinstance(original, GraphQLError):
+        return is_expected(original)
+    return isinstance(getattr(original, "extensions", None), dict)
+
+
+class Redactions(SchemaExtension):
+    """Reports the paths of fields redacted by `Guard` as `extensions.redactedFields`."""
+
+    def get_results(self) -> dict[str, Any]:
+        context = self.execution_context.context
+        redacted = getattr(context, "redacted", None)
+        return {"redactedFields": list(redacted)} if redacted else {}
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Replaces unexpected errors with a generic one that carries the request id,
+    so support can find the logged original."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda e: not is_expected(e))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            message="Unexpected error.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id_var.get()},
+        )
+
+
+def _code(error: GraphQLError) -> str:
+    if error.extensions and "code" in error.extensions:
+        return str(error.extensions["code"])
+    return "GRAPHQL_VALIDATION_FAILED" if error.original_error is None else "INTERNAL_SERVER_ERROR"
+
+
+class OperationMetrics(SchemaExtension):
+    """Counts operations and errors, and times them, by operation name."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        name = (self.execution_context.operation_name or "anonymous")[:64]
+        result = self.execution_context.result
+        errors = list(result.errors or []) if result is not None else []
+        if not errors and self.execution_context.pre_execution_errors:
+            errors = list(self.execution_context.pre_execution_errors)
+        GRAPHQL_LATENCY.labels(name).observe(time.perf_counter() - started)
+        GRAPHQL_OPERATIONS.labels(name, "error" if errors else "ok").inc()
+        for error in errors:
+            GRAPHQL_ERRORS.labels(name, _code(error)).inc()
+
+
+def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Extension factories (Strawberry wants classes or factories, not instances)."""
+    return [
+        # First: it may supply the document the others read.
+        partial(PersistedQueries, settings=settings),
+        partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
+        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_query_aliases),
+        Redactions,
+        OperationMetrics,
+        MaskUnexpectedErrors,
+    ]

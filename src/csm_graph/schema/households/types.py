@@ -1,0 +1,275 @@
+"""GraphQL types of the households domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+
+from csm_graph import clock
+from csm_graph.consumers.services import can_see
+from csm_graph.households import models
+from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
+from csm_graph.schema.consumers.types import Address, Consumer
+from csm_graph.schema.context import Info
+from csm_graph.schema.enums import register_enum
+from csm_graph.schema.households.access import viewer_reach
+from csm_graph.schema.households.loaders import (
+    CurrentMembershipsByConsumerIdLoader,
+    CurrentRepresentationsByConsumerIdLoader,
+    CurrentRepresentationsByRepresentativeIdLoader,
+    HouseholdByIdLoader,
+    MembersByHouseholdIdLoader,
+)
+from csm_graph.schema.node import Node, register_node, to_global_id
+from csm_graph.schema.permissions import Guard
+from csm_graph.schema.policy import household_members, internal_only
+
+register_enum(
+    models.Relationship,
+    name="HouseholdRelationship",
+    description="How a member belongs.",
+    values={
+        models.Relationship.HEAD: "Head of the household.",
+        models.Relationship.SPOUSE: "The head's spouse.",
+        models.Relationship.PARTNER: "The head's partner.",
+        models.Relationship.CHILD: "A child of the household.",
+        models.Relationship.DEPENDENT: "Another dependent of the household.",
+        models.Relationship.OTHER: "Any other member.",
+    },
+)
+Relationship = models.Relationship
+
+
+async def consumer_for_viewer(info: Info, consumer_id: int) -> Consumer | None:
+    """A consumer as the viewer may see it (None when not at all), carrying
+    whether the viewer acts for them, which the contact rule reads."""
+    record = await info.context.loaders.get(ConsumerByIdLoader).load(consumer_id)
+    if record is None:
+        return None
+    reach = await viewer_reach(info)
+    if not can_see(info.context.viewer, record, reach.acts_for):
+        return None
+    return Consumer.from_model(record, acts_for=record.id in reach.acts_for)
+
+
+@strawberry.type(description="People who live together and are served together.")
+class Household(Node):
+    db_id: strawberry.Private[int]
+    viewer_is_head: strawberry.Private[bool]
+    number: str = strawberry.field(description="Human number, such as HOLD0001001.")
+    name: str = strawberry.field(description="Name, such as 'The Lee family'.")
+    address: Address = strawberry.field(description="Postal address.")
+    notes: str | None = strawberry.field(
+        description="Notes for agents. Internal users only.", extensions=[Guard(internal_only)]
+    )
+    created_at: dt.datetime = strawberry.field(description="When the household was made.")
+
+    @classmethod
+    def from_model(cls, h: models.Household, *, viewer_is_head: bool = False) -> Household:
+        return cls(
+            id=to_global_id("Household", h.id),
+            db_id=h.id,
+            viewer_is_head=viewer_is_head,
+            number=h.number,
+            name=h.name,
+            address=Address(
+                line1=h.address_line1,
+                line2=h.address_line2,
+                city=h.city,
+                region=h.region,
+                postal_code=h.postal_code,
+                country=h.country,
+            ),
+            notes=h.notes,
+            created_at=h.created_at,
+        )
+
+    @strawberry.field(
+        description="Members, oldest first: current ones, and past ones with `includePast`. "
+        "Internal users and the household's current heads only.",
+        extensions=[Guard(household_members)],
+    )
+    async def members(
+        self,
+        info: Info,
+        include_past: Annotated[
+            bool, strawberry.argument(description="Also list memberships that have ended.")
+        ] = False,
+    ) -> list[HouseholdMember]:
+        rows = await info.context.loaders.get(MembersByHouseholdIdLoader).load(self.db_id)
+        today = clock.today()
+        return [
+            HouseholdMember.from_model(m, today)
+            for m in rows
+            if include_past or m.is_current(today)
+        ]
+
+
+@strawberry.type(description="A consumer's membership of a household, current or past.")
+class HouseholdMember(Node):
+    db_id: strawberry.Private[int]
+    household_id: strawberry.Private[int]
+    consumer_id: strawberry.Private[int]
+    relationship: Relationship = strawberry.field(description="How the member belongs.")
+    is_head: bool = strawberry.field(description="Whether the member heads the household.")
+    is_primary: bool = strawberry.field(
+        description="Whether this is the member's primary household."
+    )
+    start_date: dt.date = strawberry.field(description="First day of the membership.")
+    end_date: dt.date | None = strawberry.field(
+        description="The day the membership ended; null while it lasts."
+    )
+    is_current: bool = strawberry.field(description="Whether the membership holds today.")
+
+    @classmethod
+    def from_model(cls, m: models.HouseholdMember, today: dt.date) -> HouseholdMember:
+        return cls(
+            id=to_global_id("HouseholdMember", m.id),
+            db_id=m.id,
+            household_id=m.household_id,
+            consumer_id=m.consumer_id,
+            relationship=m.relationship,
+            is_head=m.is_head,
+            is_primary=m.is_primary,
+            start_date=m.start_date,
+            end_date=m.end_date,
+            is_current=m.is_current(today),
+        )
+
+    @strawberry.field(description="The household.")
+    async def household(self, info: Info) -> Household | None:
+        return await household_for_viewer(info, self.household_id, require_visible=False)
+
+    @strawberry.field(description="The member; null when the viewer may not see them.")
+    async def consumer(self, info: Info) -> Consumer | None:
+        return await consumer_for_viewer(info, self.consumer_id)
+
+
+@strawberry.type(description="An authorized representative: one consumer acting for another.")
+class Representation(Node):
+    db_id: strawberry.Private[int]
+    representative_id: strawberry.Private[int]
+    consumer_id: strawberry.Private[int]
+    valid_from: dt.date = strawberry.field(description="First day it holds.")
+    valid_until: dt.date | None = strawberry.field(
+        description="Last day it holds; null when open-ended."
+    )
+    is_current: bool = strawberry.field(description="Whether it holds today.")
+
+    @classmethod
+    def from_model(cls, r: models.Representation) -> Representation:
+        return cls(
+            id=to_global_id("Representation", r.id),
+            db_id=r.id,
+            representative_id=r.representative_id,
+            consumer_id=r.consumer_id,
+            valid_from=r.valid_from,
+            valid_until=r.valid_until,
+            is_current=r.is_current(clock.today()),
+        )
+
+    @strawberry.field(description="The consumer who acts.")
+    async def representative(self, info: Info) -> Consumer | None:
+        return await consumer_for_viewer(info, self.representative_id)
+
+    @strawberry.field(description="The consumer acted for.")
+    async def consumer(self, info: Info) -> Consumer | None:
+        return await consumer_for_viewer(info, self.consumer_id)
+
+
+async def household_for_viewer(
+    info: Info, household_id: int, *, require_visible: bool = True
+) -> Household | None:
+    """A household as the viewer sees it. Reached through a membership the
+    viewer can already read, it needs no further check (`require_visible`)."""
+    viewer = info.context.viewer
+    if viewer is None:
+        return None
+    record = await info.context.loaders.get(HouseholdByIdLoader).load(household_id)
+    if record is None:
+        return None
+    reach = await viewer_reach(info)
+    if require_visible and not viewer.is_internal and record.id not in reach.household_ids:
+        return None
+    return Household.from_model(record, viewer_is_head=record.id in reach.headed_household_ids)
+
+
+async def _household_node(info: Info, pk: int) -> Household | None:
+    return await household_for_viewer(info, pk)
+
+
+async def _member_node(info: Info, pk: int) -> HouseholdMember | None:
+    viewer = info.context.viewer
+    if viewer is None:
+        return None
+    member = await models.HouseholdMember.get_or_none(id=pk)
+    if member is None:
+        return None
+    reach = await viewer_reach(info)
+    if not (
+        viewer.is_internal
+        or member.household_id in reach.headed_household_ids
+        or member.consumer_id == reach.consumer_id
+    ):
+        return None
+    return HouseholdMember.from_model(member, clock.today())
+
+
+async def _representation_node(info: Info, pk: int) -> Representation | None:
+    viewer = info.context.viewer
+    if viewer is None:
+        return None
+    representation = await models.Representation.get_or_none(id=pk)
+    if representation is None:
+        return None
+    reach = await viewer_reach(info)
+    if not (
+        viewer.is_internal
+        or reach.consumer_id in (representation.consumer_id, representation.representative_id)
+    ):
+        return None
+    return Representation.from_model(representation)
+
+
+register_node("Household", _household_node)
+register_node("HouseholdMember", _member_node)
+register_node("Representation", _representation_node)
+
+
+# --- the household fields of Consumer (declared on Consumer, resolved here) ---------
+
+
+async def consumer_households(info: Info, consumer_id: int) -> list[Household]:
+    memberships = await info.context.loaders.get(CurrentMembershipsByConsumerIdLoader).load(
+        consumer_id
+    )
+    households = [
+        await household_for_viewer(info, m.household_id, require_visible=False) for m in memberships
+    ]
+    return [h for h in households if h is not None]
+
+
+async def consumer_primary_household(info: Info, consumer_id: int) -> Household | None:
+    memberships = await info.context.loaders.get(CurrentMembershipsByConsumerIdLoader).load(
+        consumer_id
+    )
+    primary = next((m for m in memberships if m.is_primary), None)
+    if primary is None:
+        return None
+    return await household_for_viewer(info, primary.household_id, require_visible=False)
+
+
+async def consumer_representatives(info: Info, consumer_id: int) -> list[Representation]:
+    rows = await info.context.loaders.get(CurrentRepresentationsByConsumerIdLoader).load(
+        consumer_id
+    )
+    return [Representation.from_model(r) for r in rows]
+
+
+async def consumer_represents(info: Info, consumer_id: int) -> list[Representation]:
+    rows = await info.context.loaders.get(CurrentRepresentationsByRepresentativeIdLoader).load(
+        consumer_id
+    )
+    return [Representation.from_model(r) for r in rows]

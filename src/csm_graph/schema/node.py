@@ -1,0 +1,103 @@
+"""Relay global ids and the `node(id:)` entry point.
+
+A global id is base64 of `TypeName:pk`. Each domain registers how to load
+its types by primary key, with the viewer's access applied: an object the
+viewer may not see resolves to null, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import strawberry
+
+from csm_graph.errors import BadRequest, ErrorCode, UserErrors
+from csm_graph.schema.context import Info
+
+NodeResolver = Callable[[Info, int], Awaitable[Any]]
+_resolvers: dict[str, NodeResolver] = {}
+
+
+def register_node(type_name: str, resolver: NodeResolver) -> None:
+    _resolvers[type_name] = resolver
+
+
+def to_global_id(type_name: str, pk: int) -> strawberry.ID:
+    return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
+
+
+def from_global_id(value: str) -> tuple[str, int]:
+    """(type name, pk); raises ValueError for anything that is not one of ours."""
+    try:
+        decoded = base64.b64decode(value.encode(), validate=True).decode()
+        type_name, _, raw_pk = decoded.partition(":")
+        pk = int(raw_pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValueError(f"not a global id: {value!r}") from None
+    if not type_name or pk < 1 or pk > 2**62:
+        raise ValueError(f"not a global id: {value!r}")
+    return type_name, pk
+
+
+def decode_id(field: str, value: str, *type_names: str) -> int:
+    """The pk behind a global id given in an input, which must be of one of `type_names`.
+
+    A malformed id or one of another type is a NOT_FOUND `UserError` on `field`.
+    """
+    try:
+        type_name, pk = from_global_id(value)
+    except ValueError:
+        raise UserErrors.one(field, "Not a valid id.", ErrorCode.NOT_FOUND) from None
+    if type_name not in type_names:
+        raise UserErrors.one(
+            field, f"Expected the id of a {' or '.join(type_names)}.", ErrorCode.NOT_FOUND
+        )
+    return pk
+
+
+def decode_query_id(value: str, *type_names: str) -> int | None:
+    """Like `decode_id` for query arguments: None when it is not an id of those types."""
+    try:
+        type_name, pk = from_global_id(value)
+    except ValueError:
+        return None
+    return pk if type_name in type_names else None
+
+
+def decode_filter_id(value: str, *type_names: str) -> int:
+    """For filter arguments: a malformed id is a bad request, not an empty result."""
+    pk = decode_query_id(value, *type_names)
+    if pk is None:
+        raise BadRequest(f"Not the id of a {' or '.join(type_names)}: {value!r}.")
+    return pk
+
+
+@strawberry.interface(description="An object with a global id (Relay).")
+class Node:
+    id: strawberry.ID = strawberry.field(description="The global id of the object.")
+
+
+async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
+    try:
+        type_name, pk = from_global_id(id)
+    except ValueError:
+        return None
+    resolver = _resolvers.get(type_name)
+    if resolver is None:
+        return None
+    result: Node | None = await resolver(info, pk)
+    return result
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Fetch any object by its global id; null when not visible.")
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The object's global id.")],
+    ) -> Node | None:
+        return await resolve_node(info, id)

@@ -1,0 +1,139 @@
+"""Relay connections over Tortoise querysets, paged by keyset on the primary key.
+
+Keyset paging (`WHERE id > cursor ORDER BY id LIMIT n+1`) costs the same on
+the last page as on the first, unlike OFFSET. `totalCount` runs its COUNT
+only when a client selects it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Generic, TypeVar
+
+import strawberry
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from csm_graph.errors import BadRequest
+from csm_graph.settings import get_settings
+
+NodeT = TypeVar("NodeT")
+
+# The Relay arguments every connection field takes, described once.
+First = Annotated[
+    int | None,
+    strawberry.argument(description="Page forward: this many items after `after` (at most 100)."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Page forward from this cursor (exclusive)."),
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Page backward: this many items before `before` (at most 100)."
+    ),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(description="Page backward from this cursor (exclusive)."),
+]
+M = TypeVar("M", bound=Model)
+
+
+@strawberry.type(description="Where a page sits in its list (Relay).")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Whether items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Whether items precede this page.")
+    start_cursor: str | None = strawberry.field(description="The cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="The cursor of the last edge.")
+
+
+@strawberry.type(description="An item of a page, with the cursor to page from it.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(description="Pass as `after` or `before` to page from here.")
+    node: NodeT = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list (Relay connection).")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list has, across all pages.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+def encode_cursor(key: int) -> str:
+    return base64.b64encode(f"c:{key}".encode()).decode()
+
+
+def decode_cursor(argument: str, cursor: str) -> int:
+    try:
+        prefix, _, raw = base64.b64decode(cursor.encode(), validate=True).decode().partition(":")
+        if prefix != "c":
+            raise ValueError
+        return int(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadRequest(f"`{argument}` is not a valid cursor.") from None
+
+
+def check_page_arguments(first: int | None, last: int | None) -> None:
+    limit = get_settings().max_page_size
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and value < 0:
+            raise BadRequest(f"`{name}` must not be negative.")
+        if value is not None and value > limit:
+            raise BadRequest(f"`{name}` must be at most {limit}.")
+    if first is not None and last is not None:
+        raise BadRequest("Give `first` or `last`, not both.")
+
+
+async def paginate(
+    queryset: QuerySet[M],
+    build: Callable[[Sequence[M]], Sequence[NodeT]],
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    descending: bool = False,
+    default_size: int = 20,
+) -> Connection[NodeT]:
+    """One page of `queryset` ordered by id (newest first when `descending`)."""
+    check_page_arguments(first, last)
+    page = queryset
+    # In the list's own order, "after" means further along.
+    gt, lt = ("id__lt", "id__gt") if descending else ("id__gt", "id__lt")
+    if after is not None:
+        page = page.filter(**{gt: decode_cursor("after", after)})
+    if before is not None:
+        page = page.filter(**{lt: decode_cursor("before", before)})
+    backwards = last is not None
+    size = last if backwards else (first if first is not None else default_size)
+    assert size is not None
+    ascending_in_query = descending == backwards
+    rows = list(await page.order_by("id" if ascending_in_query else "-id").limit(size + 1))
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    nodes = build(rows)
+    edges = [
+        Edge(cursor=encode_cursor(row.pk), node=node) for row, node in zip(rows, nodes, strict=True)
+    ]
+    page_info = PageInfo(
+        has_next_page=has_more if not backwards else before is not None,
+        has_previous_page=has_more if backwards else after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+
+    async def count() -> int:
+        return await queryset.count()
+
+    return Connection(edges=edges, page_info=page_info, count=count)

@@ -1,0 +1,176 @@
+"""One typed settings object, read from the environment (and `.env`).
+
+Every option is documented in `.env.example` and in the README's
+configuration table; keep the three in step.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    """`production` refuses to start without an explicit SECRET_KEY."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    var_dir: Path = Path("var")
+    """Where the embedded default keeps its SQLite file, secret key, mail and uploads."""
+    attachments_dir: str = ""
+    """Empty: VAR_DIR/attachments. Every API host must see the same directory."""
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_types: list[str] = Field(
+        default_factory=lambda: [
+            "application/pdf",
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+            "text/plain",
+            "text/csv",
+        ]
+    )
+    """Media types an attachment may have, as detected from its bytes."""
+
+    database_url: str = ""
+    """Empty: SQLite under VAR_DIR. `postgres://user:pass@host:5432/db` for PostgreSQL."""
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    redis_url: str = ""
+    """Empty: jobs run in-process and pub/sub, rate limits stay in memory."""
+    redis_prefix: str = "csm-graph:"
+    """Namespace for every Redis key this deployment writes."""
+    arq_queue_name: str = "csm-graph:queue"
+    inprocess_periodic_jobs: bool = True
+    """Without REDIS_URL, run the periodic jobs (outbox sweep, token purge) in the API process."""
+
+    secret_key: str = ""
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    jwt_issuer: str = "csm-graph"
+
+    verify_token_hours: int = 48
+    reset_token_minutes: int = 60
+    set_password_token_days: int = 7
+
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 2
+
+    login_max_failures: int = 5
+    """Failed logins allowed per account, and 4x this per client address, per window."""
+    login_failure_window_seconds: int = 900
+
+    max_query_depth: int = 12
+    max_query_tokens: int = 2000
+    max_query_aliases: int = 30
+    max_page_size: int = 100
+    import_max_bytes: int = 50 * 1024 * 1024
+
+    apq_max_documents: int = 10000
+    """Most automatically persisted documents kept (least recently used go first)."""
+    apq_ttl_seconds: int = 7 * 24 * 3600
+    """How long an automatically persisted document is kept after its last use."""
+    apq_allow_list_only: bool = False
+    """Run only documents registered with `csm-graph persisted register`."""
+
+    smtp_host: str = ""
+    """Empty: emails are written as `.eml` files under VAR_DIR/mail."""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_use_tls: bool = False
+    mail_from: str = "csm-graph <no-reply@csm-graph.local>"
+    smtp_timeout_seconds: int = 30
+    """Timeout for one SMTP conversation."""
+    mail_max_attempts: int = 6
+    """Sending attempts per email before it is marked FAILED."""
+    mail_retry_base_seconds: int = 60
+    """Back-off after the first failed attempt; doubles with each further failure."""
+    mail_retry_max_seconds: int = 3600
+    """Longest back-off between two sending attempts."""
+    mail_sending_timeout_seconds: int = 600
+    """An email claimed this long ago and still not sent is taken again (its worker died)."""
+    mail_sweep_batch: int = 500
+    """Most emails the minutely sweep enqueues at once."""
+
+    survey_window_days: int = 90
+    """A consumer gets at most one satisfaction survey in this many days."""
+    survey_token_days: int = 30
+    """How long a survey link can be answered."""
+    auto_close_days: int = 7
+    """A RESOLVED case with no answer from the consumer for this many days is closed."""
+
+    portal_url: str = "http://localhost:3000"
+    allowed_origins: list[str] = Field(default_factory=list)
+    """Origins allowed to open the WebSocket (and CORS). Empty: same origin only."""
+
+    default_phone_region: str = "US"
+    log_level: str = "INFO"
+    log_json: bool = True
+    sql_count_header: bool = False
+    """Benchmarks only: count SQL statements per request into an `X-SQL-Statements` header."""
+
+    @model_validator(mode="after")
+    def _secret_required_in_production(self) -> Settings:
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("SECRET_KEY (32+ characters) is required in production")
+        return self
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
+    @property
+    def attachments_path(self) -> Path:
+        return Path(self.attachments_dir) if self.attachments_dir else self.var_dir / "attachments"
+
+    @property
+    def persisted_queries_dir(self) -> Path:
+        """Registered documents without Redis."""
+        return self.var_dir / "persisted-queries"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept under VAR_DIR."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+_current: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process's settings: those given to `use_settings`, else the environment's."""
+    global _current
+    if _current is None:
+        _current = Settings()
+    return _current
+
+
+def use_settings(settings: Settings) -> Settings:
+    """Make `settings` the process's settings (the app factory, the CLI and tests call this)."""
+    global _current
+    _current = settings
+    return settings

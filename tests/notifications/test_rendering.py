@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+import pytest
+
+from csm_graph.notifications import rendering
+
+LINK = "https://portal.example.com/t/abc?x=1&y=2"
+CASE = {"name": "Ann", "link": LINK, "number": "CS0001001", "short_description": "No signal"}
+
+CONTEXTS: dict[str, dict[str, Any]] = {
+    "verify_email": {"name": "Ann", "link": LINK},
+    "already_registered": {
+        "name": "Ann",
+        "login_link": "https://portal.example.com/login",
+        "reset_link": LINK,
+    },
+    "password_reset": {"name": "Ann", "link": LINK},
+    "set_password": {"name": "Ann", "link": LINK},
+    "case_created": {**CASE, "consumer_name": "Ann Lee"},
+    "case_commented": {**CASE, "body": "Try this.", "author": "our service team"},
+    "case_info_requested": {**CASE, "body": "Which model?"},
+    "case_solution_proposed": {**CASE, "notes": "Reset it.", "auto_close_days": 7},
+    "case_closed": CASE,
+    "survey": {**CASE, "expires": "2030-01-31"},
+    "sla_breach": {**CASE, "which": "resolution", "team": "Care", "priority": 1},
+}
+
+
+def test_every_template_has_subject_text_and_html() -> None:
+    assert rendering.template_names() == set(CONTEXTS)
+
+
+@pytest.mark.parametrize("template", sorted(CONTEXTS))
+def test_template_renders_its_context(template: str) -> None:
+    # given
+    context = CONTEXTS[template]
+
+    # when
+    email = rendering.render(template, context)
+
+    # then
+    assert email.subject
+    assert "\n" not in email.subject
+    assert len(email.subject) <= 60
+    assert "Hello Ann," in email.text
+    assert LINK in email.text
+    assert 'href="https://portal.example.com/t/abc?x=1&amp;y=2"' in email.html
+    assert "Hello Ann," in email.html
+
+
+def test_html_escapes_the_context_and_text_keeps_it() -> None:
+    # when
+    email = rendering.render("verify_email", {"name": "<b>Ann</b>", "link": LINK})
+
+    # then
+    assert "&lt;b&gt;Ann&lt;/b&gt;" in email.html
+    assert "<b>Ann</b>" not in email.html
+    assert "Hello <b>Ann</b>," in email.text
+
+
+def test_a_missing_variable_is_an_error() -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        rendering.render("password_reset", {"name": "Ann"})
+
+
+def test_an_unknown_template_is_an_error() -> None:
+    with pytest.raises(LookupError):
+        rendering.render("_layout", {})

@@ -1,0 +1,109 @@
+"""A second API process (`csm-graph serve`) for tests that cross processes.
+
+It runs against the same database, Redis and secret as the test server, so
+whatever one process writes or publishes the other sees, as behind a load
+balancer in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from csm_graph.settings import Settings
+
+START_TIMEOUT_SECONDS = 30
+# Only what the child needs to find Python and our code; the rest comes from `settings_env`.
+INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """Every setting as the environment variable `Settings` reads it from."""
+    env: dict[str, str] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, list | dict):
+            text = json.dumps(value)
+        else:
+            text = str(value)
+        env[name.upper()] = text
+    return env
+
+
+@dataclass
+class ApiProcess:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def spawn_api_process(settings: Settings, work_dir: Path) -> ApiProcess:
+    """Start `csm-graph serve --no-migrate` on a free port, without waiting for it."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k in INHERITED}
+    env.update(settings_env(settings))
+    env.update(HOST="127.0.0.1", PORT=str(port), LOG_JSON="false")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    log_path = work_dir / f"api-{port}.log"
+    with log_path.open("wb") as log:
+        # The work dir as cwd, so no `.env` of a checkout is read.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "csm_graph.cli", "serve", "--no-migrate", "--port", str(port)],
+            cwd=work_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return ApiProcess(f"http://127.0.0.1:{port}", process, log_path)
+
+
+async def start_api_process(settings: Settings, work_dir: Path) -> ApiProcess:
+    """A second API process; returns once its /healthz answers."""
+    api = await asyncio.to_thread(spawn_api_process, settings, work_dir)
+    process = api.process
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=2) as client:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the API process exited:\n{api.log_tail()}")
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    return api
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                api.stop()
+                raise RuntimeError(f"the API process did not start:\n{api.log_tail()}")
+            await asyncio.sleep(0.1)

@@ -1,0 +1,85 @@
+"""Query cost limits: depth, aliases and tokens, each just under and over."""
+
+from __future__ import annotations
+
+from csm_graph.settings import Settings
+from tests.support import GraphQLClient
+
+
+def _nested(depth: int) -> str:
+    """A query `depth` levels deep: viewer { manager { manager { ... id } } }."""
+    return "{ viewer { " + "manager { " * (depth - 2) + "id" + " }" * (depth - 1) + " }"
+
+
+def _aliases(count: int) -> str:
+    return "{ " + " ".join(f"a{n}: viewer {{ id }}" for n in range(count)) + " }"
+
+
+def _tokens(count: int) -> str:
+    """A document of exactly `count` tokens, padded with a long list literal
+    (which costs the validator nothing, unlike repeated fields)."""
+    padding = ", ".join(['"t"'] * (count - 23))
+    return (
+        'mutation { userCreate(input: {email: "x", teamIds: [' + padding + "]}) { user { id } } }"
+    )
+
+
+async def test_a_depth_20_query_is_rejected(agent_client: GraphQLClient) -> None:
+    # when
+    result = await agent_client.execute(_nested(20))
+
+    # then
+    assert "data" not in result or result["data"] is None
+    assert result["errors"][0]["message"] == "'anonymous' exceeds maximum operation depth of 12"
+
+
+async def test_a_query_at_the_depth_limit_runs(
+    agent_client: GraphQLClient, settings: Settings
+) -> None:
+    result = await agent_client.execute(_nested(settings.max_query_depth))
+
+    assert "errors" not in result, result
+    assert result["data"]["viewer"]["manager"] is None
+
+
+async def test_too_many_aliases_are_rejected(
+    agent_client: GraphQLClient, settings: Settings
+) -> None:
+    # when
+    result = await agent_client.execute(_aliases(settings.max_query_aliases + 1))
+
+    # then
+    assert result.get("data") is None
+    assert result["errors"][0]["message"] == (
+        f"{settings.max_query_aliases + 1} aliases found. Allowed: {settings.max_query_aliases}"
+    )
+
+
+async def test_aliases_up_to_the_limit_run(agent_client: GraphQLClient, settings: Settings) -> None:
+    result = await agent_client.execute(_aliases(settings.max_query_aliases))
+
+    assert "errors" not in result, result
+    assert len(result["data"]) == settings.max_query_aliases
+
+
+async def test_too_many_tokens_are_rejected(
+    agent_client: GraphQLClient, settings: Settings
+) -> None:
+    # when
+    result = await agent_client.execute(_tokens(settings.max_query_tokens + 1))
+
+    # then
+    assert result.get("data") is None
+    assert [e["message"] for e in result["errors"]] == [
+        f"Syntax Error: Document contains more than {settings.max_query_tokens} tokens. "
+        "Parsing aborted."
+    ]
+
+
+async def test_a_query_at_the_token_limit_runs(
+    agent_client: GraphQLClient, settings: Settings
+) -> None:
+    result = await agent_client.execute(_tokens(settings.max_query_tokens))
+
+    # it reached execution: the permission check answered, not the parser
+    assert [e["extensions"]["code"] for e in result["errors"]] == ["FORBIDDEN"]

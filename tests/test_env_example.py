@@ -1,0 +1,68 @@
+"""`.env.example` documents every setting, in order, with its default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from csm_graph.settings import Settings
+
+ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
+
+
+class _ExampleOnly(Settings):
+    """Settings read from `.env.example` alone, whatever the environment holds."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (dotenv_settings,)
+
+
+def _entries() -> list[str]:
+    return list(dotenv_values(ENV_EXAMPLE))
+
+
+def _fields() -> list[str]:
+    return [name.upper() for name in Settings.model_fields]
+
+
+def test_every_setting_is_in_env_example() -> None:
+    missing = [name for name in _fields() if name not in _entries()]
+
+    assert missing == [], f"add to .env.example: {missing}"
+
+
+def test_every_env_example_entry_is_a_setting() -> None:
+    unknown = [name for name in _entries() if name not in _fields()]
+    duplicated = sorted({name for name in _entries() if _entries().count(name) > 1})
+
+    assert unknown == [], f"not a Settings field: {unknown}"
+    assert duplicated == []
+
+
+def test_env_example_follows_the_order_of_settings() -> None:
+    entries = [name for name in _entries() if name in _fields()]
+
+    assert entries == [name for name in _fields() if name in entries]
+
+
+def test_env_example_gives_the_defaults() -> None:
+    example = _ExampleOnly(_env_file=ENV_EXAMPLE)
+
+    differing: dict[str, tuple[Any, Any]] = {}
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        if getattr(example, name) != default:
+            differing[name.upper()] = (getattr(example, name), default)
+
+    assert differing == {}, "(.env.example, default) differ: " + repr(differing)
