@@ -101,7 +101,18 @@ class Case(Model):
 
     class Meta:
         table = "case"
-        indexes = (("consumer_id", "state"), ("assigned_to_id", "state"))
+        # Each access grant is one of these columns: "newest first" over a
+        # viewer's grants reads one index range per grant, not the whole table.
+        indexes = (
+            ("consumer_id", "state"),
+            ("assigned_to_id", "state"),
+            ("consumer_id", "id"),
+            ("assigned_to_id", "id"),
+            ("household_id", "id"),
+            ("opened_by_id", "id"),
+            ("assignment_team_id", "id"),
+            ("sold_product_id", "id"),
+        )
 
 
 class CaseComment(Model):

@@ -1,0 +1,133 @@
+"""The indexes the read path depends on exist, and the database uses them.
+
+Lists stay proportional to what a viewer can see only while every access
+grant column leads an index of `case` (with `id` next, for "newest
+first"), and consumer search stays off a full scan on PostgreSQL only while
+its trigram indexes match the SQL Tortoise emits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tortoise import connections
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from csm_graph.access.engine import CaseAction, PartyAccess, Subject, case_filter
+from csm_graph.accounts.models import UserType
+from csm_graph.accounts.services import Viewer
+from csm_graph.consumers import services as consumers
+from csm_graph.consumers.models import Consumer
+from csm_graph.db import fetch
+from csm_graph.households.access import Reach
+from tests.schema.consumers.helpers import make_consumer
+
+
+def _postgres() -> bool:
+    return bool(connections.get("default").capabilities.dialect == "postgres")
+
+
+def _columns(q: Q) -> Iterator[str]:
+    for key in q.filters:
+        yield key.split("__", 1)[0]
+    for child in q.children:
+        yield from _columns(child)
+
+
+def _subjects() -> list[Subject]:
+    """A consumer and an agent who hold every grant the engine knows of."""
+    party = PartyAccess(1, 2, None, "OWNER", "Owner", frozenset({CaseAction.READ}), None)
+    product_party = PartyAccess(2, None, 3, "OWNER", "Owner", frozenset({CaseAction.READ}), None)
+    reach = Reach(
+        consumer_id=1,
+        household_ids=frozenset({4}),
+        headed_household_ids=frozenset({4}),
+        acts_for=frozenset({5}),
+        represented={5: None},
+    )
+    today = dt.date(2026, 1, 1)
+    consumer = Subject(
+        viewer=Viewer(user_id=1, user_type=UserType.EXTERNAL),
+        today=today,
+        reach=reach,
+        parties=(party, product_party),
+    )
+    agent = Subject(
+        viewer=Viewer(user_id=2, user_type=UserType.INTERNAL, team_ids=frozenset({6})),
+        today=today,
+        report_ids=frozenset({7}),
+        parties=(party, product_party),
+    )
+    return [consumer, agent]
+
+
+async def _case_indexes() -> list[list[str]]:
+    """The column lists of every index on `case`."""
+    if not _postgres():
+        names = [row[1] for row in await fetch("PRAGMA index_list('case')")]
+        return [[row[2] for row in await fetch(f"PRAGMA index_info('{name}')")] for name in names]
+    rows = await fetch(
+        "SELECT i.indexrelid::regclass::text, a.attname, array_position(i.indkey, a.attnum) "
+        "FROM pg_index i JOIN pg_attribute a "
+        "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+        "WHERE i.indrelid = 'case'::regclass ORDER BY 1, 3"
+    )
+    indexes: dict[str, list[str]] = {}
+    for name, column, _ in rows:
+        indexes.setdefault(name, []).append(column)
+    return list(indexes.values())
+
+
+async def test_every_grant_column_leads_an_index_with_id_next() -> None:
+    # given: the columns the access filter tests for viewers holding every grant
+    grant_columns = {column for subject in _subjects() for column in _columns(case_filter(subject))}
+    assert {"consumer_id", "household_id", "opened_by_id", "assigned_to_id"} <= grant_columns
+
+    # then: each is served by an index that also orders by id
+    indexes = await _case_indexes()
+    for column in grant_columns - {"id"}:
+        assert [column, "id"] in [ix[:2] for ix in indexes], f"no index on case({column}, id)"
+
+
+def _plan_nodes(plan: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(plan, dict):
+        if "Node Type" in plan:
+            yield plan
+        for value in plan.values():
+            yield from _plan_nodes(value)
+    elif isinstance(plan, list):
+        for item in plan:
+            yield from _plan_nodes(item)
+
+
+@pytest.mark.parametrize(
+    ("term", "index"),
+    [
+        ("nov", "consumer_first_name_trgm"),
+        ("nov", "consumer_last_name_trgm"),
+        ("nov", "consumer_email_trgm"),
+        ("nov", "consumer_number_trgm"),
+        ("555 0101", "consumer_phone_trgm"),
+        ("555 0101", "consumer_mobile_phone_trgm"),
+    ],
+)
+async def test_consumer_search_uses_trigram_indexes_on_postgres(term: str, index: str) -> None:
+    if not _postgres():
+        pytest.skip("trigram indexes are PostgreSQL's")
+    await make_consumer(first_name="Nova", last_name="Novak", email="nova@example.com")
+
+    # when: the planner may not scan the table, the search is planned
+    async with in_transaction() as connection:
+        await connection.execute_script("SET LOCAL enable_seqscan = off")
+        queryset = consumers.search(Consumer.all().using_db(connection), term)
+        explained = await queryset.explain()
+
+    # then: it reads the index on exactly the expression Tortoise emits
+    plan = json.loads(explained[0]["QUERY PLAN"])
+    used = {node.get("Index Name") for node in _plan_nodes(plan)}
+    assert index in used, used
