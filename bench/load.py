@@ -71,8 +71,8 @@ query CaseDetail($id: ID!) {
 }
 """
 QUEUE = """
-query Queue($state: [CaseState!]) {
-  cases(filter: {scope: MINE, state: $state}, first: 100) {
+query Queue($state: [CaseState!], $first: Int = 100) {
+  cases(filter: {scope: MINE, state: $state}, first: $first) {
     totalCount
     edges { node { id number shortDescription state priority updatedAt version
       consumer { id fullName } assignmentTeam { name } } }
@@ -80,8 +80,8 @@ query Queue($state: [CaseState!]) {
 }
 """
 SEARCH = """
-query Search($term: String!) {
-  consumers(first: 20, filter: {search: $term}) {
+query Search($term: String!, $first: Int = 20) {
+  consumers(first: $first, filter: {search: $term}) {
     totalCount edges { node { id number fullName email phone } }
   }
 }
@@ -249,27 +249,39 @@ async def run_backend(backend: str, args: argparse.Namespace, tmp: Path) -> list
         PYTHONPATH=f"{ROOT / 'src'}{os.pathsep}{ROOT}",
     )
     pg_name = ""
+    load_demo = True
     if backend == "postgres":
-        pg_name = f"csm_bench_{uuid.uuid4().hex[:8]}"
         admin = await asyncpg.connect(PG_ADMIN)
-        await admin.execute(f'CREATE DATABASE "{pg_name}"')
+        if args.database:
+            # A kept database: loaded once, migrated by `serve`, never dropped.
+            exists = await admin.fetchval(
+                "SELECT 1 FROM pg_database WHERE datname = $1", args.database
+            )
+            if not exists:
+                await admin.execute(f'CREATE DATABASE "{args.database}"')
+            load_demo = not exists
+            name = args.database
+        else:
+            pg_name = name = f"csm_bench_{uuid.uuid4().hex[:8]}"
+            await admin.execute(f'CREATE DATABASE "{pg_name}"')
         await admin.close()
-        env["DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + f"/{pg_name}"
+        env["DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
         env["REDIS_URL"] = REDIS_URL
-        env["REDIS_PREFIX"] = f"csm-bench-{pg_name}:"
-        env["ARQ_QUEUE_NAME"] = f"csm-bench-{pg_name}:queue"
+        env["REDIS_PREFIX"] = f"csm-bench-{name}:"
+        env["ARQ_QUEUE_NAME"] = f"csm-bench-{name}:queue"
     processes: list[subprocess.Popen[bytes]] = []
     try:
         t0 = time.perf_counter()
-        await asyncio.to_thread(
-            subprocess.run,
-            [CSM_GRAPH, "demo", "--consumers", str(args.consumers)],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        if load_demo:
+            await asyncio.to_thread(
+                subprocess.run,
+                [CSM_GRAPH, "demo", "--consumers", str(args.consumers)],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         loaded = time.perf_counter() - t0
         api_port, ref_port = free_port(), free_port()
         api_log, ref_log = tmp / "api.log", tmp / "reference.log"
@@ -317,10 +329,18 @@ async def run_backend(backend: str, args: argparse.Namespace, tmp: Path) -> list
             ).json()
         assert ours == theirs, "the reference and csm-graph disagree on All cases"
         first_case = ours["data"]["cases"]["edges"][0]["node"]["id"]
-        statements = {}
-        for size in (10, 50):
-            response = await call(api, ALL_CASES, {"first": size}, head)
-            statements[size] = response.headers.get("x-sql-statements", "-")
+        # Statements per request must not grow with the page size.
+        statements: dict[str, list[str]] = {}
+        for label, query, variables, token, sizes in (
+            ("All cases", ALL_CASES, {}, head, (10, 50)),
+            ("agent queue", QUEUE, {}, agent, (10, 100)),
+            ("consumer search", SEARCH, {"term": "nov"}, agent, (5, 20)),
+        ):
+            statements[label] = []
+            for size in sizes:
+                response = await call(api, query, {**variables, "first": size}, token)
+                count = response.headers.get("x-sql-statements", "-")
+                statements[label].append(f"first {size} -> {count}")
         queue = (await call(api, QUEUE, {"state": ["OPEN"]}, agent)).json()
         open_cases = [e["node"]["id"] for e in queue["data"]["cases"]["edges"]]
 
@@ -355,16 +375,20 @@ async def run_backend(backend: str, args: argparse.Namespace, tmp: Path) -> list
             results.append(await drive(name, base, request, concurrency, args.duration))
         ratio = results[0].rate / results[1].rate if results[1].rate else 0.0
         load = os.getloadavg()
+        data = (
+            f"{args.consumers} consumers loaded in {loaded:.1f}s"
+            if load_demo
+            else f"the demo data kept in {args.database}"
+        )
         lines = [
-            f"{backend}: {args.consumers} consumers loaded in {loaded:.1f}s; "
+            f"{backend}: {data}; "
             f"{args.workers} API processes; concurrency {args.concurrency}; "
             f"{os.cpu_count()} cores; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
             f"  {'operation':<24} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
             f"{'SQL/req':>7}",
             *(r.row() for r in results),
             *(f"  first error of {r.name}: {r.first_error}" for r in results if r.first_error),
-            f"  SQL statements for All cases: first 10 -> {statements[10]}, "
-            f"first 50 -> {statements[50]}",
+            *(f"  SQL statements, {label}: {', '.join(s)}" for label, s in statements.items()),
             f"  ratio (All cases, csm-graph / reference): {ratio:.3f}",
         ]
         return lines
@@ -406,6 +430,11 @@ def main() -> None:
         "--duration", type=float, default=float(os.environ.get("BENCH_SECONDS", "10"))
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--database",
+        help="PostgreSQL: keep the demo data in this database, loading it only when the "
+        "database does not exist yet (for repeated runs on a large data set)",
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument(
         "--no-count-sql",
