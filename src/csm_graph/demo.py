@@ -597,6 +597,9 @@ async def generate(
             memberships, representations, products, cases, comments, attachments, activity,
         )  # fmt: skip
     await _fix_sequences(all_models)
+    # Fresh planner statistics: without them a bulk-loaded table looks empty or
+    # uniform, and "newest first" over a viewer's grants walks the whole table.
+    await db.fetch("ANALYZE")
     _write_files(files)
     progress("done")
     counts = {
