@@ -2,8 +2,9 @@
 
 Lists stay proportional to what a viewer can see only while every access
 grant column leads an index of `case` (with `id` next, for "newest
-first"), and consumer search stays off a full scan on PostgreSQL only while
-its trigram indexes match the SQL Tortoise emits.
+first"); every batch loader reads by a foreign key, so each foreign key
+leads an index; and consumer search stays off a full scan on PostgreSQL
+only while its trigram indexes match the SQL Tortoise emits.
 """
 
 from __future__ import annotations
@@ -92,6 +93,66 @@ async def test_every_grant_column_leads_an_index_with_id_next() -> None:
     indexes = await _case_indexes()
     for column in grant_columns - {"id"}:
         assert [column, "id"] in [ix[:2] for ix in indexes], f"no index on case({column}, id)"
+
+
+AUDIT_POINTERS = {
+    ("case_activity", "actor_id"),
+    ("case_activity", "on_behalf_of_id"),
+    ("case_attachment", "uploaded_by_id"),
+    ("case_comment", "author_id"),
+    ("case_comment", "on_behalf_of_id"),
+    ("consumer_import", "created_by_id"),
+    ("related_party", "added_by_id"),
+    ("representation", "created_by_id"),
+}
+"""Who did something: shown with the row, never searched by, and pointing at
+users and consumers, which are deactivated, never deleted. Indexing them
+would only slow the busiest inserts."""
+
+
+async def _foreign_keys() -> set[tuple[str, str]]:
+    if _postgres():
+        rows = await fetch(
+            "SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c "
+            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace"
+        )
+        return {(str(t).strip('"'), str(c)) for t, c in rows}
+    tables = await fetch("SELECT name FROM sqlite_master WHERE type = 'table'")
+    keys = set()
+    for (table,) in tables:
+        for row in await fetch(f"PRAGMA foreign_key_list('{table}')"):
+            keys.add((str(table), str(row[3])))
+    return keys
+
+
+async def _leading_columns() -> set[tuple[str, str]]:
+    if _postgres():
+        rows = await fetch(
+            "SELECT i.indrelid::regclass::text, a.attname FROM pg_index i "
+            "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+            "JOIN pg_class t ON t.oid = i.indrelid "
+            "WHERE t.relnamespace = 'public'::regnamespace"
+        )
+        return {(str(t).strip('"'), str(c)) for t, c in rows}
+    leading = set()
+    for (table,) in await fetch("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for index in await fetch(f"PRAGMA index_list('{table}')"):
+            columns = await fetch(f"PRAGMA index_info('{index[1]}')")
+            if columns:
+                leading.add((str(table), str(columns[0][2])))
+    return leading
+
+
+async def test_every_foreign_key_leads_an_index() -> None:
+    # given: every foreign key of the schema (on PostgreSQL none is indexed by itself)
+    keys = await _foreign_keys()
+    assert ("case_attachment", "case_id") in keys
+    assert keys >= AUDIT_POINTERS, AUDIT_POINTERS - keys
+
+    # then: each one a loader or an access rule reads by leads some index
+    unindexed = keys - AUDIT_POINTERS - await _leading_columns()
+    assert not unindexed, sorted(unindexed)
 
 
 def _plan_nodes(plan: Any) -> Iterator[dict[str, Any]]:

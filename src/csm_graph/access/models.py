@@ -61,6 +61,7 @@ class RelationshipType(Model):
 
     class Meta:
         table = "relationship_type"
+        indexes = (("default_responsibility_id", "id"),)
 
 
 class RelatedParty(Model):
@@ -108,3 +109,11 @@ class RelatedParty(Model):
 
     class Meta:
         table = "related_party"
+        indexes = (
+            ("case_id", "id"),
+            ("sold_product_id", "id"),
+            ("consumer_id", "id"),
+            ("user_id", "id"),
+            ("relationship_type_id", "id"),
+            ("responsibility_id", "id"),
+        )

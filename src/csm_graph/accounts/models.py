@@ -74,6 +74,7 @@ class User(PersonName):
 
     class Meta:
         table = "user"
+        indexes = (("manager_id", "id"),)
 
 
 class RefreshToken(Model):
@@ -99,6 +100,7 @@ class RefreshToken(Model):
 
     class Meta:
         table = "refresh_token"
+        indexes = (("user_id", "id"),)
 
 
 class TokenPurpose(StrEnum):
@@ -123,3 +125,4 @@ class EmailToken(Model):
 
     class Meta:
         table = "email_token"
+        indexes = (("user_id", "id"),)

@@ -160,6 +160,7 @@ class CaseAttachment(Model):
 
     class Meta:
         table = "case_attachment"
+        indexes = (("case_id", "id"),)
 
 
 class ActivityKind(StrEnum):

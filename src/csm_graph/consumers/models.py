@@ -102,3 +102,4 @@ class ImportRowError(Model):
 
     class Meta:
         table = "consumer_import_error"
+        indexes = (("job_id", "row"),)

@@ -30,3 +30,4 @@ class SoldProduct(Model):
 
     class Meta:
         table = "sold_product"
+        indexes = (("owner_id", "id"), ("household_id", "id"))
