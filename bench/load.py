@@ -264,6 +264,8 @@ async def run_backend(backend: str, args: argparse.Namespace, tmp: Path) -> list
         else:
             pg_name = name = f"csm_bench_{uuid.uuid4().hex[:8]}"
             await admin.execute(f'CREATE DATABASE "{pg_name}"')
+        # Planner settings of docker-compose.yml's PostgreSQL, for this database only.
+        await admin.execute(f'ALTER DATABASE "{name}" SET random_page_cost = 1.1')
         await admin.close()
         env["DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
         env["REDIS_URL"] = REDIS_URL
