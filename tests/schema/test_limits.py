@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from csm_graph.settings import Settings
 from tests.support import GraphQLClient
 
@@ -83,3 +87,31 @@ async def test_a_query_at_the_token_limit_runs(
 
     # it reached execution: the permission check answered, not the parser
     assert [e["extensions"]["code"] for e in result["errors"]] == ["FORBIDDEN"]
+
+
+async def test_a_repeated_document_is_validated_once_and_still_refused(
+    agent_client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: graphql-core's validation, counted
+    from strawberry.schema import schema as strawberry_schema
+
+    validated: list[object] = []
+    validate = strawberry_schema.validate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        validated.append(args[1])
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(strawberry_schema, "validate", counting)
+    # texts no other test sends, so no earlier request has cached them
+    fine = "{ viewer { id email } } # validated once"
+    too_deep = _nested(20) + " # validated once"
+
+    # when: each document is sent three times
+    results = [await agent_client.execute(q) for q in (fine, too_deep) for _ in range(3)]
+
+    # then: each was validated once, and the cached verdicts still hold
+    assert len(validated) == 2
+    assert all("errors" not in r for r in results[:3])
+    for result in results[3:]:
+        assert result["errors"][0]["message"] == "'anonymous' exceeds maximum operation depth of 12"

@@ -8,14 +8,17 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
     SchemaExtension,
+    ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
 from csm_graph.observability import (
     GRAPHQL_ERRORS,
@@ -90,14 +93,28 @@ class OperationMetrics(SchemaExtension):
             GRAPHQL_ERRORS.labels(name, _code(error)).inc()
 
 
+DOCUMENT_CACHE_SIZE = 256
+"""Parsed and validated documents kept per process (least recently used go)."""
+
+
 def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Extension factories (Strawberry wants classes or factories, not instances)."""
+    """Extension factories (Strawberry wants classes or factories, not instances).
+
+    The depth and alias limits are validation rules made once here, not per
+    request by `QueryDepthLimiter` / `MaxAliasesLimiter`: the validation
+    cache is keyed by the rules, so rules made anew would never hit it.
+    """
+    limits: list[type[ASTValidationRule]] = [
+        max_depth_rule(settings.max_query_depth, None),
+        max_aliases_rule(settings.max_query_aliases),
+    ]
     return [
         # First: it may supply the document the others read.
         partial(PersistedQueries, settings=settings),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_query_aliases),
+        partial(AddValidationRules, limits),
+        partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+        partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
         Redactions,
         OperationMetrics,
         MaskUnexpectedErrors,
