@@ -122,7 +122,7 @@ async def _write(case: Case, **changes: Any) -> None:
     case.version += 1
 
 
-async def _on_behalf_of(subject: Subject, case: Case) -> int | None:
+def _on_behalf_of(subject: Subject, case: Case) -> int | None:
     """The consumer an external viewer acts for, when it is not themselves."""
     if subject.viewer.is_internal or subject.consumer_id == case.consumer_id:
         return None
@@ -144,7 +144,7 @@ async def _record(
         kind=kind,
         internal=internal,
         actor_id=subject.viewer.user_id if subject else None,
-        on_behalf_of_id=await _on_behalf_of(subject, case) if subject else None,
+        on_behalf_of_id=_on_behalf_of(subject, case) if subject else None,
         field=field,
         old_value=old,
         new_value=new,
@@ -358,7 +358,7 @@ async def add_comment(
             body=text,
             work_note=work_note,
             author_id=subject.viewer.user_id,
-            on_behalf_of_id=await _on_behalf_of(subject, case),
+            on_behalf_of_id=_on_behalf_of(subject, case),
         )
         await _record(
             case,
@@ -440,7 +440,7 @@ async def reject_solution(viewer: Viewer | None, case_id: int, reason: str) -> C
             case_id=case.id,
             body=f"Solution rejected: {text}",
             author_id=subject.viewer.user_id,
-            on_behalf_of_id=await _on_behalf_of(subject, case),
+            on_behalf_of_id=_on_behalf_of(subject, case),
         )
         await _record(case, subject, ActivityKind.COMMENTED)
         await _change_state(case, subject, CaseState.OPEN, resolved_at=None)
