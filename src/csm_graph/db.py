@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as run_migrations
 
 from csm_graph.settings import Settings
@@ -63,8 +64,13 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         }
         for domain in DOMAINS
     }
+    url = database_url(settings)
+    connection: str | dict[str, Any] = url
+    if url.startswith("sqlite"):
+        # Transactions that take the write lock at BEGIN (see sqlite_engine).
+        connection = {**expand_db_url(url), "engine": "csm_graph.sqlite_engine"}
     return {
-        "connections": {"default": database_url(settings)},
+        "connections": {"default": connection},
         "apps": apps,
         "use_tz": True,
         "timezone": "UTC",
