@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 
+from csm_graph import db
 from csm_graph.accounts import services
 from csm_graph.accounts.models import User, UserType
+from csm_graph.settings import get_settings
 
 PASSWORD = "correct horse battery staple"
 
@@ -96,3 +98,14 @@ async def make_user(
         user.email_verified = False
         await user.save(update_fields=["email_verified"])
     return user
+
+
+async def planner_rows(table: str) -> int | None:
+    """The row count the query planner believes `table` has (None: no statistics)."""
+    if db.is_postgres(get_settings()):
+        rows = await db.fetch("SELECT reltuples FROM pg_class WHERE relname = ?", [table])
+        return int(rows[0][0]) if rows and rows[0][0] >= 0 else None
+    if not await db.fetch("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"):
+        return None
+    rows = await db.fetch("SELECT stat FROM sqlite_stat1 WHERE tbl = ?", [table])
+    return int(str(rows[0][0]).split()[0]) if rows else None

@@ -6,16 +6,15 @@ from typing import Any
 
 import httpx
 
-from csm_graph import db, runtime
+from csm_graph import runtime
 from csm_graph.accounts.models import User
 from csm_graph.cases.models import Case, CaseActivity, CaseAttachment, CaseComment, CaseState
 from csm_graph.consumers.models import Consumer
 from csm_graph.demo import generate
 from csm_graph.households.models import Household, HouseholdMember, Representation
 from csm_graph.products.models import SoldProduct
-from csm_graph.settings import get_settings
 from tests.conftest import wipe
-from tests.support import login
+from tests.support import login, planner_rows
 
 ALL_CASES = "{ cases(first: 50) { totalCount edges { node { number } } } }"
 VIEWER = "{ viewer { email roles } }"
@@ -65,24 +64,13 @@ async def test_demo_creates_every_kind_of_row(product: runtime.Runtime) -> None:
     assert result.counts["cases"] == await Case.all().count()
 
 
-async def _planner_rows(table: str) -> int | None:
-    """The row count the query planner believes `table` has (None: no statistics)."""
-    if db.is_postgres(get_settings()):
-        rows = await db.fetch("SELECT reltuples FROM pg_class WHERE relname = ?", [table])
-        return int(rows[0][0]) if rows and rows[0][0] >= 0 else None
-    if not await db.fetch("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"):
-        return None
-    rows = await db.fetch("SELECT stat FROM sqlite_stat1 WHERE tbl = ?", [table])
-    return int(str(rows[0][0]).split()[0]) if rows else None
-
-
 async def test_demo_leaves_fresh_planner_statistics(product: runtime.Runtime) -> None:
     # when: a data set of a size no other test loads
     await generate(45, seed=5)
 
     # then: the planner knows the tables' sizes, so lists use the grant indexes
-    assert await _planner_rows("consumer") == 45
-    assert await _planner_rows("case") == await Case.all().count()
+    assert await planner_rows("consumer") == 45
+    assert await planner_rows("case") == await Case.all().count()
 
 
 async def test_demo_is_reproducible_with_the_same_seed(product: runtime.Runtime) -> None:

@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from csm_graph import clock
+from csm_graph import clock, db
 from csm_graph.accounts.services import Viewer, require_admin
 from csm_graph.consumers.models import Consumer, ImportJob, ImportRowError, ImportState
 from csm_graph.consumers.validation import IDENTITY_FIELDS, clean, require_name
@@ -52,6 +52,10 @@ COLUMNS = frozenset(
 )
 NUMBER_PREFIX = "CON"
 BATCH_SIZE = 1000
+ANALYZE_EVERY = 10_000
+"""Rows an import creates between two `ANALYZE consumer`: a bulk load outruns
+autovacuum, and a planner that still believes the table small scans all of
+it for each batch's lookup by external id (quadratic in the import's size)."""
 
 Progress = Callable[[ImportJob], None]
 
@@ -122,8 +126,12 @@ async def run_import(job_id: int, progress: Progress | None = None) -> ImportJob
     job.total = len(rows)
     await job.save(update_fields=["total"])
     seen: dict[str, int] = {}
+    analyzed_at = 0
     for start in range(0, len(rows), BATCH_SIZE):
         await _run_batch(job, rows[start : start + BATCH_SIZE], seen)
+        if job.created - analyzed_at >= ANALYZE_EVERY:
+            await db.fetch("ANALYZE consumer")
+            analyzed_at = job.created
         if progress is not None:
             progress(job)
     job.state = ImportState.DONE

@@ -5,12 +5,14 @@ import io
 import json
 
 import httpx
+import pytest
 
+from csm_graph.consumers import importing
 from csm_graph.consumers.models import Consumer
 from csm_graph.settings import Settings
 from tests.mail import settle_jobs
 from tests.schema.consumers.helpers import make_consumer
-from tests.support import GraphQLClient
+from tests.support import GraphQLClient, planner_rows
 
 IMPORT = """
 mutation Import($input: ConsumerImportInput!) {
@@ -150,3 +152,18 @@ async def test_only_admins_import(agent_client: GraphQLClient) -> None:
     response = await upload(agent_client, csv_text(ROWS))
 
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_long_import_keeps_the_planner_statistics_current(
+    admin_client: GraphQLClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: statistics refreshed every 60 rows created (10,000 outside tests)
+    monkeypatch.setattr(importing, "ANALYZE_EVERY", 60)
+    monkeypatch.setattr(importing, "BATCH_SIZE", 35)
+
+    # when: 100 rows, in batches of 35
+    job = await run(admin_client, settings, csv_text(ROWS))
+
+    # then: the planner was told after the second batch (70 rows), not the third
+    assert job["created"] == 100
+    assert await planner_rows("consumer") == 70
