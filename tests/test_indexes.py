@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -24,13 +23,14 @@ from csm_graph.accounts.models import UserType
 from csm_graph.accounts.services import Viewer
 from csm_graph.consumers import services as consumers
 from csm_graph.consumers.models import Consumer
-from csm_graph.db import fetch
+from csm_graph.db import fetch, is_postgres
 from csm_graph.households.access import Reach
+from csm_graph.settings import get_settings
 from tests.schema.consumers.helpers import make_consumer
 
 
 def _postgres() -> bool:
-    return bool(connections.get("default").capabilities.dialect == "postgres")
+    return is_postgres(get_settings())
 
 
 def _columns(q: Q) -> Iterator[str]:
