@@ -18,6 +18,8 @@ from strawberry.utils.str_converters import to_camel_case
 
 from csm_graph.accounts import services
 from csm_graph.accounts.models import User, UserType
+from csm_graph.cases.models import Case
+from csm_graph.consumers.models import Consumer
 from csm_graph.schema import policy
 from csm_graph.schema.accounts import types
 from csm_graph.schema.node import to_global_id
@@ -118,9 +120,15 @@ async def _world(http: httpx.AsyncClient) -> World:
     await make_user("admin@example.com", roles=("ADMIN",))
     await make_user("agent@example.com", roles=("AGENT",))
     outsider = await make_user("outsider@example.com", user_type=UserType.EXTERNAL)
-    # The one way an external viewer reaches another user today is their own
-    # manager link (left behind when an internal user becomes external).
-    await User.filter(id=outsider.id).update(manager_id=subject.id)
+    # An external viewer reaches the subject as the agent assigned to their case.
+    consumer = await Consumer.create(number="CON0000001", last_name="Outsider")
+    await Consumer.filter(id=consumer.id).update(user_id=outsider.id)
+    await Case.create(
+        number="CS0000001",
+        short_description="Printer",
+        consumer_id=consumer.id,
+        assigned_to_id=subject.id,
+    )
     clients = {
         name: await login(http, f"{name}@example.com")
         for name in ("subject", "admin", "agent", "outsider")
@@ -151,7 +159,7 @@ class Reach:
 
     viewer: str
     query: str
-    path: tuple[str, ...]
+    path: tuple[str | int, ...]
 
 
 def _by_node(viewer: str) -> Reach:
@@ -170,7 +178,11 @@ class Triad:
 
 TRIADS: dict[Rule, Triad] = {
     policy.internal_or_self: Triad(
-        denied=Reach("outsider", "{ viewer { manager { %s } } }", ("viewer", "manager")),
+        denied=Reach(
+            "outsider",
+            "{ cases { edges { node { assignedTo { %s } } } } }",
+            ("cases", "edges", 0, "node", "assignedTo"),
+        ),
         allowed=(_by_node("agent"), _by_node("admin"), _as_self()),
     ),
     policy.admin_or_self: Triad(
@@ -187,7 +199,7 @@ async def _read(world: World, reach: Reach, field: GuardedField) -> dict[str, An
     )
 
 
-def _at(data: dict[str, Any], path: tuple[str, ...]) -> Any:
+def _at(data: Any, path: tuple[str | int, ...]) -> Any:
     for key in path:
         data = data[key]
     return data

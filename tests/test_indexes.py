@@ -48,7 +48,7 @@ def _subjects() -> list[Subject]:
         consumer_id=1,
         household_ids=frozenset({4}),
         headed_household_ids=frozenset({4}),
-        acts_for=frozenset({5}),
+        members={4: frozenset({1, 5})},
         represented={5: None},
     )
     today = dt.date(2026, 1, 1)

@@ -71,6 +71,15 @@ class AccessDenied(Exception):
         super().__init__(message)
 
 
+class NotFound(Exception):
+    """An object the viewer may not see, where null is not an answer: as if it did not exist."""
+
+    extensions = {"code": "NOT_FOUND"}
+
+    def __init__(self, message: str = "No such object.") -> None:
+        super().__init__(message)
+
+
 class BadRequest(Exception):
     """Arguments outside what the API accepts (a page over 100, a malformed id)."""
 

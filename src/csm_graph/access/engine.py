@@ -65,6 +65,8 @@ class PartyAccess:
     actions: frozenset[CaseAction]
     valid_until: dt.date | None
     product_name: str = ""
+    manages_product: bool = False
+    """The responsibility allows MANAGE on the sold product (its related parties)."""
 
 
 def parse_case_actions(text: str) -> frozenset[CaseAction]:
@@ -133,6 +135,7 @@ async def _load_parties(viewer: Viewer, reach: Reach, today: dt.date) -> tuple[P
             relationship="relationship_type__name",
             responsibility="responsibility__name",
             case_actions="responsibility__case_actions",
+            product_actions="responsibility__product_actions",
             product_name="sold_product__name",
         )
     )
@@ -151,6 +154,7 @@ async def _load_parties(viewer: Viewer, reach: Reach, today: dt.date) -> tuple[P
                 actions=actions,
                 valid_until=row["valid_until"],
                 product_name=str(row["product_name"] or ""),
+                manages_product="MANAGE" in str(row["product_actions"] or "").split(),
             )
         )
     return tuple(out)
@@ -174,6 +178,14 @@ class Rule(Protocol):
     def grant(self, subject: Subject, case: Case) -> Grant | None:
         """The grant this rule gives `subject` on `case`, if any."""
         ...
+
+
+def any_of(conditions: Iterable[Q]) -> Q | None:
+    """The OR of `conditions`; None when there are none."""
+    combined: Q | None = None
+    for condition in conditions:
+        combined = condition if combined is None else combined | condition
+    return combined
 
 
 EVERY_CASE = Q(id__isnull=False)
@@ -232,6 +244,24 @@ class ManagerOfAssignee:
         return Grant(self.kind, f"manager of the assignee of case {case.number}", AGENT)
 
 
+class Opener:
+    """An internal user who opened a case works it (the agent who took the call).
+    Opening a case grants the consumer side nothing by itself: their access
+    follows the consumer, headship or representation that let them open it."""
+
+    kind = "OPENER"
+
+    def condition(self, subject: Subject) -> Q | None:
+        if not subject.viewer.is_internal:
+            return None
+        return Q(opened_by_id=subject.viewer.user_id)
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        if not subject.viewer.is_internal or case.opened_by_id != subject.viewer.user_id:
+            return None
+        return Grant(self.kind, f"opened case {case.number}", AGENT)
+
+
 class CaseConsumer:
     kind = "CONSUMER"
 
@@ -243,20 +273,6 @@ class CaseConsumer:
         if subject.consumer_id is None or case.consumer_id != subject.consumer_id:
             return None
         return Grant(self.kind, f"the consumer of case {case.number}", CONSUMER_SIDE)
-
-
-class Opener:
-    kind = "OPENER"
-
-    def condition(self, subject: Subject) -> Q | None:
-        if subject.viewer.is_internal:
-            return None
-        return Q(opened_by_id=subject.viewer.user_id)
-
-    def grant(self, subject: Subject, case: Case) -> Grant | None:
-        if subject.viewer.is_internal or case.opened_by_id != subject.viewer.user_id:
-            return None
-        return Grant(self.kind, f"opened case {case.number}", CONSUMER_SIDE)
 
 
 class Representative:
@@ -277,15 +293,24 @@ class Representative:
         )
 
 
+def _household_cases(reach: Reach, household_ids: frozenset[int]) -> Q | None:
+    """Cases of `household_ids` whose consumer is still a current member there:
+    a case follows its consumer out of a household."""
+    return any_of(
+        Q(household_id=h, consumer_id__in=sorted(reach.members[h]))
+        for h in sorted(household_ids)
+        if reach.members.get(h)
+    )
+
+
 class HeadOfHousehold:
     kind = "HEAD_OF_HOUSEHOLD"
 
     def condition(self, subject: Subject) -> Q | None:
-        headed = subject.reach.headed_household_ids
-        return Q(household_id__in=sorted(headed)) if headed else None
+        return _household_cases(subject.reach, subject.reach.headed_household_ids)
 
     def grant(self, subject: Subject, case: Case) -> Grant | None:
-        if case.household_id is None or case.household_id not in subject.reach.headed_household_ids:
+        if not subject.reach.heads_household_of(case.household_id, case.consumer_id):
             return None
         return Grant(self.kind, f"head of the household of case {case.number}", CONSUMER_SIDE)
 
@@ -294,11 +319,10 @@ class HouseholdMember:
     kind = "HOUSEHOLD_MEMBER"
 
     def condition(self, subject: Subject) -> Q | None:
-        households = subject.reach.household_ids
-        return Q(household_id__in=sorted(households)) if households else None
+        return _household_cases(subject.reach, subject.reach.household_ids)
 
     def grant(self, subject: Subject, case: Case) -> Grant | None:
-        if case.household_id is None or case.household_id not in subject.reach.household_ids:
+        if not subject.reach.shares_household(case.household_id, case.consumer_id):
             return None
         return Grant(self.kind, f"member of the household of case {case.number}", READ_ONLY)
 
@@ -367,8 +391,8 @@ RULES: tuple[Rule, ...] = (
     Assignee(),
     TeamMember(),
     ManagerOfAssignee(),
-    CaseConsumer(),
     Opener(),
+    CaseConsumer(),
     Representative(),
     HeadOfHousehold(),
     HouseholdMember(),
@@ -382,12 +406,18 @@ def case_filter(subject: Subject) -> Q:
     conditions = [c for rule in RULES if (c := rule.condition(subject)) is not None]
     if any(c is EVERY_CASE for c in conditions):
         return Q()
-    if not conditions:
-        return Q(id__in=[])
-    combined = conditions[0]
-    for condition in conditions[1:]:
-        combined |= condition
-    return combined
+    combined = any_of(conditions)
+    return Q(id__in=[]) if combined is None else combined
+
+
+INTERNAL_WORK: tuple[Rule, ...] = (Assignee(), TeamMember(), ManagerOfAssignee())
+"""The grants by which agents work a consumer's cases for their team (not administrators,
+not parties, not the one-case grant of having opened it)."""
+
+
+def internal_work_filter(subject: Subject) -> Q | None:
+    """The cases `subject` works as an agent or manager, as one filter; None: none."""
+    return any_of(c for rule in INTERNAL_WORK if (c := rule.condition(subject)) is not None)
 
 
 def grants(subject: Subject, case: Case) -> list[Grant]:

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from csm_graph.access import policy
 from csm_graph.access.engine import (
     CaseAction,
     Grant,
@@ -19,7 +20,6 @@ from csm_graph.access.engine import (
     available,
     grants,
     load_subject,
-    permitted,
 )
 from csm_graph.access.models import ProductAction, RelatedParty, RelationshipType, Responsibility
 from csm_graph.accounts.models import User
@@ -28,7 +28,6 @@ from csm_graph.cases.models import Case
 from csm_graph.consumers.models import Consumer
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
 from csm_graph.jobs import unit_of_work
-from csm_graph.products import services as products
 from csm_graph.products.models import SoldProduct
 from csm_graph.validation import require_text
 
@@ -132,43 +131,29 @@ def _text(
 # --- related parties -------------------------------------------------------------
 
 
-async def _may_manage_case(viewer: Viewer | None, case_id: int, field: str) -> Subject:
-    """Agents and administrators (WORK on the case), or a party whose
-    responsibility includes MANAGE_RELATED_PARTIES."""
+async def _subject(viewer: Viewer | None) -> Subject:
     if viewer is None:
-        raise UserErrors.one(field, "No such case.", ErrorCode.NOT_FOUND)
-    subject = await load_subject(viewer)
-    case = await Case.get_or_none(id=case_id)
-    allowed = permitted(subject, case) if case is not None else frozenset()
-    if case is None or A.READ not in allowed:
-        raise UserErrors.one(field, "No such case.", ErrorCode.NOT_FOUND)
-    if A.WORK not in allowed and A.MANAGE_RELATED_PARTIES not in allowed:
-        raise UserErrors.one(
-            field, "You may not manage the related parties of this case.", ErrorCode.FORBIDDEN
-        )
-    return subject
+        raise UserErrors.one("id", "Log in to manage related parties.", ErrorCode.FORBIDDEN)
+    return await load_subject(viewer)
 
 
-async def _may_manage_product(viewer: Viewer | None, product_id: int, field: str) -> Subject:
-    """Internal users, or a party of the product whose responsibility says MANAGE."""
-    if viewer is None:
-        raise UserErrors.one(field, "No such sold product.", ErrorCode.NOT_FOUND)
-    subject = await load_subject(viewer)
+async def _managed_case(subject: Subject, case_id: int, field: str) -> Case:
+    case = await policy.require_visible(subject, await Case.get_or_none(id=case_id), field, "case")
+    await policy.require_case_party_manager(subject, case, field)
+    return case
+
+
+async def _managed_product(subject: Subject, product_id: int, field: str) -> SoldProduct:
     product = await SoldProduct.get_or_none(id=product_id)
-    if product is None or not products.can_read_product(subject, product):
-        raise UserErrors.one(field, "No such sold product.", ErrorCode.NOT_FOUND)
-    if not await products.can_manage_product_parties(subject, product.id):
-        raise UserErrors.one(
-            field, "You may not manage the related parties of this product.", ErrorCode.FORBIDDEN
-        )
-    return subject
+    return await policy.require_product_party_manager(subject, product, field)
 
 
-async def _may_manage(viewer: Viewer | None, party: RelatedParty, field: str) -> Subject:
+async def _manage(subject: Subject, party: RelatedParty, field: str) -> None:
     if party.case_id is not None:
-        return await _may_manage_case(viewer, party.case_id, field)
-    assert party.sold_product_id is not None
-    return await _may_manage_product(viewer, party.sold_product_id, field)
+        await _managed_case(subject, party.case_id, field)
+    else:
+        assert party.sold_product_id is not None
+        await _managed_product(subject, party.sold_product_id, field)
 
 
 def _check_dates(
@@ -188,25 +173,31 @@ async def _responsibility(errors: ErrorList, responsibility_id: int | None) -> N
 
 async def add_related_party(viewer: Viewer | None, data: dict[str, Any]) -> RelatedParty:
     """Relate a consumer or a user to a case or a sold product, with a relationship
-    type; the responsibility defaults to the type's (`responsibility_id` absent)."""
+    type; the responsibility defaults to the type's (`responsibility_id` absent).
+    Who may do it, and whom they may relate, is `access.policy`'s."""
+    subject = await _subject(viewer)
     case_id, product_id = data.get("case_id"), data.get("sold_product_id")
     if (case_id is None) == (product_id is None):
         raise UserErrors.one("caseId", "Give a case or a sold product (one of them).")
     if case_id is not None:
-        await _may_manage_case(viewer, case_id, "caseId")
+        await _managed_case(subject, case_id, "caseId")
     else:
         assert product_id is not None
-        await _may_manage_product(viewer, product_id, "soldProductId")
-    assert viewer is not None
+        await _managed_product(subject, product_id, "soldProductId")
 
-    errors = ErrorList()
     consumer_id, user_id = data.get("consumer_id"), data.get("user_id")
     if (consumer_id is None) == (user_id is None):
-        errors.add("consumerId", "Give a consumer or a user (one of them).", ErrorCode.REQUIRED)
-    elif consumer_id is not None and not await Consumer.filter(id=consumer_id).exists():
-        errors.add("consumerId", "No such consumer.", ErrorCode.NOT_FOUND)
-    elif user_id is not None and not await User.filter(id=user_id, is_active=True).exists():
-        errors.add("userId", "No such user.", ErrorCode.NOT_FOUND)
+        raise UserErrors.one(
+            "consumerId", "Give a consumer or a user (one of them).", ErrorCode.REQUIRED
+        )
+    if consumer_id is not None:
+        consumer = await Consumer.get_or_none(id=consumer_id)
+        await policy.require_consumer_grantee(subject, consumer, "consumerId")
+    else:
+        user = await User.get_or_none(id=user_id)
+        await policy.require_user_grantee(subject, user, "userId")
+
+    errors = ErrorList()
     kind = await RelationshipType.get_or_none(id=data.get("relationship_type_id"))
     if kind is None:
         errors.add("relationshipTypeId", "No such relationship type.", ErrorCode.NOT_FOUND)
@@ -244,23 +235,26 @@ async def add_related_party(viewer: Viewer | None, data: dict[str, Any]) -> Rela
             responsibility_id=responsibility_id,
             valid_from=data.get("valid_from"),
             valid_until=data.get("valid_until"),
-            added_by_id=viewer.user_id,
+            added_by_id=subject.viewer.user_id,
         )
 
 
-async def _party(party_id: int) -> RelatedParty:
+async def _party(subject: Subject, party_id: int) -> RelatedParty:
+    """The party when the viewer sees it, else NOT_FOUND like a missing one."""
     party = await RelatedParty.get_or_none(id=party_id)
-    if party is None:
-        raise UserErrors.one("id", "No such related party.", ErrorCode.NOT_FOUND)
-    return party
+    return await policy.require_visible(subject, party, "id", "related party")
 
 
 async def update_related_party(
     viewer: Viewer | None, party_id: int, data: dict[str, Any]
 ) -> RelatedParty:
-    """Change a party's relationship type, responsibility (null: none) or dates."""
-    party = await _party(party_id)
-    await _may_manage(viewer, party, "id")
+    """Change a party's relationship type, responsibility (null: none) or dates;
+    never one's own."""
+    subject = await _subject(viewer)
+    party = await _party(subject, party_id)
+    await _manage(subject, party, "id")
+    if policy.own_party(subject, party):
+        raise UserErrors.one("id", "Nobody can change their own access.", ErrorCode.FORBIDDEN)
     errors = ErrorList()
     if "relationship_type_id" in data:
         kind = await RelationshipType.get_or_none(id=data["relationship_type_id"])
@@ -285,9 +279,14 @@ async def update_related_party(
 
 
 async def remove_related_party(viewer: Viewer | None, party_id: int) -> RelatedParty:
-    """Remove the party; what it granted stops on the next request."""
-    party = await _party(party_id)
-    await _may_manage(viewer, party, "id")
+    """Remove the party; what it granted stops on the next request. Managers
+    remove any party; a party may always remove itself, while the case is open."""
+    subject = await _subject(viewer)
+    party = await _party(subject, party_id)
+    if not policy.own_party(subject, party):
+        await _manage(subject, party, "id")
+    elif party.case_id is not None:
+        policy.require_open_case(await Case.get(id=party.case_id), "id")
     async with unit_of_work():
         await RelatedParty.filter(id=party.id).delete()
     return party

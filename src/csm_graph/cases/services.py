@@ -15,6 +15,7 @@ from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
 from csm_graph import clock
+from csm_graph.access import policy
 from csm_graph.access.engine import CaseAction, Subject, case_filter, load_subject, permitted
 from csm_graph.accounts.models import Team, User, UserType
 from csm_graph.accounts.services import Viewer
@@ -34,7 +35,7 @@ from csm_graph.consumers.models import Consumer
 from csm_graph.core.numbering import next_number
 from csm_graph.errors import ErrorCode, ErrorList, UserErrors
 from csm_graph.households.access import current_memberships
-from csm_graph.households.models import HouseholdMember
+from csm_graph.households.models import Household, HouseholdMember
 from csm_graph.jobs import unit_of_work
 from csm_graph.products.services import product_for_case
 from csm_graph.settings import get_settings
@@ -220,28 +221,44 @@ async def create_case(viewer: Viewer | None, data: dict[str, Any]) -> Case:
     consumer_id = data.get("consumer_id") or subject.consumer_id
     if consumer_id is None:
         raise UserErrors.one("consumerId", "Name the consumer the case is for.", ErrorCode.REQUIRED)
-    consumer = await Consumer.get_or_none(id=consumer_id)
-    if consumer is None:
-        raise UserErrors.one("consumerId", "No such consumer.", ErrorCode.NOT_FOUND)
-
-    households = await _current_households(consumer.id, subject.today)
+    # Ids the viewer may not see are refused as missing ones, before anything
+    # that could tell who belongs where.
+    consumer = await policy.require_visible(
+        subject, await Consumer.get_or_none(id=consumer_id), "consumerId", "consumer"
+    )
     household_id = data.get("household_id")
-    if household_id is not None and household_id not in households:
-        raise UserErrors.one(
-            "householdId",
-            "The consumer is not a current member of this household.",
-            ErrorCode.INVALID,
+    if household_id is not None:
+        await policy.require_visible(
+            subject, await Household.get_or_none(id=household_id), "householdId", "household"
         )
+    households = await _current_households(consumer.id, subject.today)
     if not viewer.is_internal and consumer.id != subject.consumer_id:
         reach = subject.reach
-        heads_it = household_id is not None and household_id in reach.headed_household_ids
+        if consumer.id not in reach.acts_for:
+            raise UserErrors.one(
+                "consumerId",
+                "You may open cases for yourself, members of households you head and "
+                "consumers you represent.",
+                ErrorCode.FORBIDDEN,
+            )
+        heads_it = household_id is not None and reach.heads_household_of(household_id, consumer.id)
         if household_id is None:
             # A head acting through headship: the household they head is the case's.
             shared = sorted(set(households) & reach.headed_household_ids)
             if len(shared) == 1 and consumer.id not in reach.represented:
                 household_id, heads_it = shared[0], True
         if not heads_it and consumer.id not in reach.represented:
-            raise UserErrors.one("consumerId", "No such consumer.", ErrorCode.NOT_FOUND)
+            raise UserErrors.one(
+                "householdId",
+                "Open it in a household you head, where the consumer is a member.",
+                ErrorCode.FORBIDDEN,
+            )
+    if household_id is not None and household_id not in households:
+        raise UserErrors.one(
+            "householdId",
+            "The consumer is not a current member of this household.",
+            ErrorCode.INVALID,
+        )
     if household_id is None and households:
         if len(households) > 1:
             raise UserErrors.one(
@@ -256,7 +273,7 @@ async def create_case(viewer: Viewer | None, data: dict[str, Any]) -> Case:
         raise UserErrors.one("assignmentTeamId", "No such team.", ErrorCode.NOT_FOUND)
     sold_product_id = data.get("sold_product_id")
     if sold_product_id is not None:
-        await product_for_case(sold_product_id, consumer.id, household_id)
+        await product_for_case(subject, sold_product_id, consumer.id, household_id)
 
     async with unit_of_work():
         case = await Case.create(

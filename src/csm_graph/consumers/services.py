@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from collections.abc import Set as AbstractSet
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -15,6 +14,8 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from csm_graph import clock
+from csm_graph.access import policy
+from csm_graph.access.engine import load_subject
 from csm_graph.accounts import passwords
 from csm_graph.accounts.models import TokenPurpose, User, UserType
 from csm_graph.accounts.services import (
@@ -35,7 +36,6 @@ from csm_graph.consumers.validation import (
 )
 from csm_graph.core.numbering import next_number
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
-from csm_graph.households.access import acted_for_condition
 from csm_graph.jobs import enqueue, unit_of_work
 from csm_graph.settings import get_settings
 from csm_graph.validation import check_password, normalize_email, normalize_phone, require_text
@@ -71,26 +71,11 @@ def _not_found(field: str = "id") -> UserErrors:
 
 
 def visible_consumers(viewer: Viewer | None) -> QuerySet[Consumer]:
-    """The consumers `viewer` may list: every one for internal users; else their
-    own, those they currently represent and the current members of the
-    households they currently head."""
-    if viewer is None:
-        return Consumer.filter(id=-1)
-    if viewer.is_internal:
-        return Consumer.all()
-    return Consumer.filter(
-        Q(user_id=viewer.user_id) | acted_for_condition(viewer.user_id, clock.today())
-    )
-
-
-def can_see(
-    viewer: Viewer | None, consumer: Consumer, acts_for: AbstractSet[int] = frozenset()
-) -> bool:
-    """The single-object form of `visible_consumers`; `acts_for` is the viewer's
-    `Reach.acts_for` (the consumers they represent or whose household they head)."""
-    return viewer is not None and (
-        viewer.is_internal or consumer.user_id == viewer.user_id or consumer.id in acts_for
-    )
+    """The consumers `viewer` may list: every one for internal users (the list is
+    theirs); nobody else lists consumers, they reach them through their own records."""
+    if viewer is None or not viewer.is_internal:
+        return Consumer.filter(id__in=[])
+    return Consumer.all()
 
 
 def search(queryset: QuerySet[Consumer], term: str) -> QuerySet[Consumer]:
@@ -140,10 +125,10 @@ async def create_consumer(viewer: Viewer | None, data: dict[str, Any]) -> Consum
 
 
 async def get_visible(viewer: Viewer | None, consumer_id: int, field: str = "id") -> Consumer:
-    consumer = await visible_consumers(viewer).get_or_none(id=consumer_id)
-    if consumer is None:
-        raise _not_found(field)
-    return consumer
+    """The consumer when the viewer may see it (`access.policy`), else NOT_FOUND."""
+    subject = await load_subject(viewer) if viewer is not None else None
+    consumer = await Consumer.get_or_none(id=consumer_id)
+    return await policy.require_visible(subject, consumer, field, "consumer")
 
 
 async def update_consumer(

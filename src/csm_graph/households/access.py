@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
@@ -39,23 +40,6 @@ def households_of_user(user_id: int, today: dt.date) -> QuerySet[HouseholdMember
     )
 
 
-def acted_for_condition(user_id: int, today: dt.date) -> Q:
-    """A filter on Consumer: those the consumer linked to `user_id` acts for."""
-    headed = (
-        households_of_user(user_id, today)
-        .filter(is_head=True)
-        .values_list("household_id", flat=True)
-    )
-    members = HouseholdMember.filter(
-        current_memberships(today), household_id__in=Subquery(headed)
-    ).values_list("consumer_id", flat=True)
-    represented = Representation.filter(
-        current_representations(today),
-        representative_id__in=Subquery(_own_consumer_ids(user_id)),
-    ).values_list("consumer_id", flat=True)
-    return Q(id__in=Subquery(members)) | Q(id__in=Subquery(represented))
-
-
 @dataclass(frozen=True)
 class Reach:
     """Everything the read rules need to know about a consumer viewer, loaded once."""
@@ -64,10 +48,33 @@ class Reach:
     household_ids: frozenset[int] = field(default_factory=frozenset)
     """Households the viewer is a current member of."""
     headed_household_ids: frozenset[int] = field(default_factory=frozenset)
-    acts_for: frozenset[int] = field(default_factory=frozenset)
-    """Consumers the viewer currently represents or whose household they head."""
+    members: dict[int, frozenset[int]] = field(default_factory=dict)
+    """The current members of each of the viewer's current households (the viewer too)."""
     represented: dict[int, dt.date | None] = field(default_factory=dict)
     """Consumers the viewer currently represents, with the last valid day (None: open)."""
+    represented_household_ids: frozenset[int] = field(default_factory=frozenset)
+    """Current households of the consumers the viewer represents."""
+    representatives: frozenset[int] = field(default_factory=frozenset)
+    """Consumers who currently represent the viewer."""
+
+    @cached_property
+    def acts_for(self) -> frozenset[int]:
+        """Consumers the viewer currently represents or whose household they head."""
+        headed = (self.members.get(h, frozenset()) for h in self.headed_household_ids)
+        return frozenset().union(*headed, self.represented) - {self.consumer_id}
+
+    def heads_household_of(self, household_id: int | None, consumer_id: int) -> bool:
+        """Whether the viewer heads `household_id` while `consumer_id` is a current member:
+        a case follows its consumer, so a member who leaves takes their cases along."""
+        return household_id in self.headed_household_ids and consumer_id in self.members.get(
+            household_id, frozenset()
+        )
+
+    def shares_household(self, household_id: int | None, consumer_id: int) -> bool:
+        """Whether the viewer and `consumer_id` are both current members of `household_id`."""
+        return household_id is not None and consumer_id in self.members.get(
+            household_id, frozenset()
+        )
 
 
 NO_REACH = Reach()
@@ -85,27 +92,39 @@ async def reach_of(viewer: Viewer | None) -> Reach:
     memberships: list[Any] = await HouseholdMember.filter(
         current_memberships(today), consumer_id=consumer_id
     ).values_list("household_id", "is_head")
-    headed = frozenset(int(h) for h, is_head in memberships if is_head)
-    members: list[Any] = []
-    if headed:
-        members = await HouseholdMember.filter(
-            current_memberships(today), household_id__in=list(headed)
-        ).values_list("consumer_id", flat=True)
+    household_ids = frozenset(int(h) for h, _ in memberships)
     representations: list[Any] = await Representation.filter(
-        current_representations(today), representative_id=consumer_id
-    ).values_list("consumer_id", "valid_until")
+        current_representations(today),
+        Q(representative_id=consumer_id) | Q(consumer_id=consumer_id),
+    ).values_list("representative_id", "consumer_id", "valid_until")
     represented: dict[int, dt.date | None] = {}
-    for represented_id, valid_until in representations:
+    representatives = frozenset(int(r) for r, c, _ in representations if c == consumer_id)
+    for representative_id, represented_id, valid_until in representations:
+        if representative_id != consumer_id:
+            continue
         # Overlapping periods are refused, but keep the latest end if there are two.
         previous = represented.get(int(represented_id), dt.date.min)
         represented[int(represented_id)] = (
             None if valid_until is None or previous is None else max(previous, valid_until)
         )
-    acts_for = frozenset(int(c) for c in [*members, *represented]) - {consumer_id}
+    members: dict[int, set[int]] = {h: set() for h in household_ids}
+    represented_households: set[int] = set()
+    if household_ids or represented:
+        rows: list[Any] = await HouseholdMember.filter(
+            current_memberships(today),
+            Q(household_id__in=sorted(household_ids)) | Q(consumer_id__in=sorted(represented)),
+        ).values_list("household_id", "consumer_id")
+        for household_id, member_id in rows:
+            if int(household_id) in members:
+                members[int(household_id)].add(int(member_id))
+            if int(member_id) in represented:
+                represented_households.add(int(household_id))
     return Reach(
         consumer_id=consumer_id,
-        household_ids=frozenset(int(h) for h, _ in memberships),
-        headed_household_ids=headed,
-        acts_for=acts_for,
+        household_ids=household_ids,
+        headed_household_ids=frozenset(int(h) for h, is_head in memberships if is_head),
+        members={h: frozenset(m) for h, m in members.items()},
         represented=represented,
+        represented_household_ids=frozenset(represented_households),
+        representatives=representatives,
     )

@@ -1,9 +1,10 @@
-"""Sold products: creating them, who may see them, which cases may name them."""
+"""Sold products: creating them, and which cases may name them (who may see
+them is `access.policy`'s)."""
 
 from __future__ import annotations
 
+from csm_graph.access import policy
 from csm_graph.access.engine import Subject
-from csm_graph.access.models import ProductAction, Responsibility
 from csm_graph.accounts.services import Viewer
 from csm_graph.consumers.models import Consumer
 from csm_graph.errors import ErrorCode, ErrorList, UserErrors
@@ -46,12 +47,13 @@ async def create_sold_product(
 
 
 async def product_for_case(
-    sold_product_id: int, consumer_id: int, household_id: int | None
+    subject: Subject, sold_product_id: int, consumer_id: int, household_id: int | None
 ) -> SoldProduct:
-    """The product a new case is about: it must be the consumer's or their household's."""
-    product = await SoldProduct.get_or_none(id=sold_product_id)
-    if product is None:
-        raise UserErrors.one("soldProductId", "No such sold product.", ErrorCode.NOT_FOUND)
+    """The product a new case is about: one the viewer sees, of the consumer or
+    of the case's household."""
+    product = await policy.require_visible(
+        subject, await SoldProduct.get_or_none(id=sold_product_id), "soldProductId", "sold product"
+    )
     if product.owner_id != consumer_id and (
         product.household_id is None or product.household_id != household_id
     ):
@@ -61,33 +63,3 @@ async def product_for_case(
             ErrorCode.INVALID,
         )
     return product
-
-
-def can_read_product(subject: Subject | None, product: SoldProduct) -> bool:
-    """Internal users, the owner, those who act for the owner, members of its
-    household, and its related parties whose responsibility reads cases."""
-    if subject is None:
-        return False
-    if subject.viewer.is_internal:
-        return True
-    reach = subject.reach
-    if reach.consumer_id is not None and reach.consumer_id == product.owner_id:
-        return True
-    if product.owner_id in reach.acts_for:
-        return True
-    if product.household_id is not None and product.household_id in reach.household_ids:
-        return True
-    return bool(subject.parties_on_product(product.id))
-
-
-async def can_manage_product_parties(subject: Subject, product_id: int) -> bool:
-    """Internal users, and related parties of the product whose responsibility says MANAGE."""
-    if subject.viewer.is_internal:
-        return True
-    who_ids = [p.party_id for p in subject.parties_on_product(product_id)]
-    if not who_ids:
-        return False
-    rows = await Responsibility.filter(
-        related_parties__id__in=who_ids,
-    ).values_list("product_actions", flat=True)
-    return any(ProductAction.MANAGE.value in str(r).split() for r in rows)

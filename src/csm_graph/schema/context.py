@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -10,12 +12,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
+from tortoise.models import Model
 
+from csm_graph.access import policy
+from csm_graph.access.engine import Subject, load_subject
 from csm_graph.accounts.services import Viewer
 from csm_graph.errors import NotAuthenticated
+from csm_graph.households.access import NO_REACH, Reach, reach_of
 from csm_graph.settings import Settings
 
 L = TypeVar("L", bound=DataLoader[Any, Any])
+T = TypeVar("T")
 
 
 class Loaders:
@@ -46,20 +53,70 @@ class Context:
     request_id: str
     client_address: str
     redacted: list[list[str | int]] = field(default_factory=list)
-    cache: dict[Any, Any] = field(default_factory=dict)
-    """Per-request memo for values several resolvers need (access decisions)."""
     connection_params: dict[str, Any] | None = None
     """The WebSocket `connection_init` payload."""
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self)
+        self.fresh()
 
     def fresh(self) -> None:
-        """Forget per-request state (loaders, cache, redactions): a long-lived
+        """Forget per-operation state (loaders, access, redactions): a long-lived
         subscription calls this before each event, so it never serves stale data."""
-        self.loaders = Loaders(self)
-        self.cache.clear()
         self.redacted.clear()
+        self._forget_access()
+
+    def _forget_access(self) -> None:
+        self.loaders = Loaders(self)
+        self._memo: dict[str, asyncio.Future[Any]] = {}
+        self._visibility: dict[type[Model], DataLoader[Model, bool]] = {}
+
+    def act_as(self, viewer: Viewer | None) -> None:
+        """From here on the operation speaks for `viewer`: a mutation that proved who
+        someone is (login, a verification or reset link) answers as that user."""
+        self.viewer = viewer
+        self._forget_access()
+
+    def _once(self, key: str, load: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+        """One shared load per operation, so resolvers asking at the same moment
+        wait for a single query."""
+        task = self._memo.get(key)
+        if task is None:
+            task = self._memo[key] = asyncio.ensure_future(load())
+        return task
+
+    async def reach(self) -> Reach:
+        """The viewer's households and representations (`households.access`)."""
+        if self.viewer is None:
+            return NO_REACH
+        return await self._once("reach", lambda: reach_of(self.viewer))
+
+    async def subject(self) -> Subject | None:
+        """The viewer as the access engine sees them; None when anonymous."""
+        viewer = self.viewer
+        if viewer is None:
+            return None
+
+        async def load() -> Subject:
+            return await load_subject(viewer, await self.reach())
+
+        return await self._once("subject", load)
+
+    async def visible(self, rows: Sequence[Model]) -> list[bool]:
+        """For each row, whether the viewer may see it (`access.policy`), batched
+        per model across the fields that ask at the same moment."""
+        return list(await asyncio.gather(*(self._visibility_of(type(r)).load(r) for r in rows)))
+
+    def _visibility_of(self, model: type[Model]) -> DataLoader[Model, bool]:
+        loader = self._visibility.get(model)
+        if loader is None:
+
+            async def decide(rows: Sequence[Model]) -> list[bool]:
+                return await policy.visible(await self.subject(), rows)
+
+            loader = self._visibility[model] = DataLoader(
+                load_fn=decide, cache_key_fn=lambda row: row.pk
+            )
+        return loader
 
     def require_viewer(self) -> Viewer:
         if self.viewer is None:

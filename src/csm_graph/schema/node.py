@@ -16,6 +16,7 @@ import strawberry
 
 from csm_graph.errors import BadRequest, ErrorCode, UserErrors
 from csm_graph.schema.context import Info
+from csm_graph.schema.permissions import Visible
 
 NodeResolver = Callable[[Info, int], Awaitable[Any]]
 _resolvers: dict[str, NodeResolver] = {}
@@ -94,7 +95,10 @@ async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(description="Fetch any object by its global id; null when not visible.")
+    @strawberry.field(
+        description="Fetch any object by its global id; null when not visible.",
+        extensions=[Visible(report=False)],
+    )
     async def node(
         self,
         info: Info,

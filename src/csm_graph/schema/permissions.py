@@ -10,17 +10,22 @@ loaded for the object, so guarding a page of objects costs no query.
 
 from __future__ import annotations
 
+import inspect
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission
-from strawberry.types.base import StrawberryList, StrawberryOptional
+from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition
 from strawberry.types.field import StrawberryField
 
 from csm_graph.accounts.services import Viewer
-from csm_graph.errors import AccessDenied, NotAuthenticated
+from csm_graph.errors import AccessDenied, NotAuthenticated, NotFound
 from csm_graph.schema.context import Info
+from csm_graph.schema.pagination import Connection
+
+log = logging.getLogger(__name__)
 
 
 class IsAuthenticated(BasePermission):
@@ -104,3 +109,70 @@ class Guard(FieldExtension):
         if not self._allowed(source, info):
             return self.empty
         return await next_(source, info, **kwargs)
+
+
+def is_connection(field_type: Any) -> bool:
+    definition = get_object_definition(field_type)
+    if definition is None:
+        return False
+    generic = definition.concrete_of or definition
+    return generic.origin is Connection
+
+
+class Visible(FieldExtension):
+    """Shows the objects a field returns only to viewers whom their type's rule
+    (`access/policy.py`) lets see them. A list or a page drops the others; a
+    single object becomes null, its path listed in `redactedFields` (except
+    on lookups by id, `report=False`, where null must look like "no such
+    object"). Every field that returns an object carries this extension, so
+    reaching an object by traversal never shows more than `node(id:)`.
+    """
+
+    def __init__(self, *, report: bool = True) -> None:
+        self.report = report
+        self.nullable = True
+        self.shape = "one"
+
+    def apply(self, field: StrawberryField) -> None:
+        field_type = field.type
+        self.nullable = isinstance(field_type, StrawberryOptional)
+        if isinstance(field_type, StrawberryOptional):
+            field_type = field_type.of_type
+        if isinstance(field_type, StrawberryList):
+            self.shape = "list"
+        elif is_connection(field_type):
+            self.shape = "connection"
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        # A plain attribute (a payload's object): graphql-core awaits the check.
+        return self._check(next_(source, info, **kwargs), info)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        return await self._check(await next_(source, info, **kwargs), info)
+
+    async def _check(self, result: Any, info: Info) -> Any:
+        if inspect.isawaitable(result):
+            result = await result
+        if result is None:
+            return None
+        if self.shape == "list":
+            keep = await info.context.visible([item.model for item in result])
+            return [item for item, ok in zip(result, keep, strict=True) if ok]
+        if self.shape == "connection":
+            keep = await info.context.visible([edge.node.model for edge in result.edges])
+            if not all(keep):
+                # The page's query should have left these out: keep them hidden,
+                # and say so, since counts and cursors now disagree.
+                log.warning("%s: the page held objects the viewer may not see", info.path)
+                result.edges = [e for e, ok in zip(result.edges, keep, strict=True) if ok]
+            return result
+        (ok,) = await info.context.visible([result.model])
+        if ok:
+            return result
+        if not self.nullable:
+            raise NotFound()
+        if self.report:
+            info.context.redacted.append(info.path.as_list())
+        return None

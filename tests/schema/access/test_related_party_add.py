@@ -227,28 +227,29 @@ async def test_who_may_add_a_party(http: httpx.AsyncClient) -> None:
 
 
 async def test_a_case_manager_party_may_add_parties(http: httpx.AsyncClient) -> None:
-    # given: the representative is the case's attorney with case manager
+    # given: the head is the case's attorney with case manager
     world = await make_world(http)
     case = await open_case(world)
     case_gid = gid("Case", case.id)
     await add_party(
         world.client("agent"),
         caseId=case_gid,
-        consumerId=gid("Consumer", world.stranger.id),
+        consumerId=gid("Consumer", world.head.id),
         relationshipType="attorney",
         responsibilityId=await responsibility_id("case manager"),
     )
 
-    # when
+    # when: they add a member of the household they head
     payload = await add_party(
-        world.client("stranger"),
+        world.client("head"),
         caseId=case_gid,
-        consumerId=gid("Consumer", world.head.id),
+        consumerId=gid("Consumer", world.other.id),
         relationshipType="co-borrower",
     )
 
     # then
     assert payload["errors"] == []
+    assert payload["relatedParty"]["id"]
 
 
 async def test_bad_input_names_the_field_and_changes_nothing(http: httpx.AsyncClient) -> None:

@@ -66,12 +66,15 @@ async def make_world(http: httpx.AsyncClient) -> World:
     agent = await make_user("agent@example.com", roles=("AGENT",), manager_id=manager.id)
     await make_user("outsider@example.com", roles=("AGENT",))
     admin = await make_user("admin@example.com", roles=("ADMIN",))
+    # Opens the cases of these tests: an agent keeps the cases they opened, so
+    # the viewers under test must not be the opener.
+    intake = await make_user("intake@example.com", roles=("ADMIN",))
     team = await accounts.create_team(STAFF, "Care", [agent.id])
 
     names = ("head", "member", "other", "rep", "stranger", "agent", "outsider", "manager", "admin")
     clients = {name: await login(http, f"{name}@example.com") for name in names}
     clients["anonymous"] = GraphQLClient(http)
-    ids = {"agent": agent.id, "manager": manager.id, "admin": admin.id}
+    ids = {"agent": agent.id, "manager": manager.id, "admin": admin.id, "intake": intake.id}
     return World(household, team, head, member, other, representative, stranger, clients, ids)
 
 
@@ -84,10 +87,10 @@ async def open_case(world: World, **values: Any) -> Case:
         "assignment_team_id": world.team.id,
         **values,
     }
-    admin = accounts.Viewer(
-        user_id=world.ids["admin"], user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"})
+    intake = accounts.Viewer(
+        user_id=world.ids["intake"], user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"})
     )
-    return await cases.create_case(admin, data)
+    return await cases.create_case(intake, data)
 
 
 CASE_FIELDS = """

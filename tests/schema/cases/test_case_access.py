@@ -142,21 +142,54 @@ async def test_grant_triad(http: httpx.AsyncClient, grant: GrantCase) -> None:
     assert_hidden(await doors(world, grant.viewer, case))
 
 
-async def test_the_opener_keeps_access(http: httpx.AsyncClient) -> None:
+CREATE = (
+    "mutation($i: CaseCreateInput!) { caseCreate(input: $i) { case { number } errors { code } } }"
+)
+EXPLAIN = "query($id: ID!) { explainAccess(caseId: $id) { allowed grants { kind } } }"
+
+
+@pytest.mark.parametrize(
+    ("opener", "end"), [("head", end_head), ("rep", end_representation)], ids=["head", "rep"]
+)
+async def test_opening_a_case_for_someone_grants_nothing_once_the_reason_ends(
+    http: httpx.AsyncClient, opener: str, end: Ender
+) -> None:
+    # given: a head (or the representative) opens a case for the member
     world = await make_world(http)
-    created = await world.client("head").data(
-        "mutation($i: CaseCreateInput!) "
-        "{ caseCreate(input: $i) { case { number } errors { code } } }",
-        {"i": {"shortDescription": "For my child", "consumerId": gid("Consumer", world.member.id)}},
+    created = await world.client(opener).data(
+        CREATE,
+        {"i": {"shortDescription": "For them", "consumerId": gid("Consumer", world.member.id)}},
+    )
+    case = await Case.get(number=created["caseCreate"]["case"]["number"])
+    assert (await doors(world, opener, case))["node"]["viewerCan"]["close"] is True
+
+    # when: the headship (or the representation) that let them open it ends
+    await end(world, case)
+
+    # then: opening it gave them nothing of its own
+    assert_hidden(await doors(world, opener, case))
+    explained = await world.client(opener).data(EXPLAIN, {"id": gid("Case", case.id)})
+    assert explained["explainAccess"] == {"allowed": [], "grants": []}
+
+
+async def test_an_agent_works_the_case_they_opened(http: httpx.AsyncClient) -> None:
+    # given: an agent outside the case's team opens it for a consumer
+    world = await make_world(http)
+    created = await world.client("outsider").data(
+        CREATE,
+        {"i": {"shortDescription": "Phoned in", "consumerId": gid("Consumer", world.stranger.id)}},
     )
     case = await Case.get(number=created["caseCreate"]["case"]["number"])
 
-    # the head opened it; even after leaving the household they still see it
-    await end_head(world, case)
-    seen = await doors(world, "head", case)
+    # when
+    seen = await doors(world, "outsider", case)
+    explained = await world.client("outsider").data(EXPLAIN, {"id": gid("Case", case.id)})
 
+    # then
     assert seen["caseByNumber"] == {"number": case.number}
-    assert seen["node"]["viewerCan"]["comment"] is True
+    assert seen["node"]["viewerCan"]["work"] is True
+    assert explained["explainAccess"]["grants"] == [{"kind": "OPENER"}]
+    assert_hidden(await doors(world, "agent", case))
 
 
 async def test_anonymous_callers_cannot_list_cases(http: httpx.AsyncClient) -> None:
@@ -166,3 +199,20 @@ async def test_anonymous_callers_cannot_list_cases(http: httpx.AsyncClient) -> N
     result = await world.client("anonymous").execute("{ cases { totalCount } }")
 
     assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_case_follows_its_consumer_out_of_the_household(
+    http: httpx.AsyncClient,
+) -> None:
+    # given: a case about the member, in the household the head heads
+    world = await make_world(http)
+    case = await open_case(world)
+    assert (await doors(world, "head", case))["node"]["viewerCan"]["close"] is True
+
+    # when: the member leaves the household
+    await _end_membership(world.member, world)
+
+    # then: its heads and members lose the case; the member keeps it
+    assert_hidden(await doors(world, "head", case))
+    assert_hidden(await doors(world, "other", case))
+    assert (await doors(world, "member", case))["node"]["viewerCan"]["close"] is True

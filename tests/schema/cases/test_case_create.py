@@ -91,6 +91,7 @@ async def test_a_plain_member_may_not_open_a_case_for_another(http: httpx.AsyncC
         )
     )["caseCreate"]
 
+    # a fellow member she reads no case of is nobody she can see
     assert payload["errors"] == [
         {"field": "consumerId", "message": "No such consumer.", "code": "NOT_FOUND"}
     ]
@@ -126,7 +127,8 @@ async def test_several_households_require_a_choice_among_them(http: httpx.AsyncC
     )["caseCreate"]
 
     assert [(e["field"], e["code"]) for e in missing["errors"]] == [("householdId", "REQUIRED")]
-    assert [(e["field"], e["code"]) for e in wrong["errors"]] == [("householdId", "INVALID")]
+    # a household she is not in is one she cannot see: as if it did not exist
+    assert [(e["field"], e["code"]) for e in wrong["errors"]] == [("householdId", "NOT_FOUND")]
     assert right["case"]["household"]["number"] == second.number
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from strawberry.dataloader import DataLoader
 
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
-from csm_graph.cases.models import Case
 
 if TYPE_CHECKING:
     from csm_graph.schema.context import Context
@@ -53,12 +52,3 @@ class RelatedPartiesBySoldProductIdLoader(DataLoader[int, list[RelatedParty]]):
         for p in await RelatedParty.filter(sold_product_id__in=list(product_ids)).order_by("id"):
             by_product[p.sold_product_id or 0].append(p)
         return [by_product[i] for i in product_ids]
-
-
-class CaseByIdLoader(DataLoader[int, Case | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
-
-    async def _load(self, ids: Sequence[int]) -> list[Case | None]:
-        found = {c.id: c for c in await Case.filter(id__in=list(ids))}
-        return [found.get(i) for i in ids]

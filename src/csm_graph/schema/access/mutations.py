@@ -20,13 +20,13 @@ from csm_graph.schema.context import Info
 from csm_graph.schema.errors import UserError, user_errors
 from csm_graph.schema.inputs import given
 from csm_graph.schema.node import decode_id
-from csm_graph.schema.permissions import IsAuthenticated
+from csm_graph.schema.permissions import IsAuthenticated, Visible
 
 
 @strawberry.type(description="A responsibility, or why it was refused.")
 class ResponsibilityPayload:
     responsibility: Responsibility | None = strawberry.field(
-        default=None, description="The responsibility as saved."
+        extensions=[Visible()], default=None, description="The responsibility as saved."
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
@@ -34,7 +34,7 @@ class ResponsibilityPayload:
 @strawberry.type(description="A relationship type, or why it was refused.")
 class RelationshipTypePayload:
     relationship_type: RelationshipType | None = strawberry.field(
-        default=None, description="The relationship type as saved."
+        extensions=[Visible()], default=None, description="The relationship type as saved."
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
@@ -42,7 +42,9 @@ class RelationshipTypePayload:
 @strawberry.type(description="A related party, or why the change was refused.")
 class RelatedPartyPayload:
     related_party: RelatedParty | None = strawberry.field(
-        default=None, description="The related party as saved (as it was, once removed)."
+        extensions=[Visible()],
+        default=None,
+        description="The related party as saved (as it was, once removed).",
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 

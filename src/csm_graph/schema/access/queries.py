@@ -17,7 +17,7 @@ from csm_graph.schema.access.types import (
 )
 from csm_graph.schema.context import Info
 from csm_graph.schema.node import decode_query_id
-from csm_graph.schema.permissions import IsAuthenticated
+from csm_graph.schema.permissions import IsAuthenticated, Visible
 
 
 @strawberry.type
@@ -56,6 +56,7 @@ class AccessQuery:
     @strawberry.field(
         description="The relationship types related parties can have, by name.",
         permission_classes=[IsAuthenticated],
+        extensions=[Visible()],
     )
     async def relationship_types(self) -> list[RelationshipType]:
         return [RelationshipType.from_model(t) for t in await services.relationship_types()]
@@ -63,6 +64,7 @@ class AccessQuery:
     @strawberry.field(
         description="The responsibilities and what each allows, by name.",
         permission_classes=[IsAuthenticated],
+        extensions=[Visible()],
     )
     async def responsibilities(self) -> list[Responsibility]:
         return [Responsibility.from_model(r) for r in await services.responsibilities()]

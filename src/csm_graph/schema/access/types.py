@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from csm_graph.access import models
-from csm_graph.access.engine import CaseAction, Grant, available, parse_case_actions
+from csm_graph.access.engine import CaseAction, Grant, parse_case_actions
 from csm_graph.schema.access.loaders import (
-    CaseByIdLoader,
     RelatedPartiesByCaseIdLoader,
     RelatedPartiesBySoldProductIdLoader,
     RelationshipTypeByIdLoader,
@@ -21,11 +20,10 @@ from csm_graph.schema.access.loaders import (
 from csm_graph.schema.accounts.loaders import UserByIdLoader
 from csm_graph.schema.accounts.types import User
 from csm_graph.schema.cases import types as _case_types  # noqa: F401 (registers CaseAction)
-from csm_graph.schema.cases.access import viewer_subject
 from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
 from csm_graph.schema.context import Info
-from csm_graph.schema.households.access import viewer_reach
 from csm_graph.schema.node import Node, register_node, to_global_id
+from csm_graph.schema.permissions import Visible
 
 if TYPE_CHECKING:
     from csm_graph.schema.cases.types import Case
@@ -69,6 +67,7 @@ _describe_values(
 
 @strawberry.type(description="A level of access, and what it allows (access configuration).")
 class Responsibility(Node):
+    model: strawberry.Private[models.Responsibility]
     db_id: strawberry.Private[int]
     name: str = strawberry.field(description="Such as case viewer or case manager.")
     description: str = strawberry.field(description="What it is for.")
@@ -84,6 +83,7 @@ class Responsibility(Node):
         names = set(r.product_actions.split())
         return cls(
             id=to_global_id("Responsibility", r.id),
+            model=r,
             db_id=r.id,
             name=r.name,
             description=r.description,
@@ -94,6 +94,7 @@ class Responsibility(Node):
 
 @strawberry.type(description="What a related party is to a case or a sold product.")
 class RelationshipType(Node):
+    model: strawberry.Private[models.RelationshipType]
     db_id: strawberry.Private[int]
     default_responsibility_id: strawberry.Private[int | None]
     name: str = strawberry.field(description="Such as guarantor or finance contact.")
@@ -107,6 +108,7 @@ class RelationshipType(Node):
     def from_model(cls, t: models.RelationshipType) -> RelationshipType:
         return cls(
             id=to_global_id("RelationshipType", t.id),
+            model=t,
             db_id=t.id,
             default_responsibility_id=t.default_responsibility_id,
             name=t.name,
@@ -115,7 +117,10 @@ class RelationshipType(Node):
             applies_to_sold_products=t.for_sold_products,
         )
 
-    @strawberry.field(description="The responsibility new parties get; null: they get none.")
+    @strawberry.field(
+        description="The responsibility new parties get; null: they get none.",
+        extensions=[Visible()],
+    )
     async def default_responsibility(self, info: Info) -> Responsibility | None:
         return await _responsibility(info, self.default_responsibility_id)
 
@@ -148,21 +153,18 @@ class RelatedParty(Node):
             created_at=p.created_at,
         )
 
-    @strawberry.field(description="The case it is related to, when the viewer may read it.")
+    @strawberry.field(
+        description="The case it is related to, when the viewer may read it.",
+        extensions=[Visible()],
+    )
     async def case(
         self, info: Info
     ) -> Annotated[Case, strawberry.lazy("csm_graph.schema.cases.types")] | None:
-        from csm_graph.schema.cases.types import Case
+        from csm_graph.schema.cases.types import case_by_id
 
-        if self.model.case_id is None:
-            return None
-        record = await info.context.loaders.get(CaseByIdLoader).load(self.model.case_id)
-        subject = await viewer_subject(info)
-        if record is None or subject is None or CaseAction.READ not in available(subject, record):
-            return None
-        return Case.from_model(record)
+        return await case_by_id(info, self.model.case_id)
 
-    @strawberry.field(description="The sold product it is related to.")
+    @strawberry.field(description="The sold product it is related to.", extensions=[Visible()])
     async def sold_product(
         self, info: Info
     ) -> Annotated[SoldProduct, strawberry.lazy("csm_graph.schema.products.types")] | None:
@@ -170,34 +172,49 @@ class RelatedParty(Node):
 
         return await sold_product_by_id(info, self.model.sold_product_id)
 
-    @strawberry.field(description="The related consumer, when it is one.")
+    @strawberry.field(description="The related consumer, when it is one.", extensions=[Visible()])
     async def consumer(
         self, info: Info
     ) -> Annotated[Consumer, strawberry.lazy("csm_graph.schema.consumers.types")] | None:
-        from csm_graph.schema.consumers.types import Consumer
+        from csm_graph.schema.consumers.types import consumer_by_id
 
-        if self.model.consumer_id is None:
-            return None
-        record = await info.context.loaders.get(ConsumerByIdLoader).load(self.model.consumer_id)
-        if record is None:
-            return None
-        reach = await viewer_reach(info)
-        return Consumer.from_model(record, acts_for=record.id in reach.acts_for)
+        return await consumer_by_id(info, self.model.consumer_id)
 
-    @strawberry.field(description="The related user, when it is one (an internal user, say).")
+    @strawberry.field(
+        description="The related user, when it is one (an internal user, say).",
+        extensions=[Visible()],
+    )
     async def user(self, info: Info) -> User | None:
         if self.model.user_id is None:
             return None
         record = await info.context.loaders.get(UserByIdLoader).load(self.model.user_id)
         return User.from_model(record) if record else None
 
-    @strawberry.field(description="What the party is to the case or product.")
+    @strawberry.field(
+        description="The party's name, for whoever sees the party (its consumer or user "
+        "record may stay hidden)."
+    )
+    async def display_name(self, info: Info) -> str:
+        if self.model.consumer_id is not None:
+            consumer = await info.context.loaders.get(ConsumerByIdLoader).load(
+                self.model.consumer_id
+            )
+            return consumer.full_name if consumer else ""
+        assert self.model.user_id is not None
+        user = await info.context.loaders.get(UserByIdLoader).load(self.model.user_id)
+        return user.full_name if user else ""
+
+    @strawberry.field(
+        description="What the party is to the case or product.", extensions=[Visible()]
+    )
     async def relationship_type(self, info: Info) -> RelationshipType | None:
         loader = info.context.loaders.get(RelationshipTypeByIdLoader)
         record = await loader.load(self.model.relationship_type_id)
         return RelationshipType.from_model(record) if record else None
 
-    @strawberry.field(description="The access the party has; null: none (listed only).")
+    @strawberry.field(
+        description="The access the party has; null: none (listed only).", extensions=[Visible()]
+    )
     async def responsibility(self, info: Info) -> Responsibility | None:
         return await _responsibility(info, self.model.responsibility_id)
 
@@ -244,24 +261,15 @@ class AccessExplanation:
 
 
 async def _party_node(info: Info, pk: int) -> RelatedParty | None:
-    """Visible with its case (or to those who may see its product)."""
-    from csm_graph.access.models import RelatedParty as Model
-    from csm_graph.products.models import SoldProduct as ProductModel
-    from csm_graph.products.services import can_read_product
+    record = await models.RelatedParty.get_or_none(id=pk)
+    return RelatedParty.from_model(record) if record else None
 
-    subject = await viewer_subject(info)
-    record = await Model.get_or_none(id=pk)
-    if record is None or subject is None:
-        return None
-    if record.case_id is not None:
-        case = await info.context.loaders.get(CaseByIdLoader).load(record.case_id)
-        if case is None or CaseAction.READ not in available(subject, case):
-            return None
-    else:
-        product = await ProductModel.get_or_none(id=record.sold_product_id)
-        if product is None or not can_read_product(subject, product):
-            return None
-    return RelatedParty.from_model(record)
+
+async def _relationship_type_node(info: Info, pk: int) -> RelationshipType | None:
+    record = await info.context.loaders.get(RelationshipTypeByIdLoader).load(pk)
+    return RelationshipType.from_model(record) if record else None
 
 
 register_node("RelatedParty", _party_node)
+register_node("Responsibility", _responsibility)
+register_node("RelationshipType", _relationship_type_node)

@@ -22,7 +22,7 @@ from csm_graph.schema.context import Info
 from csm_graph.schema.errors import UserError, user_errors
 from csm_graph.schema.inputs import given
 from csm_graph.schema.node import decode_id
-from csm_graph.schema.permissions import IsAdmin
+from csm_graph.schema.permissions import IsAdmin, Visible
 
 
 @strawberry.type(description="A session: tokens and the user, or why there is none.")
@@ -36,7 +36,9 @@ class AuthPayload:
     refresh_token: str | None = strawberry.field(
         default=None, description="Exchange with `tokenRefresh`; single use."
     )
-    user: User | None = strawberry.field(default=None, description="The logged-in user.")
+    user: User | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The logged-in user."
+    )
     errors: list[UserError] = strawberry.field(
         default_factory=list, description="Why no session was opened."
     )
@@ -45,7 +47,7 @@ class AuthPayload:
     async def of(cls, info: Info, session: services.Session) -> AuthPayload:
         # From here on this request speaks for the user who just logged in,
         # so the payload's user shows what the user may see of themselves.
-        info.context.viewer = await services.load_viewer(session.user.id)
+        info.context.act_as(await services.load_viewer(session.user.id))
         return cls(
             access_token=session.access_token,
             access_token_expires_at=session.access_expires_at,
@@ -62,13 +64,17 @@ class LogoutPayload:
 
 @strawberry.type(description="A user, or why the change was refused.")
 class UserPayload:
-    user: User | None = strawberry.field(default=None, description="The user as saved.")
+    user: User | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The user as saved."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
 
 @strawberry.type(description="A team, or why the change was refused.")
 class TeamPayload:
-    team: Team | None = strawberry.field(default=None, description="The team as saved.")
+    team: Team | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The team as saved."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
 

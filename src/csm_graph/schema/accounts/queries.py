@@ -13,12 +13,14 @@ from csm_graph.schema.accounts.loaders import UserByIdLoader
 from csm_graph.schema.accounts.types import User
 from csm_graph.schema.context import Info
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
-from csm_graph.schema.permissions import IsAdmin
+from csm_graph.schema.permissions import IsAdmin, Visible
 
 
 @strawberry.type
 class AccountsQuery:
-    @strawberry.field(description="The logged-in user; null when anonymous.")
+    @strawberry.field(
+        description="The logged-in user; null when anonymous.", extensions=[Visible()]
+    )
     async def viewer(self, info: Info) -> User | None:
         viewer = info.context.viewer
         if viewer is None:
@@ -27,7 +29,9 @@ class AccountsQuery:
         return User.from_model(user) if user else None
 
     @strawberry.field(
-        description="Every user, filtered (administrators).", permission_classes=[IsAdmin]
+        description="Every user, filtered (administrators).",
+        permission_classes=[IsAdmin],
+        extensions=[Visible()],
     )
     async def users(
         self,

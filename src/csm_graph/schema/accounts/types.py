@@ -18,7 +18,7 @@ from csm_graph.schema.accounts.loaders import (
 from csm_graph.schema.context import Info
 from csm_graph.schema.enums import register_enum
 from csm_graph.schema.node import Node, register_node, to_global_id
-from csm_graph.schema.permissions import Guard
+from csm_graph.schema.permissions import Guard, Visible
 from csm_graph.schema.policy import admin_or_self, internal_or_self
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ Role = models.RoleName
 
 @strawberry.type(name="User", description="A login: an agent, a manager, an admin or a consumer.")
 class User(Node):
+    model: strawberry.Private[models.User]
     db_id: strawberry.Private[int]
     manager_id: strawberry.Private[int | None]
     prefix: str = strawberry.field(description="Name prefix, such as Ms. or Dr.")
@@ -89,6 +90,7 @@ class User(Node):
     def from_model(cls, user: models.User) -> User:
         return cls(
             id=to_global_id("User", user.id),
+            model=user,
             db_id=user.id,
             manager_id=user.manager_id,
             prefix=user.prefix,
@@ -117,7 +119,7 @@ class User(Node):
 
     @strawberry.field(
         description="Teams the user belongs to. Internal users and the user only.",
-        extensions=[Guard(internal_or_self)],
+        extensions=[Guard(internal_or_self), Visible()],
     )
     async def teams(self, info: Info) -> list[Team]:
         teams = await info.context.loaders.get(TeamsByUserIdLoader).load(self.db_id)
@@ -125,7 +127,7 @@ class User(Node):
 
     @strawberry.field(
         description="The user's manager. Internal users and the user only.",
-        extensions=[Guard(internal_or_self)],
+        extensions=[Guard(internal_or_self), Visible()],
     )
     async def manager(self, info: Info) -> User | None:
         if self.manager_id is None:
@@ -135,53 +137,40 @@ class User(Node):
 
     @strawberry.field(
         description="The consumer record linked to this login. Administrators and the user only.",
-        extensions=[Guard(admin_or_self)],
+        extensions=[Guard(admin_or_self), Visible()],
     )
     async def consumer(
         self, info: Info
     ) -> Annotated[Consumer, strawberry.lazy("csm_graph.schema.consumers.types")] | None:
         from csm_graph.schema.consumers.loaders import ConsumerByUserIdLoader
-        from csm_graph.schema.consumers.types import Consumer
+        from csm_graph.schema.consumers.types import consumer_object
 
         record = await info.context.loaders.get(ConsumerByUserIdLoader).load(self.db_id)
-        return Consumer.from_model(record) if record else None
+        return await consumer_object(info, record)
 
 
 @strawberry.type(name="Team", description="A group of internal users who work cases together.")
 class Team(Node):
+    model: strawberry.Private[models.Team]
     db_id: strawberry.Private[int]
     name: str = strawberry.field(description="Unique team name.")
 
     @classmethod
     def from_model(cls, team: models.Team) -> Team:
-        return cls(id=to_global_id("Team", team.id), db_id=team.id, name=team.name)
+        return cls(id=to_global_id("Team", team.id), model=team, db_id=team.id, name=team.name)
 
-    @strawberry.field(description="The team's members.")
+    @strawberry.field(description="The team's members.", extensions=[Visible()])
     async def members(self, info: Info) -> list[User]:
         users = await info.context.loaders.get(MembersByTeamIdLoader).load(self.db_id)
         return [User.from_model(u) for u in users]
 
 
 async def _user_node(info: Info, pk: int) -> User | None:
-    viewer = info.context.viewer
-    if viewer is None:
-        return None
     user = await info.context.loaders.get(UserByIdLoader).load(pk)
-    if user is None:
-        return None
-    if (
-        viewer.is_admin
-        or viewer.user_id == pk
-        or (viewer.is_internal and user.user_type is models.UserType.INTERNAL)
-    ):
-        return User.from_model(user)
-    return None
+    return User.from_model(user) if user else None
 
 
 async def _team_node(info: Info, pk: int) -> Team | None:
-    viewer = info.context.viewer
-    if viewer is None or not viewer.is_internal:
-        return None
     team = await info.context.loaders.get(TeamByIdLoader).load(pk)
     return Team.from_model(team) if team else None
 

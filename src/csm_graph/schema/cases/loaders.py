@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
-from csm_graph.cases.models import CaseAttachment, CaseComment
+from csm_graph.cases.models import Case, CaseAttachment, CaseComment
 from csm_graph.db import fetch, in_list
 
 if TYPE_CHECKING:
@@ -56,3 +56,12 @@ class AttachmentCountByCaseIdLoader(DataLoader[int, int]):
         rows = await fetch(sql, list(case_ids))
         counts = {int(r[0]): int(r[1]) for r in rows}
         return [counts.get(i, 0) for i in case_ids]
+
+
+class CaseByIdLoader(DataLoader[int, Case | None]):
+    def __init__(self, context: Context) -> None:
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, ids: Sequence[int]) -> list[Case | None]:
+        found = {c.id: c for c in await Case.filter(id__in=list(ids))}
+        return [found.get(i) for i in ids]

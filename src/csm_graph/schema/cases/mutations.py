@@ -29,19 +29,25 @@ from csm_graph.schema.context import Info
 from csm_graph.schema.errors import UserError, user_errors
 from csm_graph.schema.inputs import given
 from csm_graph.schema.node import decode_id
-from csm_graph.schema.permissions import IsAuthenticated
+from csm_graph.schema.permissions import IsAuthenticated, Visible
 
 
 @strawberry.type(description="A case, or why the change was refused.")
 class CasePayload:
-    case: Case | None = strawberry.field(default=None, description="The case as saved.")
+    case: Case | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The case as saved."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
 
 @strawberry.type(description="A comment, or why it was refused.")
 class CaseCommentPayload:
-    comment: CaseComment | None = strawberry.field(default=None, description="The comment.")
-    case: Case | None = strawberry.field(default=None, description="The case, as it now stands.")
+    comment: CaseComment | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The comment."
+    )
+    case: Case | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The case, as it now stands."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
 
@@ -55,7 +61,9 @@ async def _case_payload(change: Callable[[], Awaitable[CaseModel]]) -> CasePaylo
 
 @strawberry.type(description="An attachment, or why it was refused.")
 class CaseAttachmentPayload:
-    attachment: CaseAttachment | None = strawberry.field(default=None, description="The file.")
+    attachment: CaseAttachment | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The file."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
 

@@ -9,13 +9,12 @@ from tortoise.expressions import Q
 
 from csm_graph.cases import services
 from csm_graph.cases.models import Case as CaseModel
-from csm_graph.schema.cases.access import viewer_subject
 from csm_graph.schema.cases.inputs import CaseFilter, CaseScope
-from csm_graph.schema.cases.types import Case, case_for_viewer
+from csm_graph.schema.cases.types import Case
 from csm_graph.schema.context import Info
 from csm_graph.schema.node import decode_filter_id
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
-from csm_graph.schema.permissions import IsAuthenticated
+from csm_graph.schema.permissions import IsAuthenticated, Visible
 
 
 @strawberry.type
@@ -23,6 +22,7 @@ class CasesQuery:
     @strawberry.field(
         description="Cases the viewer may read, newest first.",
         permission_classes=[IsAuthenticated],
+        extensions=[Visible()],
     )
     async def cases(
         self,
@@ -35,7 +35,7 @@ class CasesQuery:
             CaseFilter | None, strawberry.argument(description="Which cases to list.")
         ] = None,
     ) -> Connection[Case]:
-        subject = await viewer_subject(info)
+        subject = await info.context.subject()
         assert subject is not None
         queryset = services.visible_cases(subject)
         if filter is not None:
@@ -69,13 +69,14 @@ class CasesQuery:
             descending=True,
         )
 
-    @strawberry.field(description="A case by its number; null when not visible.")
+    @strawberry.field(
+        description="A case by its number; null when not visible.",
+        extensions=[Visible(report=False)],
+    )
     async def case_by_number(
         self,
         info: Info,
         number: Annotated[str, strawberry.argument(description="Such as CS0001001.")],
     ) -> Case | None:
         record = await CaseModel.get_or_none(number=number.strip().upper())
-        if record is None:
-            return None
-        return await case_for_viewer(info, record.id)
+        return Case.from_model(record) if record else None

@@ -17,7 +17,7 @@ from csm_graph.schema.accounts.types import User
 from csm_graph.schema.cases.types import Case, _user
 from csm_graph.schema.context import Info
 from csm_graph.schema.node import decode_query_id
-from csm_graph.schema.permissions import IsAuthenticated
+from csm_graph.schema.permissions import IsAuthenticated, Visible
 
 
 @strawberry.type(description="Something happened to a case the viewer may read.")
@@ -27,10 +27,10 @@ class CaseEvent:
         description="CREATED, UPDATED, ASSIGNED, STATE_CHANGED, COMMENTED, WORK_NOTE_ADDED, "
         "ATTACHMENT_ADDED."
     )
-    case: Case = strawberry.field(description="The case as it is now.")
+    case: Case = strawberry.field(description="The case as it is now.", extensions=[Visible()])
     at: dt.datetime = strawberry.field(description="When it happened.")
 
-    @strawberry.field(description="Who caused it.")
+    @strawberry.field(description="Who caused it.", extensions=[Visible()])
     async def actor(self, info: Info) -> User | None:
         return await _user(info, self.actor_id)
 

@@ -11,19 +11,17 @@ from csm_graph.access.engine import CaseAction, available
 from csm_graph.cases import models
 from csm_graph.schema.accounts.loaders import TeamByIdLoader, UserByIdLoader
 from csm_graph.schema.accounts.types import Team, User
-from csm_graph.schema.cases.access import viewer_subject
 from csm_graph.schema.cases.loaders import (
     AttachmentCountByCaseIdLoader,
     AttachmentsByCaseIdLoader,
+    CaseByIdLoader,
     LastPublicCommentByCaseIdLoader,
 )
-from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
 from csm_graph.schema.context import Info
 from csm_graph.schema.enums import register_enum
-from csm_graph.schema.households.access import viewer_reach
 from csm_graph.schema.node import Node, register_node, to_global_id
 from csm_graph.schema.pagination import After, Connection, First, paginate
-from csm_graph.schema.permissions import Guard
+from csm_graph.schema.permissions import Guard, Visible
 from csm_graph.schema.policy import case_service_times
 
 if TYPE_CHECKING:
@@ -97,17 +95,9 @@ HouseholdRef = Annotated["Household", strawberry.lazy("csm_graph.schema.househol
 
 
 async def _consumer(info: Info, consumer_id: int | None) -> Consumer | None:
-    """A consumer reached through a case the viewer reads: shown by name; its
-    guarded fields still follow the field policy."""
-    from csm_graph.schema.consumers.types import Consumer
+    from csm_graph.schema.consumers.types import consumer_by_id
 
-    if consumer_id is None:
-        return None
-    record = await info.context.loaders.get(ConsumerByIdLoader).load(consumer_id)
-    if record is None:
-        return None
-    reach = await viewer_reach(info)
-    return Consumer.from_model(record, acts_for=record.id in reach.acts_for)
+    return await consumer_by_id(info, consumer_id)
 
 
 async def _user(info: Info, user_id: int | None) -> User | None:
@@ -133,6 +123,7 @@ class CasePermissions:
 
 @strawberry.type(description="A comment on a case: public, or a work note for internal users.")
 class CaseComment(Node):
+    model: strawberry.Private[models.CaseComment]
     db_id: strawberry.Private[int]
     author_id: strawberry.Private[int | None]
     on_behalf_of_id: strawberry.Private[int | None]
@@ -144,6 +135,7 @@ class CaseComment(Node):
     def from_model(cls, c: models.CaseComment) -> CaseComment:
         return cls(
             id=to_global_id("CaseComment", c.id),
+            model=c,
             db_id=c.id,
             author_id=c.author_id,
             on_behalf_of_id=c.on_behalf_of_id,
@@ -152,17 +144,21 @@ class CaseComment(Node):
             created_at=c.created_at,
         )
 
-    @strawberry.field(description="Who wrote it.")
+    @strawberry.field(description="Who wrote it.", extensions=[Visible()])
     async def author(self, info: Info) -> User | None:
         return await _user(info, self.author_id)
 
-    @strawberry.field(description="The consumer the author wrote for, when not themselves.")
+    @strawberry.field(
+        description="The consumer the author wrote for, when not themselves.",
+        extensions=[Visible()],
+    )
     async def on_behalf_of(self, info: Info) -> ConsumerRef | None:
         return await _consumer(info, self.on_behalf_of_id)
 
 
 @strawberry.type(description="A file attached to a case.")
 class CaseAttachment(Node):
+    model: strawberry.Private[models.CaseAttachment]
     db_id: strawberry.Private[int]
     file_name: str = strawberry.field(description="The name it was uploaded with.")
     content_type: str = strawberry.field(description="The type found in its bytes.")
@@ -173,6 +169,7 @@ class CaseAttachment(Node):
     def from_model(cls, a: models.CaseAttachment) -> CaseAttachment:
         return cls(
             id=to_global_id("CaseAttachment", a.id),
+            model=a,
             db_id=a.id,
             file_name=a.file_name,
             content_type=a.content_type,
@@ -187,6 +184,7 @@ class CaseAttachment(Node):
 
 @strawberry.type(name="CaseActivity", description="An entry of a case's activity stream.")
 class CaseActivityEntry(Node):
+    model: strawberry.Private[models.CaseActivity]
     db_id: strawberry.Private[int]
     actor_id: strawberry.Private[int | None]
     on_behalf_of_id: strawberry.Private[int | None]
@@ -200,6 +198,7 @@ class CaseActivityEntry(Node):
     def from_model(cls, a: models.CaseActivity) -> CaseActivityEntry:
         return cls(
             id=to_global_id("CaseActivity", a.id),
+            model=a,
             db_id=a.id,
             actor_id=a.actor_id,
             on_behalf_of_id=a.on_behalf_of_id,
@@ -210,11 +209,13 @@ class CaseActivityEntry(Node):
             created_at=a.created_at,
         )
 
-    @strawberry.field(description="Who acted (null for the system).")
+    @strawberry.field(description="Who acted (null for the system).", extensions=[Visible()])
     async def actor(self, info: Info) -> User | None:
         return await _user(info, self.actor_id)
 
-    @strawberry.field(description="The consumer the actor acted for, when not themselves.")
+    @strawberry.field(
+        description="The consumer the actor acted for, when not themselves.", extensions=[Visible()]
+    )
     async def on_behalf_of(self, info: Info) -> ConsumerRef | None:
         return await _consumer(info, self.on_behalf_of_id)
 
@@ -258,27 +259,27 @@ class Case(Node):
             version=c.version,
         )
 
-    @strawberry.field(description="The consumer the case is about.")
+    @strawberry.field(description="The consumer the case is about.", extensions=[Visible()])
     async def consumer(self, info: Info) -> ConsumerRef | None:
         return await _consumer(info, self.model.consumer_id)
 
-    @strawberry.field(description="The household the case belongs to, if any.")
+    @strawberry.field(
+        description="The household the case belongs to, if any.", extensions=[Visible()]
+    )
     async def household(self, info: Info) -> HouseholdRef | None:
-        from csm_graph.schema.households.types import household_for_viewer
+        from csm_graph.schema.households.types import household_by_id
 
-        if self.model.household_id is None:
-            return None
-        return await household_for_viewer(info, self.model.household_id, require_visible=False)
+        return await household_by_id(info, self.model.household_id)
 
-    @strawberry.field(description="Who opened the case.")
+    @strawberry.field(description="Who opened the case.", extensions=[Visible()])
     async def opened_by(self, info: Info) -> User | None:
         return await _user(info, self.model.opened_by_id)
 
-    @strawberry.field(description="The agent working the case.")
+    @strawberry.field(description="The agent working the case.", extensions=[Visible()])
     async def assigned_to(self, info: Info) -> User | None:
         return await _user(info, self.model.assigned_to_id)
 
-    @strawberry.field(description="The team the case is assigned to.")
+    @strawberry.field(description="The team the case is assigned to.", extensions=[Visible()])
     async def assignment_team(self, info: Info) -> Team | None:
         if self.model.assignment_team_id is None:
             return None
@@ -315,7 +316,9 @@ class Case(Node):
     def first_response_at(self) -> dt.datetime | None:
         return self.model.first_response_at
 
-    @strawberry.field(description="The sold product the case is about, if any.")
+    @strawberry.field(
+        description="The sold product the case is about, if any.", extensions=[Visible()]
+    )
     async def sold_product(
         self, info: Info
     ) -> Annotated[SoldProduct, strawberry.lazy("csm_graph.schema.products.types")] | None:
@@ -325,7 +328,8 @@ class Case(Node):
 
     @strawberry.field(
         description="Consumers and users related to the case, oldest first (those of its "
-        "sold product are on `soldProduct.relatedParties`)."
+        "sold product are on `soldProduct.relatedParties`).",
+        extensions=[Visible()],
     )
     async def related_parties(
         self, info: Info
@@ -336,7 +340,7 @@ class Case(Node):
 
     @strawberry.field(description="What the viewer may do with this case now.")
     async def viewer_can(self, info: Info) -> CasePermissions:
-        subject = await viewer_subject(info)
+        subject = await info.context.subject()
         actions = available(subject, self.model) if subject else frozenset()
         return CasePermissions(
             read=CaseAction.READ in actions,
@@ -349,7 +353,7 @@ class Case(Node):
             work=CaseAction.WORK in actions,
         )
 
-    @strawberry.field(description="The newest public comment.")
+    @strawberry.field(description="The newest public comment.", extensions=[Visible()])
     async def last_public_comment(self, info: Info) -> CaseComment | None:
         comment = await info.context.loaders.get(LastPublicCommentByCaseIdLoader).load(
             self.model.id
@@ -360,12 +364,17 @@ class Case(Node):
     async def attachment_count(self, info: Info) -> int:
         return await info.context.loaders.get(AttachmentCountByCaseIdLoader).load(self.model.id)
 
-    @strawberry.field(description="Files attached to the case, oldest first.")
+    @strawberry.field(
+        description="Files attached to the case, oldest first.", extensions=[Visible()]
+    )
     async def attachments(self, info: Info) -> list[CaseAttachment]:
         rows = await info.context.loaders.get(AttachmentsByCaseIdLoader).load(self.model.id)
         return [CaseAttachment.from_model(a) for a in rows]
 
-    @strawberry.field(description="Comments, oldest first; work notes only for internal users.")
+    @strawberry.field(
+        description="Comments, oldest first; work notes only for internal users.",
+        extensions=[Visible()],
+    )
     async def comments(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[CaseComment]:
@@ -381,7 +390,8 @@ class Case(Node):
         )
 
     @strawberry.field(
-        description="The activity stream, oldest first; internal entries only for internal users."
+        description="The activity stream, oldest first; internal entries only for internal users.",
+        extensions=[Visible()],
     )
     async def activity(
         self, info: Info, first: First = None, after: After = None
@@ -398,19 +408,30 @@ class Case(Node):
         )
 
 
-async def case_for_viewer(info: Info, case_id: int) -> Case | None:
-    """The case when the viewer may read it, else None (as if it did not exist)."""
-    subject = await viewer_subject(info)
-    if subject is None:
+async def case_by_id(info: Info, case_id: int | None) -> Case | None:
+    """A case's GraphQL object; visibility is the field's to check (the engine)."""
+    if case_id is None:
         return None
-    record = await models.Case.get_or_none(id=case_id)
-    if record is None or CaseAction.READ not in available(subject, record):
-        return None
-    return Case.from_model(record)
+    record = await info.context.loaders.get(CaseByIdLoader).load(case_id)
+    return Case.from_model(record) if record else None
 
 
-async def _case_node(info: Info, pk: int) -> Case | None:
-    return await case_for_viewer(info, pk)
+async def _comment_node(info: Info, pk: int) -> CaseComment | None:
+    comment = await models.CaseComment.get_or_none(id=pk)
+    return CaseComment.from_model(comment) if comment else None
 
 
-register_node("Case", _case_node)
+async def _attachment_node(info: Info, pk: int) -> CaseAttachment | None:
+    attachment = await models.CaseAttachment.get_or_none(id=pk)
+    return CaseAttachment.from_model(attachment) if attachment else None
+
+
+async def _activity_node(info: Info, pk: int) -> CaseActivityEntry | None:
+    entry = await models.CaseActivity.get_or_none(id=pk)
+    return CaseActivityEntry.from_model(entry) if entry else None
+
+
+register_node("Case", case_by_id)
+register_node("CaseComment", _comment_node)
+register_node("CaseAttachment", _attachment_node)
+register_node("CaseActivity", _activity_node)

@@ -29,21 +29,23 @@ from csm_graph.schema.consumers.types import Consumer, ImportJob
 from csm_graph.schema.context import Info
 from csm_graph.schema.errors import UserError, user_errors
 from csm_graph.schema.node import decode_id
-from csm_graph.schema.permissions import IsAdmin, IsInternal
+from csm_graph.schema.permissions import IsAdmin, IsInternal, Visible
 
 CHECK_EMAIL = "If the address can be used, an email is on its way. Check your inbox."
 
 
 @strawberry.type(description="A consumer, or why the change was refused.")
 class ConsumerPayload:
-    consumer: Consumer | None = strawberry.field(default=None, description="The consumer.")
+    consumer: Consumer | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The consumer."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
 
 @strawberry.type(description="The import that was queued, or why not.")
 class ConsumerImportPayload:
     import_job: ImportJob | None = strawberry.field(
-        default=None, description="Follow its progress with node(id:)."
+        extensions=[Visible()], default=None, description="Follow its progress with node(id:)."
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
@@ -56,9 +58,11 @@ class ConsumerSignupPayload:
 
 @strawberry.type(description="The verified user and their consumer record, or why not.")
 class EmailVerifyPayload:
-    user: User | None = strawberry.field(default=None, description="The verified user.")
+    user: User | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The verified user."
+    )
     consumer: Consumer | None = strawberry.field(
-        default=None, description="Their consumer record (claimed or new)."
+        extensions=[Visible()], default=None, description="Their consumer record (claimed or new)."
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
@@ -71,7 +75,9 @@ class PasswordResetRequestPayload:
 
 @strawberry.type(description="The outcome of a password reset.")
 class PasswordResetPayload:
-    user: User | None = strawberry.field(default=None, description="The user, now able to log in.")
+    user: User | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The user, now able to log in."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
 
@@ -189,6 +195,10 @@ class ConsumersMutation:
             consumer = await services.verify_email(input.token)
         except UserErrors as exc:
             return EmailVerifyPayload(errors=user_errors(exc))
+        # The link proved who this is: the payload answers as them.
+        info.context.act_as(
+            await accounts.load_viewer(consumer.user_id) if consumer.user_id else None
+        )
         user = (
             await info.context.loaders.get(UserByIdLoader).load(consumer.user_id)
             if consumer.user_id
@@ -214,4 +224,5 @@ class ConsumersMutation:
             user = await accounts.reset_password(input.token, input.password)
         except UserErrors as exc:
             return PasswordResetPayload(errors=user_errors(exc))
+        info.context.act_as(await accounts.load_viewer(user.id))
         return PasswordResetPayload(user=User.from_model(user))

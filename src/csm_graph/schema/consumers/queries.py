@@ -11,7 +11,7 @@ from csm_graph.schema.consumers.inputs import ConsumerFilter
 from csm_graph.schema.consumers.types import Consumer
 from csm_graph.schema.context import Info
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
-from csm_graph.schema.permissions import IsInternal
+from csm_graph.schema.permissions import IsInternal, Visible
 
 
 @strawberry.type
@@ -19,6 +19,7 @@ class ConsumersQuery:
     @strawberry.field(
         description="Consumers, newest first, filtered (internal users).",
         permission_classes=[IsInternal],
+        extensions=[Visible()],
     )
     async def consumers(
         self,

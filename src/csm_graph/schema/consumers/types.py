@@ -9,11 +9,11 @@ import strawberry
 
 from csm_graph.consumers import models
 from csm_graph.schema.accounts.loaders import UserByIdLoader
-from csm_graph.schema.consumers.loaders import ImportErrorsByJobIdLoader
+from csm_graph.schema.consumers.loaders import ConsumerByIdLoader, ImportErrorsByJobIdLoader
 from csm_graph.schema.context import Info
 from csm_graph.schema.enums import register_enum
 from csm_graph.schema.node import Node, register_node, to_global_id
-from csm_graph.schema.permissions import Guard
+from csm_graph.schema.permissions import Guard, Visible
 from csm_graph.schema.policy import (
     consumer_contact,
     consumer_login,
@@ -64,6 +64,7 @@ class Address:
 
 @strawberry.type(description="A person the service is for, with or without a login.")
 class Consumer(Node):
+    model: strawberry.Private[models.Consumer]
     db_id: strawberry.Private[int]
     user_id: strawberry.Private[int | None]
     acts_for: strawberry.Private[bool]
@@ -138,6 +139,7 @@ class Consumer(Node):
     def from_model(cls, c: models.Consumer, *, acts_for: bool = False) -> Consumer:
         return cls(
             id=to_global_id("Consumer", c.id),
+            model=c,
             db_id=c.id,
             user_id=c.user_id,
             acts_for=acts_for,
@@ -178,7 +180,7 @@ class Consumer(Node):
 
     @strawberry.field(
         description="The consumer's login, if linked. Administrators and the consumer only.",
-        extensions=[Guard(consumer_login)],
+        extensions=[Guard(consumer_login), Visible()],
     )
     async def user(
         self, info: Info
@@ -192,6 +194,7 @@ class Consumer(Node):
 
     @strawberry.field(
         description="The consumer's primary household, one of their current households.",
+        extensions=[Visible()],
     )
     async def primary_household(
         self, info: Info
@@ -202,6 +205,7 @@ class Consumer(Node):
 
     @strawberry.field(
         description="The households the consumer currently belongs to, oldest membership first.",
+        extensions=[Visible()],
     )
     async def households(
         self, info: Info
@@ -212,6 +216,7 @@ class Consumer(Node):
 
     @strawberry.field(
         description="Who may currently act for this consumer.",
+        extensions=[Visible()],
     )
     async def representatives(
         self, info: Info
@@ -222,6 +227,7 @@ class Consumer(Node):
 
     @strawberry.field(
         description="For whom this consumer may currently act.",
+        extensions=[Visible()],
     )
     async def represents(
         self, info: Info
@@ -230,7 +236,9 @@ class Consumer(Node):
 
         return await consumer_represents(info, self.db_id)
 
-    @strawberry.field(description="The products the consumer owns, oldest first.")
+    @strawberry.field(
+        description="The products the consumer owns, oldest first.", extensions=[Visible()]
+    )
     async def sold_products(
         self, info: Info
     ) -> list[Annotated[SoldProduct, strawberry.lazy("csm_graph.schema.products.types")]]:
@@ -247,6 +255,7 @@ class ImportRowError:
 
 @strawberry.type(description="A bulk import of consumers from CSV, and its progress.")
 class ImportJob(Node):
+    model: strawberry.Private[models.ImportJob]
     db_id: strawberry.Private[int]
     state: ImportState = strawberry.field(description="QUEUED, RUNNING, DONE or FAILED.")
     file_name: str = strawberry.field(description="The uploaded file's name.")
@@ -263,6 +272,7 @@ class ImportJob(Node):
     def from_model(cls, job: models.ImportJob) -> ImportJob:
         return cls(
             id=to_global_id("ImportJob", job.id),
+            model=job,
             db_id=job.id,
             state=job.state,
             file_name=job.file_name,
@@ -282,21 +292,27 @@ class ImportJob(Node):
         return [ImportRowError(row=r.row, message=r.message) for r in rows]
 
 
-async def _consumer_node(info: Info, pk: int) -> Consumer | None:
-    from csm_graph.schema.households.types import consumer_for_viewer
-
-    if info.context.viewer is None:
+async def consumer_object(info: Info, record: models.Consumer | None) -> Consumer | None:
+    """The GraphQL object of a consumer record, carrying whether the viewer acts
+    for them (the contact rule reads it). Visibility is the field's to check."""
+    if record is None:
         return None
-    return await consumer_for_viewer(info, pk)
+    reach = await info.context.reach()
+    return Consumer.from_model(record, acts_for=record.id in reach.acts_for)
+
+
+async def consumer_by_id(info: Info, consumer_id: int | None) -> Consumer | None:
+    if consumer_id is None:
+        return None
+    return await consumer_object(
+        info, await info.context.loaders.get(ConsumerByIdLoader).load(consumer_id)
+    )
 
 
 async def _import_job_node(info: Info, pk: int) -> ImportJob | None:
-    viewer = info.context.viewer
-    if viewer is None or not viewer.is_admin:
-        return None
     job = await models.ImportJob.get_or_none(id=pk)
     return ImportJob.from_model(job) if job else None
 
 
-register_node("Consumer", _consumer_node)
+register_node("Consumer", consumer_by_id)
 register_node("ImportJob", _import_job_node)

@@ -24,14 +24,16 @@ from csm_graph.schema.households.loaders import HouseholdByIdLoader
 from csm_graph.schema.households.types import Household, HouseholdMember, Representation
 from csm_graph.schema.inputs import given
 from csm_graph.schema.node import decode_id
-from csm_graph.schema.permissions import IsAuthenticated, IsInternal
+from csm_graph.schema.permissions import IsAuthenticated, IsInternal, Visible
 
 
 @strawberry.type(description="A household, or why the change was refused.")
 class HouseholdPayload:
-    household: Household | None = strawberry.field(default=None, description="The household.")
+    household: Household | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The household."
+    )
     member: HouseholdMember | None = strawberry.field(
-        default=None, description="The membership added or ended, if any."
+        extensions=[Visible()], default=None, description="The membership added or ended, if any."
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
@@ -39,7 +41,7 @@ class HouseholdPayload:
 @strawberry.type(description="A representation, or why the change was refused.")
 class RepresentativePayload:
     representation: Representation | None = strawberry.field(
-        default=None, description="The representation added or removed."
+        extensions=[Visible()], default=None, description="The representation added or removed."
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 

@@ -8,11 +8,10 @@ import strawberry
 
 from csm_graph.households import services
 from csm_graph.schema.context import Info
-from csm_graph.schema.households.access import viewer_reach
 from csm_graph.schema.households.inputs import HouseholdFilter
 from csm_graph.schema.households.types import Household
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
-from csm_graph.schema.permissions import IsAuthenticated
+from csm_graph.schema.permissions import IsAuthenticated, Visible
 
 
 @strawberry.type
@@ -21,6 +20,7 @@ class HouseholdsQuery:
         description="Households, newest first: every one for internal users, a consumer's "
         "own current households otherwise.",
         permission_classes=[IsAuthenticated],
+        extensions=[Visible()],
     )
     async def households(
         self,
@@ -36,7 +36,7 @@ class HouseholdsQuery:
         queryset = services.visible_households(info.context.viewer)
         if filter is not None and filter.search:
             queryset = services.search(queryset, filter.search)
-        reach = await viewer_reach(info)
+        reach = await info.context.reach()
         return await paginate(
             queryset,
             lambda rows: [

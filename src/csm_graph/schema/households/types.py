@@ -8,13 +8,10 @@ from typing import Annotated
 import strawberry
 
 from csm_graph import clock
-from csm_graph.consumers.services import can_see
 from csm_graph.households import models
-from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
-from csm_graph.schema.consumers.types import Address, Consumer
+from csm_graph.schema.consumers.types import Address, Consumer, consumer_by_id
 from csm_graph.schema.context import Info
 from csm_graph.schema.enums import register_enum
-from csm_graph.schema.households.access import viewer_reach
 from csm_graph.schema.households.loaders import (
     CurrentMembershipsByConsumerIdLoader,
     CurrentRepresentationsByConsumerIdLoader,
@@ -23,7 +20,7 @@ from csm_graph.schema.households.loaders import (
     MembersByHouseholdIdLoader,
 )
 from csm_graph.schema.node import Node, register_node, to_global_id
-from csm_graph.schema.permissions import Guard
+from csm_graph.schema.permissions import Guard, Visible
 from csm_graph.schema.policy import household_members, internal_only
 
 register_enum(
@@ -42,20 +39,9 @@ register_enum(
 Relationship = models.Relationship
 
 
-async def consumer_for_viewer(info: Info, consumer_id: int) -> Consumer | None:
-    """A consumer as the viewer may see it (None when not at all), carrying
-    whether the viewer acts for them, which the contact rule reads."""
-    record = await info.context.loaders.get(ConsumerByIdLoader).load(consumer_id)
-    if record is None:
-        return None
-    reach = await viewer_reach(info)
-    if not can_see(info.context.viewer, record, reach.acts_for):
-        return None
-    return Consumer.from_model(record, acts_for=record.id in reach.acts_for)
-
-
 @strawberry.type(description="People who live together and are served together.")
 class Household(Node):
+    model: strawberry.Private[models.Household]
     db_id: strawberry.Private[int]
     viewer_is_head: strawberry.Private[bool]
     number: str = strawberry.field(description="Human number, such as HOLD0001001.")
@@ -70,6 +56,7 @@ class Household(Node):
     def from_model(cls, h: models.Household, *, viewer_is_head: bool = False) -> Household:
         return cls(
             id=to_global_id("Household", h.id),
+            model=h,
             db_id=h.id,
             viewer_is_head=viewer_is_head,
             number=h.number,
@@ -89,7 +76,7 @@ class Household(Node):
     @strawberry.field(
         description="Members, oldest first: current ones, and past ones with `includePast`. "
         "Internal users and the household's current heads only.",
-        extensions=[Guard(household_members)],
+        extensions=[Guard(household_members), Visible()],
     )
     async def members(
         self,
@@ -109,6 +96,7 @@ class Household(Node):
 
 @strawberry.type(description="A consumer's membership of a household, current or past.")
 class HouseholdMember(Node):
+    model: strawberry.Private[models.HouseholdMember]
     db_id: strawberry.Private[int]
     household_id: strawberry.Private[int]
     consumer_id: strawberry.Private[int]
@@ -127,6 +115,7 @@ class HouseholdMember(Node):
     def from_model(cls, m: models.HouseholdMember, today: dt.date) -> HouseholdMember:
         return cls(
             id=to_global_id("HouseholdMember", m.id),
+            model=m,
             db_id=m.id,
             household_id=m.household_id,
             consumer_id=m.consumer_id,
@@ -138,17 +127,20 @@ class HouseholdMember(Node):
             is_current=m.is_current(today),
         )
 
-    @strawberry.field(description="The household.")
+    @strawberry.field(description="The household.", extensions=[Visible()])
     async def household(self, info: Info) -> Household | None:
-        return await household_for_viewer(info, self.household_id, require_visible=False)
+        return await household_by_id(info, self.household_id)
 
-    @strawberry.field(description="The member; null when the viewer may not see them.")
+    @strawberry.field(
+        description="The member; null when the viewer may not see them.", extensions=[Visible()]
+    )
     async def consumer(self, info: Info) -> Consumer | None:
-        return await consumer_for_viewer(info, self.consumer_id)
+        return await consumer_by_id(info, self.consumer_id)
 
 
 @strawberry.type(description="An authorized representative: one consumer acting for another.")
 class Representation(Node):
+    model: strawberry.Private[models.Representation]
     db_id: strawberry.Private[int]
     representative_id: strawberry.Private[int]
     consumer_id: strawberry.Private[int]
@@ -162,6 +154,7 @@ class Representation(Node):
     def from_model(cls, r: models.Representation) -> Representation:
         return cls(
             id=to_global_id("Representation", r.id),
+            model=r,
             db_id=r.id,
             representative_id=r.representative_id,
             consumer_id=r.consumer_id,
@@ -170,70 +163,37 @@ class Representation(Node):
             is_current=r.is_current(clock.today()),
         )
 
-    @strawberry.field(description="The consumer who acts.")
+    @strawberry.field(description="The consumer who acts.", extensions=[Visible()])
     async def representative(self, info: Info) -> Consumer | None:
-        return await consumer_for_viewer(info, self.representative_id)
+        return await consumer_by_id(info, self.representative_id)
 
-    @strawberry.field(description="The consumer acted for.")
+    @strawberry.field(description="The consumer acted for.", extensions=[Visible()])
     async def consumer(self, info: Info) -> Consumer | None:
-        return await consumer_for_viewer(info, self.consumer_id)
+        return await consumer_by_id(info, self.consumer_id)
 
 
-async def household_for_viewer(
-    info: Info, household_id: int, *, require_visible: bool = True
-) -> Household | None:
-    """A household as the viewer sees it. Reached through a membership the
-    viewer can already read, it needs no further check (`require_visible`)."""
-    viewer = info.context.viewer
-    if viewer is None:
+async def household_by_id(info: Info, household_id: int | None) -> Household | None:
+    """A household's GraphQL object; visibility is the field's to check."""
+    if household_id is None:
         return None
     record = await info.context.loaders.get(HouseholdByIdLoader).load(household_id)
     if record is None:
         return None
-    reach = await viewer_reach(info)
-    if require_visible and not viewer.is_internal and record.id not in reach.household_ids:
-        return None
+    reach = await info.context.reach()
     return Household.from_model(record, viewer_is_head=record.id in reach.headed_household_ids)
 
 
-async def _household_node(info: Info, pk: int) -> Household | None:
-    return await household_for_viewer(info, pk)
-
-
 async def _member_node(info: Info, pk: int) -> HouseholdMember | None:
-    viewer = info.context.viewer
-    if viewer is None:
-        return None
     member = await models.HouseholdMember.get_or_none(id=pk)
-    if member is None:
-        return None
-    reach = await viewer_reach(info)
-    if not (
-        viewer.is_internal
-        or member.household_id in reach.headed_household_ids
-        or member.consumer_id == reach.consumer_id
-    ):
-        return None
-    return HouseholdMember.from_model(member, clock.today())
+    return HouseholdMember.from_model(member, clock.today()) if member else None
 
 
 async def _representation_node(info: Info, pk: int) -> Representation | None:
-    viewer = info.context.viewer
-    if viewer is None:
-        return None
     representation = await models.Representation.get_or_none(id=pk)
-    if representation is None:
-        return None
-    reach = await viewer_reach(info)
-    if not (
-        viewer.is_internal
-        or reach.consumer_id in (representation.consumer_id, representation.representative_id)
-    ):
-        return None
-    return Representation.from_model(representation)
+    return Representation.from_model(representation) if representation else None
 
 
-register_node("Household", _household_node)
+register_node("Household", household_by_id)
 register_node("HouseholdMember", _member_node)
 register_node("Representation", _representation_node)
 
@@ -245,9 +205,7 @@ async def consumer_households(info: Info, consumer_id: int) -> list[Household]:
     memberships = await info.context.loaders.get(CurrentMembershipsByConsumerIdLoader).load(
         consumer_id
     )
-    households = [
-        await household_for_viewer(info, m.household_id, require_visible=False) for m in memberships
-    ]
+    households = [await household_by_id(info, m.household_id) for m in memberships]
     return [h for h in households if h is not None]
 
 
@@ -258,7 +216,7 @@ async def consumer_primary_household(info: Info, consumer_id: int) -> Household 
     primary = next((m for m in memberships if m.is_primary), None)
     if primary is None:
         return None
-    return await household_for_viewer(info, primary.household_id, require_visible=False)
+    return await household_by_id(info, primary.household_id)
 
 
 async def consumer_representatives(info: Info, consumer_id: int) -> list[Representation]:

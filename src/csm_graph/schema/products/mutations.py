@@ -9,7 +9,7 @@ from csm_graph.products import services
 from csm_graph.schema.context import Info
 from csm_graph.schema.errors import UserError, user_errors
 from csm_graph.schema.node import decode_id
-from csm_graph.schema.permissions import IsInternal
+from csm_graph.schema.permissions import IsInternal, Visible
 from csm_graph.schema.products.inputs import SoldProductCreateInput
 from csm_graph.schema.products.types import SoldProduct
 
@@ -17,7 +17,7 @@ from csm_graph.schema.products.types import SoldProduct
 @strawberry.type(description="A sold product, or why it was refused.")
 class SoldProductPayload:
     sold_product: SoldProduct | None = strawberry.field(
-        default=None, description="The product as saved."
+        extensions=[Visible()], default=None, description="The product as saved."
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 

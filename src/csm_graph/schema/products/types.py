@@ -8,12 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from csm_graph.products import models
-from csm_graph.products.services import can_read_product
-from csm_graph.schema.cases.access import viewer_subject
-from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
 from csm_graph.schema.context import Info
-from csm_graph.schema.households.access import viewer_reach
 from csm_graph.schema.node import Node, register_node, to_global_id
+from csm_graph.schema.permissions import Visible
 from csm_graph.schema.products.loaders import SoldProductByIdLoader, SoldProductsByOwnerIdLoader
 
 if TYPE_CHECKING:
@@ -39,29 +36,26 @@ class SoldProduct(Node):
             created_at=p.created_at,
         )
 
-    @strawberry.field(description="The consumer who owns it.")
+    @strawberry.field(description="The consumer who owns it.", extensions=[Visible()])
     async def owner(
         self, info: Info
     ) -> Annotated[Consumer, strawberry.lazy("csm_graph.schema.consumers.types")] | None:
-        from csm_graph.schema.consumers.types import Consumer
+        from csm_graph.schema.consumers.types import consumer_by_id
 
-        record = await info.context.loaders.get(ConsumerByIdLoader).load(self.model.owner_id)
-        if record is None:
-            return None
-        reach = await viewer_reach(info)
-        return Consumer.from_model(record, acts_for=record.id in reach.acts_for)
+        return await consumer_by_id(info, self.model.owner_id)
 
-    @strawberry.field(description="The household it belongs to, if any.")
+    @strawberry.field(description="The household it belongs to, if any.", extensions=[Visible()])
     async def household(
         self, info: Info
     ) -> Annotated[Household, strawberry.lazy("csm_graph.schema.households.types")] | None:
-        from csm_graph.schema.households.types import household_for_viewer
+        from csm_graph.schema.households.types import household_by_id
 
-        if self.model.household_id is None:
-            return None
-        return await household_for_viewer(info, self.model.household_id, require_visible=False)
+        return await household_by_id(info, self.model.household_id)
 
-    @strawberry.field(description="Who is related to the product; they reach every case about it.")
+    @strawberry.field(
+        description="Who is related to the product; they reach every case about it.",
+        extensions=[Visible()],
+    )
     async def related_parties(
         self, info: Info
     ) -> list[Annotated[RelatedParty, strawberry.lazy("csm_graph.schema.access.types")]]:
@@ -76,18 +70,11 @@ async def consumer_sold_products(info: Info, consumer_id: int) -> list[SoldProdu
 
 
 async def sold_product_by_id(info: Info, product_id: int | None) -> SoldProduct | None:
-    """A product reached through something the viewer already reads (a case)."""
+    """A product's GraphQL object; visibility is the field's to check."""
     if product_id is None:
         return None
     record = await info.context.loaders.get(SoldProductByIdLoader).load(product_id)
     return SoldProduct.from_model(record) if record else None
 
 
-async def _product_node(info: Info, pk: int) -> SoldProduct | None:
-    record = await info.context.loaders.get(SoldProductByIdLoader).load(pk)
-    if record is None or not can_read_product(await viewer_subject(info), record):
-        return None
-    return SoldProduct.from_model(record)
-
-
-register_node("SoldProduct", _product_node)
+register_node("SoldProduct", sold_product_by_id)

@@ -8,7 +8,7 @@ import strawberry
 
 from csm_graph.schema.context import Info
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
-from csm_graph.schema.permissions import IsManager
+from csm_graph.schema.permissions import IsManager, Visible
 from csm_graph.schema.surveys.inputs import SurveyFilter
 from csm_graph.schema.surveys.types import Survey
 from csm_graph.surveys import models
@@ -20,6 +20,7 @@ class SurveysQuery:
         description="Survey decisions of closed cases, newest first: ratings and skip "
         "reasons (managers and administrators).",
         permission_classes=[IsManager],
+        extensions=[Visible()],
     )
     async def surveys(
         self,

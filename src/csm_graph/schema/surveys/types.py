@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from csm_graph.access.engine import CaseAction, available
-from csm_graph.schema.cases.access import viewer_subject
 from csm_graph.schema.cases.types import Case
 from csm_graph.schema.context import Info
-from csm_graph.schema.node import Node, to_global_id
+from csm_graph.schema.node import Node, register_node, to_global_id
+from csm_graph.schema.permissions import Visible
 from csm_graph.surveys import models
 
 if TYPE_CHECKING:
@@ -70,16 +69,22 @@ class Survey(Node):
     def case_number(self) -> str:
         return str(self.model.case.number)
 
-    @strawberry.field(description="The case that closed, when the viewer may read it.")
+    @strawberry.field(
+        description="The case that closed, when the viewer may read it.", extensions=[Visible()]
+    )
     async def case(self, info: Info) -> Case | None:
-        subject = await viewer_subject(info)
-        record = self.model.case
-        if subject is None or CaseAction.READ not in available(subject, record):
-            return None
-        return Case.from_model(record)
+        return Case.from_model(self.model.case)
 
-    @strawberry.field(description="The consumer the survey was for.")
+    @strawberry.field(description="The consumer the survey was for.", extensions=[Visible()])
     async def consumer(self, info: Info) -> ConsumerRef | None:
         from csm_graph.schema.cases.types import _consumer
 
         return await _consumer(info, self.model.consumer_id)
+
+
+async def _survey_node(info: Info, pk: int) -> Survey | None:
+    record = await models.Survey.get_or_none(id=pk).select_related("case")
+    return Survey.from_model(record) if record else None
+
+
+register_node("Survey", _survey_node)
