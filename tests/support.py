@@ -10,6 +10,7 @@ import httpx
 from csm_graph import db
 from csm_graph.accounts import services
 from csm_graph.accounts.models import User, UserType
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.settings import get_settings
 
 PASSWORD = "correct horse battery staple"
@@ -81,7 +82,7 @@ async def make_user(
     **fields: Any,
 ) -> User:
     """A user written straight through the service layer (no HTTP)."""
-    admin = services.Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
+    admin = Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
     user = await services.create_user(
         admin,
         {

@@ -18,6 +18,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from csm_graph.accounts import services
 from csm_graph.accounts.models import User, UserType
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases.models import Case
 from csm_graph.consumers.models import Consumer
 from csm_graph.schema import policy
@@ -26,7 +27,7 @@ from csm_graph.schema.node import to_global_id
 from csm_graph.schema.permissions import Guard, Rule
 from tests.support import GraphQLClient, login, make_user
 
-ADMIN = services.Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
+ADMIN = Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
 
 
 @dataclass(frozen=True)

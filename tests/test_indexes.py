@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 
 from csm_graph.access.engine import CaseAction, PartyAccess, Subject, case_filter
 from csm_graph.accounts.models import UserType
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.consumers import services as consumers
 from csm_graph.consumers.models import Consumer
 from csm_graph.db import fetch, is_postgres

@@ -26,7 +26,7 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from csm_graph import downloads, runtime, sqlcount
-from csm_graph.accounts.services import Viewer, authenticate
+from csm_graph.accounts.viewer import Viewer, authenticate
 from csm_graph.db import fetch
 from csm_graph.errors import NotAuthenticated
 from csm_graph.observability import (

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from csm_graph import storage
-from csm_graph.accounts.services import authenticate
+from csm_graph.accounts.viewer import authenticate
 from csm_graph.cases.services import attachment_for
 from csm_graph.errors import NotAuthenticated
 from csm_graph.schema.node import decode_query_id

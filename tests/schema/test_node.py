@@ -6,6 +6,7 @@ import pytest
 
 from csm_graph.accounts import services
 from csm_graph.accounts.models import UserType
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.schema.node import to_global_id
 from tests.support import GraphQLClient, make_user
 
@@ -19,7 +20,7 @@ query Node($id: ID!) {
 }
 """
 
-ADMIN = services.Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
+ADMIN = Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
 
 
 async def _node(client: GraphQLClient, global_id: str) -> dict[str, object] | None:

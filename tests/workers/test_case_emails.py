@@ -13,7 +13,7 @@ import pytest
 
 from csm_graph import clock
 from csm_graph.accounts.models import UserType
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import services as cases
 from csm_graph.cases.models import ActivityKind, CaseActivity, CaseState
 from csm_graph.consumers.models import Consumer

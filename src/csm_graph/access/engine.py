@@ -27,7 +27,7 @@ from tortoise.expressions import Q
 from csm_graph import clock
 from csm_graph.access.models import RelatedParty
 from csm_graph.accounts.models import User
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases.models import FINAL_STATES, Case, CaseState
 from csm_graph.households.access import NO_REACH, Reach, reach_of
 

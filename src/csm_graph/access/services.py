@@ -23,7 +23,7 @@ from csm_graph.access.engine import (
 )
 from csm_graph.access.models import ProductAction, RelatedParty, RelationshipType, Responsibility
 from csm_graph.accounts.models import User
-from csm_graph.accounts.services import Viewer, load_viewer
+from csm_graph.accounts.viewer import Viewer, load_viewer
 from csm_graph.cases.models import Case
 from csm_graph.consumers.models import Consumer
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors

@@ -20,7 +20,7 @@ from typing import Any
 from csm_graph import clock
 from csm_graph.access.engine import CaseAction, load_subject, permitted
 from csm_graph.accounts.models import User, UserType
-from csm_graph.accounts.services import load_viewer
+from csm_graph.accounts.viewer import load_viewer
 from csm_graph.cases.models import Case
 from csm_graph.consumers.models import Consumer
 from csm_graph.households.access import current_memberships, current_representations

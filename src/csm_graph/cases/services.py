@@ -18,7 +18,7 @@ from csm_graph import clock
 from csm_graph.access import policy
 from csm_graph.access.engine import CaseAction, Subject, case_filter, load_subject, permitted
 from csm_graph.accounts.models import Team, User, UserType
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import events, notify
 from csm_graph.cases.models import (
     FINAL_STATES,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from csm_graph import clock, db
-from csm_graph.accounts.services import Viewer, require_admin
+from csm_graph.accounts.viewer import Viewer, require_admin
 from csm_graph.consumers.models import Consumer, ImportJob, ImportRowError, ImportState
 from csm_graph.consumers.validation import IDENTITY_FIELDS, clean, require_name
 from csm_graph.core.numbering import format_number, take

@@ -19,13 +19,12 @@ from csm_graph.access.engine import load_subject
 from csm_graph.accounts import passwords
 from csm_graph.accounts.models import TokenPurpose, User, UserType
 from csm_graph.accounts.services import (
-    Viewer,
     consume_email_token,
-    require_admin,
     send_set_password_email,
     send_token_email,
     throttle,
 )
+from csm_graph.accounts.viewer import Viewer, require_admin
 from csm_graph.consumers.models import Consumer
 from csm_graph.consumers.validation import (
     IDENTITY_FIELDS,

@@ -16,7 +16,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet, ValuesListQuery
 
 from csm_graph import clock
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.consumers.models import Consumer
 from csm_graph.households.models import HouseholdMember, Representation
 

@@ -14,7 +14,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from csm_graph import clock
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.consumers.models import Consumer
 from csm_graph.core.numbering import next_number
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from csm_graph.access import policy
 from csm_graph.access.engine import Subject
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.consumers.models import Consumer
 from csm_graph.errors import ErrorCode, ErrorList, UserErrors
 from csm_graph.households.models import Household

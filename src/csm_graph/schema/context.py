@@ -16,7 +16,7 @@ from tortoise.models import Model
 
 from csm_graph.access import policy
 from csm_graph.access.engine import Subject, load_subject
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.errors import NotAuthenticated
 from csm_graph.households.access import NO_REACH, Reach, reach_of
 from csm_graph.settings import Settings

@@ -20,7 +20,7 @@ from strawberry.permission import BasePermission
 from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition
 from strawberry.types.field import StrawberryField
 
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.errors import AccessDenied, NotAuthenticated, NotFound
 from csm_graph.schema.context import Info
 from csm_graph.schema.pagination import Connection

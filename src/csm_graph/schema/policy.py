@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 
 
 def admin_or_self(viewer: Viewer | None, user: Any) -> bool:

@@ -17,7 +17,7 @@ from tortoise.expressions import Q
 
 from csm_graph import clock
 from csm_graph.accounts.models import Team
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases.models import FINAL_STATES, ActivityKind, Case, CaseActivity, CaseState
 from csm_graph.consumers.models import Consumer, SlaLevel
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList

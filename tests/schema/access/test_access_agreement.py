@@ -20,7 +20,7 @@ from csm_graph.access import engine
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
 from csm_graph.access.services import explain_access
 from csm_graph.accounts.models import User, UserType
-from csm_graph.accounts.services import load_viewer
+from csm_graph.accounts.viewer import load_viewer
 from csm_graph.cases.models import Case, CaseState
 from csm_graph.consumers.models import Consumer
 from csm_graph.households.models import Household, HouseholdMember, Relationship, Representation

@@ -4,6 +4,7 @@ from typing import Any
 
 from csm_graph.accounts import services
 from csm_graph.accounts.models import Team, User, UserType
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.schema.node import to_global_id
 from tests.support import GraphQLClient, make_user
 
@@ -16,7 +17,7 @@ mutation TeamMemberAdd($input: TeamMemberAddInput!) {
 }
 """
 
-ADMIN = services.Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
+ADMIN = Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
 
 
 def _input(team: Team, user: User) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import pytest
 
 from csm_graph.accounts import services
 from csm_graph.accounts.models import Team, User
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.schema.node import to_global_id
 from tests.support import PASSWORD, GraphQLClient, login, make_user
 
@@ -22,7 +23,7 @@ mutation UserCreate($input: UserCreateInput!) {
 }
 """
 
-ADMIN = services.Viewer(user_id=0, user_type=services.UserType.INTERNAL, roles=frozenset({"ADMIN"}))
+ADMIN = Viewer(user_id=0, user_type=services.UserType.INTERNAL, roles=frozenset({"ADMIN"}))
 
 
 def _input(**overrides: Any) -> dict[str, Any]:

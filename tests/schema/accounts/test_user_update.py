@@ -6,6 +6,7 @@ import httpx
 
 from csm_graph.accounts import passwords, services
 from csm_graph.accounts.models import RefreshToken, User, UserType
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.schema.node import to_global_id
 from tests.support import LOGIN, PASSWORD, GraphQLClient, login, make_user
 
@@ -25,7 +26,7 @@ mutation TokenRefresh($input: TokenRefreshInput!) {
 """
 
 NEW_PASSWORD = "a brand new passphrase"
-ADMIN = services.Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
+ADMIN = Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
 
 
 def _update(user: User, **fields: Any) -> dict[str, Any]:

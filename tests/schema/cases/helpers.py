@@ -9,6 +9,7 @@ import httpx
 
 from csm_graph.accounts import services as accounts
 from csm_graph.accounts.models import Team, UserType
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import services as cases
 from csm_graph.cases.models import Case
 from csm_graph.consumers.models import Consumer
@@ -87,7 +88,7 @@ async def open_case(world: World, **values: Any) -> Case:
         "assignment_team_id": world.team.id,
         **values,
     }
-    intake = accounts.Viewer(
+    intake = Viewer(
         user_id=world.ids["intake"], user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"})
     )
     return await cases.create_case(intake, data)

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from csm_graph.accounts.models import UserType
-from csm_graph.accounts.services import Viewer
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.consumers import services
 from csm_graph.consumers.models import Consumer
 

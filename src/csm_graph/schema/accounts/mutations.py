@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from csm_graph.accounts import services
+from csm_graph.accounts.viewer import load_viewer
 from csm_graph.errors import UserErrors
 from csm_graph.schema.accounts.inputs import (
     LoginInput,
@@ -47,7 +48,7 @@ class AuthPayload:
     async def of(cls, info: Info, session: services.Session) -> AuthPayload:
         # From here on this request speaks for the user who just logged in,
         # so the payload's user shows what the user may see of themselves.
-        info.context.act_as(await services.load_viewer(session.user.id))
+        info.context.act_as(await load_viewer(session.user.id))
         return cls(
             access_token=session.access_token,
             access_token_expires_at=session.access_expires_at,

@@ -10,7 +10,7 @@ import strawberry
 
 from csm_graph import pubsub
 from csm_graph.access.engine import CaseAction, load_subject, permitted
-from csm_graph.accounts.services import load_viewer
+from csm_graph.accounts.viewer import load_viewer
 from csm_graph.cases import events
 from csm_graph.cases.models import Case as CaseModel
 from csm_graph.schema.accounts.types import User

@@ -8,6 +8,7 @@ import strawberry
 from starlette.datastructures import UploadFile
 
 from csm_graph.accounts import services as accounts
+from csm_graph.accounts.viewer import load_viewer
 from csm_graph.consumers import importing, services
 from csm_graph.errors import UserErrors
 from csm_graph.schema.accounts.loaders import UserByIdLoader
@@ -196,9 +197,7 @@ class ConsumersMutation:
         except UserErrors as exc:
             return EmailVerifyPayload(errors=user_errors(exc))
         # The link proved who this is: the payload answers as them.
-        info.context.act_as(
-            await accounts.load_viewer(consumer.user_id) if consumer.user_id else None
-        )
+        info.context.act_as(await load_viewer(consumer.user_id) if consumer.user_id else None)
         user = (
             await info.context.loaders.get(UserByIdLoader).load(consumer.user_id)
             if consumer.user_id
@@ -224,5 +223,5 @@ class ConsumersMutation:
             user = await accounts.reset_password(input.token, input.password)
         except UserErrors as exc:
             return PasswordResetPayload(errors=user_errors(exc))
-        info.context.act_as(await accounts.load_viewer(user.id))
+        info.context.act_as(await load_viewer(user.id))
         return PasswordResetPayload(user=User.from_model(user))
