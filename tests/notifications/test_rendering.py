@@ -19,6 +19,8 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "password_reset": {"name": "Ann", "link": LINK},
     "set_password": {"name": "Ann", "link": LINK},
+    "email_change_confirm": {"name": "Ann", "link": LINK},
+    "email_change_notice": {"name": "Ann", "new_email": "ann@example.org", "link": LINK},
     "case_created": {**CASE, "consumer_name": "Ann Lee"},
     "case_commented": {**CASE, "body": "Try this.", "author": "our service team"},
     "case_info_requested": {**CASE, "body": "Which model?"},

@@ -12,7 +12,7 @@ from csm_graph.accounts.models import User
 from csm_graph.consumers.models import Consumer
 from csm_graph.observability import JOBS
 from csm_graph.settings import Settings
-from tests.mail import Mailbox, settle_jobs
+from tests.mail import settle_jobs
 from tests.schema.consumers.helpers import make_consumer
 from tests.schema.consumers.test_consumer_user_associate import gid
 from tests.support import PASSWORD, GraphQLClient, login, make_user
@@ -122,18 +122,3 @@ async def test_sync_is_idempotent(settings: Settings) -> None:
     from csm_graph.consumers.services import sync_identity
 
     assert await sync_identity(consumer.id) == "equal"
-
-
-async def test_an_email_change_on_the_consumer_re_verifies_the_user(
-    agent_client: GraphQLClient, mailbox: Mailbox
-) -> None:
-    consumer, user = await linked_pair("old@example.com")
-
-    await agent_client.data(
-        CONSUMER_UPDATE, {"input": {"id": gid("Consumer", consumer.id), "email": "new@example.com"}}
-    )
-    messages = await mailbox.settle()
-
-    await user.refresh_from_db()
-    assert (user.email, user.email_verified) == ("new@example.com", False)
-    assert [str(m["To"]) for m in messages] == ["new@example.com"]

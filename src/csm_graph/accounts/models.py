@@ -67,6 +67,12 @@ class User(PersonName):
     )
     identity_changed_at = fields.DatetimeField(null=True)
     """When name, email or phone last changed here: the newer side wins a consumer sync."""
+    session_epoch = fields.IntField(default=0)
+    """Moves on when every session must end (see `accounts.sessions`); access
+    tokens carry the epoch they were issued in."""
+    pending_email = fields.CharField(max_length=254, null=True)
+    """An address someone else gave this login's consumer record, waiting for the
+    owner to confirm it from the link sent there; until then the login keeps `email`."""
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -106,6 +112,7 @@ class RefreshToken(Model):
 class TokenPurpose(StrEnum):
     VERIFY_EMAIL = "VERIFY_EMAIL"
     PASSWORD_RESET = "PASSWORD_RESET"
+    EMAIL_CHANGE = "EMAIL_CHANGE"
 
 
 class EmailToken(Model):
@@ -116,6 +123,8 @@ class EmailToken(Model):
         "accounts.User", related_name="email_tokens", on_delete=fields.CASCADE
     )
     purpose = fields.CharEnumField(TokenPurpose, max_length=20)
+    email = fields.CharField(max_length=254, null=True)
+    """The address the link was sent to, for an email change."""
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()

@@ -6,17 +6,14 @@ Resolvers and jobs call these; nothing else writes account tables.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 from csm_graph import clock
-from csm_graph.accounts import passwords, tokens
+from csm_graph.accounts import passwords, sessions, tokens
 from csm_graph.accounts.models import (
     EmailToken,
-    RefreshToken,
     Role,
     RoleName,
     Team,
@@ -35,125 +32,6 @@ from csm_graph.validation import (
     normalize_phone,
     require_text,
 )
-
-INVALID_LOGIN = "Invalid email or password."
-
-
-# --- login and tokens ---------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    user: User
-    access_token: str
-    refresh_token: str
-    access_expires_at: dt.datetime
-
-
-async def _issue_session(user: User, family: str | None = None) -> Session:
-    settings = get_settings()
-    now = clock.now()
-    refresh = tokens.new_opaque_token()
-    await RefreshToken.create(
-        user_id=user.id,
-        token_hash=tokens.digest(refresh),
-        family=family or secrets.token_hex(16),
-        created_at=now,
-        expires_at=now + dt.timedelta(days=settings.refresh_token_days),
-    )
-    return Session(
-        user=user,
-        access_token=tokens.issue_access_token(settings, user.id),
-        refresh_token=refresh,
-        access_expires_at=now + dt.timedelta(minutes=settings.access_token_minutes),
-    )
-
-
-async def login(email: str, password: str, client_address: str) -> Session:
-    """Check the credentials and open a session.
-
-    Every failure says the same thing, whether the email exists or not, and
-    costs the same time. Failures are counted per account and per client
-    address; past the limit, attempts are refused before any check.
-    """
-    settings = get_settings()
-    limiter = get_runtime().limiter
-    window = settings.login_failure_window_seconds
-    key_email = (email or "").strip().lower()
-    account_key = f"login:account:{key_email}"
-    address_key = f"login:address:{client_address}"
-    if (
-        await limiter.hits(account_key, window) >= settings.login_max_failures
-        or await limiter.hits(address_key, window) >= settings.login_max_failures * 4
-    ):
-        raise UserErrors.one(
-            None, "Too many failed attempts. Try again later.", ErrorCode.THROTTLED
-        )
-
-    user = await User.get_or_none(email=key_email) if key_email else None
-    valid = passwords.verify_password(user.password_hash if user else None, password)
-    if user is None or not valid or not user.is_active:
-        await limiter.hit(account_key, window)
-        await limiter.hit(address_key, window)
-        raise UserErrors.one(None, INVALID_LOGIN, ErrorCode.INVALID_CREDENTIALS)
-    if user.user_type is UserType.EXTERNAL and not user.email_verified:
-        raise UserErrors.one(
-            "email", "Verify your email address before logging in.", ErrorCode.INVALID_STATE
-        )
-
-    await limiter.clear(account_key)
-    async with unit_of_work():
-        assert user.password_hash is not None
-        if passwords.needs_rehash(user.password_hash):
-            user.password_hash = passwords.hash_password(password)
-        user.last_login_at = clock.now()
-        await user.save(update_fields=["last_login_at", "password_hash"])
-        return await _issue_session(user)
-
-
-async def refresh(refresh_token: str) -> Session:
-    """Rotate a refresh token: the presented one is spent, a new one issued.
-
-    A spent token presented again means it was copied: the whole family
-    (every token descended from that login) is revoked.
-    """
-    invalid = UserErrors.one(
-        "refreshToken", "The refresh token is invalid or expired.", ErrorCode.INVALID_CREDENTIALS
-    )
-    now = clock.now()
-    async with unit_of_work():
-        row = await RefreshToken.get_or_none(token_hash=tokens.digest(refresh_token))
-        if row is None or row.revoked_at is not None or row.expires_at <= now:
-            raise invalid
-        if row.used_at is not None:
-            await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=now)
-        else:
-            # Claim the token with a conditional update, so two concurrent
-            # refreshes with one token cannot both succeed.
-            claimed = await RefreshToken.filter(id=row.id, used_at=None).update(used_at=now)
-            if claimed:
-                user = await User.get_or_none(id=row.user_id, is_active=True)
-                if user is not None:
-                    return await _issue_session(user, family=row.family)
-            else:
-                await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=now)
-    raise invalid
-
-
-async def logout(refresh_token: str) -> bool:
-    """Revoke the token's whole family. True when a live token was revoked."""
-    now = clock.now()
-    row = await RefreshToken.get_or_none(token_hash=tokens.digest(refresh_token))
-    if row is None or row.revoked_at is not None:
-        return False
-    await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=now)
-    return True
-
-
-async def purge_expired_tokens() -> int:
-    """Delete refresh tokens past their expiry (a periodic job)."""
-    return await RefreshToken.filter(expires_at__lt=clock.now()).delete()
-
 
 # --- users ----------------------------------------------------------------------
 
@@ -401,11 +279,23 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
                 "userType",
                 "An external user has no roles, teams or manager: remove them in the same call.",
             )
-        if "is_active" in changes and not user.is_active:
-            await RefreshToken.filter(user_id=user.id, revoked_at=None).update(
-                revoked_at=clock.now()
-            )
+        await _end_sessions_after(user, changes, viewer)
     return user
+
+
+async def _end_sessions_after(user: User, changes: dict[str, Any], viewer: Viewer) -> None:
+    """What a change to a user does to their sessions (see `accounts.sessions`)."""
+    if "is_active" in changes and not user.is_active:
+        await sessions.end_sessions(user.id)
+    elif "password" in changes and viewer.user_id == user.id:
+        # The user's other sessions end; the one they changed it from goes on.
+        await sessions.revoke_sessions(user.id, keep_session=viewer.session_id)
+    elif "password" in changes:
+        await sessions.end_sessions(user.id)
+    elif "roles" in changes or "user_type" in changes:
+        # Tokens carry no roles, but a new epoch makes every client take a fresh
+        # token and every open socket reconnect under the new role.
+        await sessions.end_sessions(user.id, refresh_tokens=False)
 
 
 # --- teams ----------------------------------------------------------------------
@@ -483,13 +373,20 @@ async def create_admin(
 # --- tokens sent by email ------------------------------------------------------
 
 
-async def issue_email_token(user: User, purpose: TokenPurpose, ttl: dt.timedelta) -> str:
-    """A new single-use token for `user`; only its hash is stored."""
+INVALID_LINK = "This link is invalid or has expired."
+
+
+async def issue_email_token(
+    user: User, purpose: TokenPurpose, ttl: dt.timedelta, email: str | None = None
+) -> str:
+    """A new single-use token for `user`; only its hash is stored (with the
+    address it was sent to, for an email change)."""
     token = tokens.new_opaque_token()
     now = clock.now()
     await EmailToken.create(
         user_id=user.id,
         purpose=purpose,
+        email=email,
         token_hash=tokens.digest(token),
         created_at=now,
         expires_at=now + ttl,
@@ -497,15 +394,19 @@ async def issue_email_token(user: User, purpose: TokenPurpose, ttl: dt.timedelta
     return token
 
 
-async def consume_email_token(token: str, purpose: TokenPurpose) -> User:
-    """The user behind a live token of `purpose`, spending the token.
+async def spend_email_token(
+    token: str, purposes: frozenset[TokenPurpose]
+) -> tuple[User, EmailToken]:
+    """The user behind a live token of one of `purposes`, and the token, spent.
 
     The spend is one conditional UPDATE, so a token works once even when
     presented twice at the same moment.
     """
-    invalid = UserErrors.one("token", "This link is invalid or has expired.", ErrorCode.EXPIRED)
+    invalid = UserErrors.one("token", INVALID_LINK, ErrorCode.EXPIRED)
     now = clock.now()
-    row = await EmailToken.get_or_none(token_hash=tokens.digest(token or ""), purpose=purpose)
+    row = await EmailToken.get_or_none(
+        token_hash=tokens.digest(token or ""), purpose__in=sorted(purposes)
+    )
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise invalid
     if not await EmailToken.filter(id=row.id, used_at=None).update(used_at=now):
@@ -513,6 +414,12 @@ async def consume_email_token(token: str, purpose: TokenPurpose) -> User:
     user = await User.get_or_none(id=row.user_id, is_active=True)
     if user is None:
         raise invalid
+    return user, row
+
+
+async def consume_email_token(token: str, purpose: TokenPurpose) -> User:
+    """The user behind a live token of `purpose`, spending the token."""
+    user, _ = await spend_email_token(token, frozenset({purpose}))
     return user
 
 
@@ -531,15 +438,22 @@ async def throttle(window_seconds: int, message: str, **limits: int) -> None:
 
 
 async def send_token_email(
-    user: User, purpose: TokenPurpose, ttl: dt.timedelta, template: str, path: str
+    user: User,
+    purpose: TokenPurpose,
+    ttl: dt.timedelta,
+    template: str,
+    path: str,
+    *,
+    to: str | None = None,
 ) -> None:
-    """Issue a single-use token and queue the email carrying its portal link."""
+    """Issue a single-use token and queue the email carrying its portal link
+    (to the user's address, or to `to`, which the token then records)."""
     from csm_graph.notifications.services import queue_email
 
-    token = await issue_email_token(user, purpose, ttl)
+    token = await issue_email_token(user, purpose, ttl, email=to)
     await queue_email(
         template=template,
-        to=user.email,
+        to=to or user.email,
         context={
             "name": user.first_name or user.full_name or user.email,
             "link": portal_link(path, token),
@@ -574,7 +488,7 @@ async def reset_password(token: str, password: str) -> User:
         # The link reached the mailbox, which proves the address.
         user.email_verified = True
         await user.save(update_fields=["password_hash", "email_verified"])
-        await RefreshToken.filter(user_id=user.id, revoked_at=None).update(revoked_at=clock.now())
+        await sessions.end_sessions(user.id)
     return user
 
 

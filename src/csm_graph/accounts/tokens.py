@@ -23,12 +23,20 @@ class InvalidToken(Exception):
 class AccessClaims:
     user_id: int
     expires_at: dt.datetime
+    epoch: int = 0
+    """The user's session epoch when the token was issued (`sep`)."""
+    session_id: str | None = None
+    """The session (refresh-token family) it belongs to (`sid`)."""
 
 
-def issue_access_token(settings: Settings, user_id: int) -> str:
+def issue_access_token(
+    settings: Settings, user_id: int, *, epoch: int = 0, session_id: str | None = None
+) -> str:
     issued = clock.now()
     claims = {
         "sub": str(user_id),
+        "sep": epoch,
+        **({"sid": session_id} if session_id else {}),
         "typ": "access",
         "iss": settings.jwt_issuer,
         "iat": int(issued.timestamp()),
@@ -56,9 +64,13 @@ def read_access_token(settings: Settings, token: str) -> AccessClaims:
         raise InvalidToken("not an access token")
     try:
         user_id = int(claims["sub"])
+        epoch = int(claims.get("sep", 0))
     except (TypeError, ValueError):
-        raise InvalidToken("bad subject") from None
-    return AccessClaims(user_id=user_id, expires_at=expires_at)
+        raise InvalidToken("bad subject or epoch") from None
+    session_id = claims.get("sid")
+    if session_id is not None and not isinstance(session_id, str):
+        raise InvalidToken("bad session")
+    return AccessClaims(user_id=user_id, expires_at=expires_at, epoch=epoch, session_id=session_id)
 
 
 def new_opaque_token() -> str:

@@ -24,6 +24,8 @@ class Viewer:
     user_type: UserType
     roles: frozenset[str] = field(default_factory=frozenset)
     team_ids: frozenset[int] = field(default_factory=frozenset)
+    session_id: str | None = None
+    """The session (refresh-token family) the access token belongs to, if any."""
 
     @property
     def is_internal(self) -> bool:
@@ -38,27 +40,56 @@ class Viewer:
         return self.is_internal and (RoleName.MANAGER in self.roles or self.is_admin)
 
 
-async def load_viewer(user_id: int) -> Viewer | None:
+_USER = "SELECT 'u', user_type FROM \"user\" WHERE id = ? AND is_active = ?"
+_EPOCH = " AND session_epoch = ?"
+_ROLES_AND_TEAMS = (
+    " UNION ALL SELECT 'r', r.name FROM role r JOIN user_role ur ON ur.role_id = r.id"
+    " WHERE ur.user_id = ?"
+    " UNION ALL SELECT 't', CAST(team_id AS VARCHAR(20)) FROM team_member WHERE user_id = ?"
+)
+_LIVE_SESSION = (
+    # The family's live refresh token (unused, unrevoked): none once the session ended.
+    " UNION ALL SELECT 's', family FROM refresh_token"
+    " WHERE family = ? AND user_id = ? AND used_at IS NULL AND revoked_at IS NULL"
+)
+
+
+async def load_viewer(
+    user_id: int, *, epoch: int | None = None, session_id: str | None = None
+) -> Viewer | None:
     """The active user `user_id` as a Viewer, or None.
 
-    One statement (every request starts here): the user row, their role
-    names and their team ids, as one tagged UNION."""
-    rows = await fetch(
-        "SELECT 'u', user_type FROM \"user\" WHERE id = ? AND is_active = ? "
-        "UNION ALL SELECT 'r', r.name FROM role r JOIN user_role ur ON ur.role_id = r.id "
-        "WHERE ur.user_id = ? "
-        "UNION ALL SELECT 't', CAST(team_id AS VARCHAR(20)) FROM team_member WHERE user_id = ?",
-        [user_id, True, user_id, user_id],
-    )
+    With a token's `epoch` and `session_id`, also None once the user's
+    sessions were ended since (a new epoch) or that session was revoked.
+    One statement (every operation starts here): the user row, their role
+    names, their team ids and whether the session is live, as one tagged UNION.
+    """
+    parts = [_USER, _EPOCH if epoch is not None else "", _ROLES_AND_TEAMS]
+    params: list[object] = [user_id, True]
+    params += [epoch] if epoch is not None else []
+    params += [user_id, user_id]
+    if session_id is not None:
+        parts.append(_LIVE_SESSION)
+        params += [session_id, user_id]
+    sql = "".join(parts)
+    rows = await fetch(sql, params)
     user_type = next((value for tag, value in rows if tag == "u"), None)
     if user_type is None:
+        return None
+    if session_id is not None and not any(tag == "s" for tag, _ in rows):
         return None
     return Viewer(
         user_id=user_id,
         user_type=UserType(user_type),
         roles=frozenset(str(value) for tag, value in rows if tag == "r"),
         team_ids=frozenset(int(value) for tag, value in rows if tag == "t"),
+        session_id=session_id,
     )
+
+
+async def viewer_of(claims: tokens.AccessClaims) -> Viewer | None:
+    """The viewer an access token speaks for, while its session holds."""
+    return await load_viewer(claims.user_id, epoch=claims.epoch, session_id=claims.session_id)
 
 
 def require_admin(viewer: Viewer | None) -> Viewer:
@@ -82,7 +113,7 @@ async def authenticate(authorization: str | None) -> Viewer | None:
         claims = tokens.read_access_token(get_settings(), token.strip())
     except tokens.InvalidToken:
         raise NotAuthenticated("The access token is invalid or expired.") from None
-    viewer = await load_viewer(claims.user_id)
+    viewer = await viewer_of(claims)
     if viewer is None:
         raise NotAuthenticated("The access token is invalid or expired.")
     return viewer

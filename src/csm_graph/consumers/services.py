@@ -16,12 +16,13 @@ from tortoise.queryset import QuerySet
 from csm_graph import clock
 from csm_graph.access import policy
 from csm_graph.access.engine import load_subject
-from csm_graph.accounts import passwords
+from csm_graph.accounts import passwords, tokens
 from csm_graph.accounts.models import TokenPurpose, User, UserType
 from csm_graph.accounts.services import (
-    consume_email_token,
+    INVALID_LINK,
     send_set_password_email,
     send_token_email,
+    spend_email_token,
     throttle,
 )
 from csm_graph.accounts.viewer import Viewer, require_admin
@@ -181,8 +182,10 @@ def _identity(record: Consumer | User) -> dict[str, Any]:
 async def _copy_identity(source: Consumer | User, target: Consumer | User) -> list[str]:
     """Make `target`'s name, email and phone equal to `source`'s; return what changed.
 
-    An empty email never replaces a login email. An email already used by
-    another login is not copied; the consumer is flagged for an agent.
+    A login's email never changes here: a new address from the consumer record
+    waits for its owner to confirm it (`_propose_email`), and an address already
+    used by another login is not proposed at all (the consumer is flagged for an
+    agent). Meanwhile the record keeps the address it was given.
     """
     changed = []
     for field in IDENTITY_FIELDS:
@@ -190,17 +193,19 @@ async def _copy_identity(source: Consumer | User, target: Consumer | User) -> li
         if value == (getattr(target, field) or ""):
             continue
         if field == "email" and isinstance(target, User):
+            assert isinstance(source, Consumer)
             if not value:
                 continue
             if await User.filter(email=value).exclude(id=target.id).exists():
-                consumer = source if isinstance(source, Consumer) else None
-                if consumer is not None:
-                    consumer.review_reason = (
-                        f"Email {value} is another login's; the linked user keeps {target.email}."
-                    )
-                    await consumer.save(update_fields=["review_reason"])
-                continue
-            target.email_verified = False
+                source.review_reason = (
+                    f"Email {value} is another login's; the linked user keeps {target.email}."
+                )
+                await source.save(update_fields=["review_reason"])
+            else:
+                await _propose_email(target, value)
+            continue
+        if field == "email" and isinstance(source, User) and source.pending_email == target.email:
+            continue  # the record's address waits for the login's owner to confirm it
         setattr(target, field, value)
         changed.append(field)
     target.identity_changed_at = source.identity_changed_at
@@ -222,10 +227,54 @@ async def _link(consumer: Consumer, user: User) -> None:
         raise UserErrors.one(
             "userId", "This user is already linked to a consumer.", ErrorCode.CONFLICT
         ) from None
-    email_before = user.email
     await _copy_identity(consumer, user)
-    if user.email != email_before:
-        await _send_verification(user)
+
+
+async def _propose_email(user: User, address: str) -> None:
+    """The login's consumer record got a new address from someone else (an
+    agent, an import, a link): the login keeps its own until the owner confirms
+    the new one from a link sent there, and the old address is told. Asking
+    again for the same address sends nothing more."""
+    from csm_graph.notifications.services import queue_email
+
+    if user.pending_email == address:
+        return
+    user.pending_email = address
+    await user.save(update_fields=["pending_email"])
+    name = user.first_name or user.full_name or user.email
+    ttl = dt.timedelta(hours=get_settings().verify_token_hours)
+    await send_token_email(
+        user, TokenPurpose.EMAIL_CHANGE, ttl, "email_change_confirm", "verify-email", to=address
+    )
+    await queue_email(
+        template="email_change_notice",
+        to=user.email,
+        context={
+            "name": name,
+            "new_email": address,
+            "link": f"{get_settings().portal_url.rstrip('/')}/login",
+        },
+        key=f"email-change-notice:{user.id}:{tokens.digest(address)}:{clock.now().isoformat()}",
+    )
+
+
+async def _confirm_email_change(user: User, address: str | None) -> Consumer:
+    """The owner opened the link sent to the new address: the login takes it."""
+    consumer = await Consumer.get_or_none(user_id=user.id)
+    if address is None or user.pending_email != address or consumer is None:
+        raise UserErrors.one("token", INVALID_LINK, ErrorCode.EXPIRED)
+    if await User.filter(email=address).exclude(id=user.id).exists():
+        raise UserErrors.one(
+            "token", "This address belongs to another account.", ErrorCode.CONFLICT
+        )
+    user.email = address
+    user.pending_email = None
+    user.email_verified = True
+    await user.save(update_fields=["email", "pending_email", "email_verified"])
+    if consumer.email != address:
+        consumer.email = address
+        await consumer.save(update_fields=["email"])
+    return consumer
 
 
 async def _check_unlinked(consumer: Consumer, user: User | None) -> None:
@@ -346,10 +395,7 @@ async def sync_identity(consumer_id: int) -> str:
             return "equal"
         floor = dt.datetime.min.replace(tzinfo=dt.UTC)
         if (consumer.identity_changed_at or floor) >= (user.identity_changed_at or floor):
-            email_before = user.email
             await _copy_identity(consumer, user)
-            if user.email != email_before:
-                await _send_verification(user)
             return "consumer-to-user"
         await _copy_identity(user, consumer)
         return "user-to-consumer"
@@ -438,7 +484,8 @@ async def signup(data: dict[str, Any], client_address: str) -> None:
 
 
 async def verify_email(token: str) -> Consumer:
-    """Confirm the address and give the user their consumer record.
+    """Confirm the address and give the user their consumer record (or, with a
+    link sent for an email change, move the login to the new address).
 
     A consumer with this email and no login (imported, phoned in) is
     claimed, keeping its cases and history; its empty fields are filled from
@@ -446,7 +493,11 @@ async def verify_email(token: str) -> Consumer:
     flagged for an agent. With none, a new record is made.
     """
     async with unit_of_work():
-        user = await consume_email_token(token, TokenPurpose.VERIFY_EMAIL)
+        user, row = await spend_email_token(
+            token, frozenset({TokenPurpose.VERIFY_EMAIL, TokenPurpose.EMAIL_CHANGE})
+        )
+        if row.purpose is TokenPurpose.EMAIL_CHANGE:
+            return await _confirm_email_change(user, row.email)
         user.email_verified = True
         await user.save(update_fields=["email_verified"])
         linked = await Consumer.get_or_none(user_id=user.id)
@@ -469,8 +520,5 @@ async def verify_email(token: str) -> Consumer:
                 f"Signup by {user.email} matched {len(candidates)} consumers; linked this one, "
                 f"the most recently updated. Also matching: {others}."
             )
-        email_before = user.email
         await _link(chosen, user)
-        # Linking cannot change the email here (it is the one just verified).
-        assert user.email == email_before
         return chosen

@@ -21,6 +21,9 @@ class TokenRefreshInput:
 @strawberry.input(description="The refresh token of the session to end.")
 class LogoutInput:
     refresh_token: str = strawberry.field(description="The session's refresh token.")
+    everywhere: bool = strawberry.field(
+        default=False, description="End every session of the user, not only this one."
+    )
 
 
 @strawberry.input(description="Which users to list.")

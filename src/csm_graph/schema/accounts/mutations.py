@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from csm_graph.accounts import services
+from csm_graph.accounts import services, sessions
 from csm_graph.accounts.viewer import load_viewer
 from csm_graph.errors import UserErrors
 from csm_graph.schema.accounts.inputs import (
@@ -45,7 +45,7 @@ class AuthPayload:
     )
 
     @classmethod
-    async def of(cls, info: Info, session: services.Session) -> AuthPayload:
+    async def of(cls, info: Info, session: sessions.Session) -> AuthPayload:
         # From here on this request speaks for the user who just logged in,
         # so the payload's user shows what the user may see of themselves.
         info.context.act_as(await load_viewer(session.user.id))
@@ -88,7 +88,7 @@ class AccountsMutation:
     @strawberry.mutation(description="Log in with email and password.")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         try:
-            session = await services.login(input.email, input.password, info.context.client_address)
+            session = await sessions.login(input.email, input.password, info.context.client_address)
         except UserErrors as exc:
             return AuthPayload(errors=user_errors(exc))
         return await AuthPayload.of(info, session)
@@ -96,14 +96,18 @@ class AccountsMutation:
     @strawberry.mutation(description="Exchange a refresh token for a new session (rotation).")
     async def token_refresh(self, info: Info, input: TokenRefreshInput) -> AuthPayload:
         try:
-            session = await services.refresh(input.refresh_token)
+            session = await sessions.refresh(input.refresh_token)
         except UserErrors as exc:
             return AuthPayload(errors=user_errors(exc))
         return await AuthPayload.of(info, session)
 
-    @strawberry.mutation(description="End a session: its refresh token stops working.")
+    @strawberry.mutation(
+        description="End a session: its refresh and access tokens stop working; with "
+        "`everywhere`, every session of the user."
+    )
     async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
-        return LogoutPayload(revoked=await services.logout(input.refresh_token))
+        revoked = await sessions.logout(input.refresh_token, everywhere=input.everywhere)
+        return LogoutPayload(revoked=revoked)
 
     @strawberry.mutation(
         description="Create a user (administrators).", permission_classes=[IsAdmin]
