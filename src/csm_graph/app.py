@@ -39,6 +39,7 @@ from csm_graph.schema import build_schema
 from csm_graph.schema.context import Context
 from csm_graph.schema.persisted import NOT_FOUND as PERSISTED_QUERY_NOT_FOUND
 from csm_graph.settings import Settings, get_settings, use_settings
+from csm_graph.sockets import LegacyWSHandler, SocketSession, TransportWSHandler
 
 STATIC = Path(__file__).parent / "static"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -147,6 +148,8 @@ class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI app with our auth, context, encoding and media types."""
 
     websocket_adapter_class = TextFrameWebSocket
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -154,13 +157,19 @@ class GraphQLApp(GraphQL[Context, None]):
             graphql_ide="graphiql",
             multipart_uploads_enabled=True,
             allowed_origins=settings.allowed_origins,
+            max_subscriptions_per_connection=settings.ws_max_operations,
         )
         self.settings = settings
         self.ide_html = (STATIC / "graphiql.html").read_text()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                session = scope.get("state", {}).get("socket_session")
+                if session is not None:
+                    session.stop()
             return
         request = Request(scope, receive)
         try:
@@ -229,14 +238,37 @@ class GraphQLApp(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         params = context.connection_params or {}
         authorization = params.get("authorization") or params.get("Authorization")
+        websocket = context.request
+        assert isinstance(websocket, WebSocket)
+
+        async def close(code: int, reason: str) -> None:
+            await websocket.close(code, reason)
+
         try:
-            if authorization is not None and not isinstance(authorization, str):
-                # Present but not a bearer token: refused, as on HTTP.
-                raise NotAuthenticated("Use `Bearer <accessToken>` as `authorization`.")
-            context.viewer = await authenticate(authorization)
+            session, viewer = await SocketSession.open(authorization, close)
         except NotAuthenticated as exc:
             raise ConnectionRejectionError({"message": str(exc)}) from None
+        context.viewer = viewer
+        context.socket = session
+        websocket.scope.setdefault("state", {})["socket_session"] = session
+        session.watch()
         return None
+
+    async def operation_context(self, connection: Context) -> Context:
+        """A fresh context for the next operation on a socket, its viewer checked
+        again; raises SessionEnded (the socket is closing) once the session is over."""
+        socket = connection.socket
+        viewer = await socket.viewer() if socket is not None else None
+        return Context(
+            request=connection.request,
+            response=connection.response,
+            settings=self.settings,
+            viewer=viewer,
+            request_id=connection.request_id,
+            client_address=connection.client_address,
+            connection_params=connection.connection_params,
+            socket=socket,
+        )
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET carrying only a persisted-query hash is an operation, not a visit.

@@ -62,6 +62,11 @@ class NotAuthenticated(Exception):
         super().__init__(message)
 
 
+class SessionEnded(Exception):
+    """The session behind an open WebSocket ended (expired, revoked, user deactivated):
+    the socket is closing, and nothing more runs on it."""
+
+
 class AccessDenied(Exception):
     """The viewer may not use this at all. Surfaces as a GraphQL error with code FORBIDDEN."""
 

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     max_query_tokens: int = 2000
     max_query_aliases: int = 30
     max_page_size: int = 100
+    ws_max_operations: int = 20
+    """Operations (subscriptions, queries in flight) one WebSocket may hold at once."""
     import_max_bytes: int = 50 * 1024 * 1024
 
     apq_max_documents: int = 10000

@@ -98,11 +98,11 @@ def require_admin(viewer: Viewer | None) -> Viewer:
     return viewer
 
 
-async def authenticate(authorization: str | None) -> Viewer | None:
-    """The viewer behind an `Authorization` value; None when there is none.
+def claims_of(authorization: str | None) -> tokens.AccessClaims | None:
+    """The claims of an `Authorization` value (`Bearer <token>`); None when absent.
 
-    A value that is present but not a live bearer token of an active user is
-    refused, not treated as anonymous, so clients learn to refresh.
+    A value that is present but not a live access token is refused, not
+    treated as anonymous, so clients learn to refresh.
     """
     if not authorization:
         return None
@@ -110,9 +110,17 @@ async def authenticate(authorization: str | None) -> Viewer | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("Use `Authorization: Bearer <accessToken>`.")
     try:
-        claims = tokens.read_access_token(get_settings(), token.strip())
+        return tokens.read_access_token(get_settings(), token.strip())
     except tokens.InvalidToken:
         raise NotAuthenticated("The access token is invalid or expired.") from None
+
+
+async def authenticate(authorization: str | None) -> Viewer | None:
+    """The viewer behind an `Authorization` value; None when there is none.
+    A token whose user or session is gone is refused like a bad one."""
+    claims = claims_of(authorization)
+    if claims is None:
+        return None
     viewer = await viewer_of(claims)
     if viewer is None:
         raise NotAuthenticated("The access token is invalid or expired.")

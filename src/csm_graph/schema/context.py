@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 from starlette.requests import Request
@@ -44,6 +44,14 @@ class Loaders:
         return loader  # type: ignore[no-any-return]
 
 
+class Credentials(Protocol):
+    """What a WebSocket proved when it opened (`sockets.SocketSession`)."""
+
+    async def viewer(self) -> Viewer | None:
+        """The viewer now; raises SessionEnded once the session is over."""
+        ...
+
+
 @dataclass
 class Context:
     request: Request | WebSocket
@@ -55,6 +63,8 @@ class Context:
     redacted: list[list[str | int]] = field(default_factory=list)
     connection_params: dict[str, Any] | None = None
     """The WebSocket `connection_init` payload."""
+    socket: Credentials | None = None
+    """On a WebSocket: its session, asked again for every operation and event."""
 
     def __post_init__(self) -> None:
         self.fresh()
@@ -69,6 +79,14 @@ class Context:
         self.loaders = Loaders(self)
         self._memo: dict[str, asyncio.Future[Any]] = {}
         self._visibility: dict[type[Model], DataLoader[Model, bool]] = {}
+
+    async def renew(self) -> None:
+        """Before each event of a long subscription: the viewer checked again (on a
+        socket; raises SessionEnded once its session is over), and nothing kept
+        from the last event."""
+        if self.socket is not None:
+            self.viewer = await self.socket.viewer()
+        self.fresh()
 
     def act_as(self, viewer: Viewer | None) -> None:
         """From here on the operation speaks for `viewer`: a mutation that proved who

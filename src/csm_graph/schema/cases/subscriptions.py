@@ -9,10 +9,10 @@ from typing import Annotated
 import strawberry
 
 from csm_graph import pubsub
-from csm_graph.access.engine import CaseAction, load_subject, permitted
-from csm_graph.accounts.viewer import load_viewer
+from csm_graph.access.engine import CaseAction, permitted
 from csm_graph.cases import events
 from csm_graph.cases.models import Case as CaseModel
+from csm_graph.errors import SessionEnded
 from csm_graph.schema.accounts.types import User
 from csm_graph.schema.cases.types import Case, _user
 from csm_graph.schema.context import Info
@@ -50,7 +50,7 @@ class CasesSubscription:
             strawberry.argument(description="One case; omit for every case the viewer may read."),
         ] = None,
     ) -> AsyncGenerator[CaseEvent, None]:
-        viewer = info.context.require_viewer()
+        info.context.require_viewer()
         only = decode_query_id(case_id, "Case") if case_id else None
         if case_id and only is None:
             return
@@ -58,18 +58,25 @@ class CasesSubscription:
             async for event in stream:
                 if only is not None and event.get("caseId") != only:
                     continue
+                try:
+                    # The viewer again (a socket's session may have ended since the
+                    # last event), and nothing kept from the last event.
+                    await info.context.renew()
+                except SessionEnded:
+                    return
+                viewer = info.context.viewer
+                if viewer is None:
+                    return
                 if event.get("kind") == "WORK_NOTE_ADDED" and not viewer.is_internal:
                     continue
-                current = await load_viewer(viewer.user_id)
-                if current is None:
-                    return  # deactivated: the subscription ends
                 case = await CaseModel.get_or_none(id=event["caseId"])
-                if case is None or CaseAction.READ not in permitted(
-                    await load_subject(current), case
+                subject = await info.context.subject()
+                if (
+                    case is None
+                    or subject is None
+                    or CaseAction.READ not in permitted(subject, case)
                 ):
                     continue
-                info.context.viewer = current
-                info.context.fresh()
                 yield CaseEvent(
                     actor_id=event.get("actorId"),
                     kind=str(event.get("kind")),
