@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from csm_graph.app import negotiate_media_type
+from csm_graph.transport import negotiate_media_type
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 TYPENAME = {"query": "{ __typename }"}

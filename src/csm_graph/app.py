@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -24,6 +25,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from csm_graph import downloads, runtime, sqlcount
 from csm_graph.accounts.viewer import Viewer, authenticate
@@ -40,95 +42,28 @@ from csm_graph.schema.context import Context
 from csm_graph.schema.persisted import NOT_FOUND as PERSISTED_QUERY_NOT_FOUND
 from csm_graph.settings import Settings, get_settings, use_settings
 from csm_graph.sockets import LegacyWSHandler, SocketSession, TransportWSHandler
+from csm_graph.transport import (
+    ALLOWED_METHODS,
+    GRAPHQL_RESPONSE,
+    JSON,
+    MULTIPART,
+    REQUEST_MEDIA_TYPES,
+    BodyTooLarge,
+    client_address,
+    content_type,
+    decode_json,
+    error_response,
+    files_map,
+    media_type_of,
+    negotiate_media_type,
+    read_body,
+)
 
 STATIC = Path(__file__).parent / "static"
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON = "application/json"
-REQUEST_MEDIA_TYPES = frozenset({JSON, "multipart/form-data"})
-ALLOWED_METHODS = "GET, POST"
-HTTP_ERROR_CODES = {
-    400: "BAD_REQUEST",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    406: "NOT_ACCEPTABLE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-}
-
-
-def _client_address(request: Request | WebSocket) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _accept_match(ranges: list[tuple[str, float]], media_type: str) -> tuple[float, int]:
-    """The quality the Accept ranges give `media_type`, and how specific the
-    deciding range was (2 exact, 1 `type/*`, 0 `*/*`, -1 none)."""
-    kind = media_type.split("/", 1)[0]
-    best = (0.0, -1)
-    for media_range, q in ranges:
-        if media_range == media_type:
-            specificity = 2
-        elif media_range == f"{kind}/*":
-            specificity = 1
-        elif media_range == "*/*":
-            specificity = 0
-        else:
-            continue
-        if specificity > best[1]:
-            best = (q, specificity)
-    return best
-
-
-def negotiate_media_type(accept: str | None) -> str | None:
-    """The response media type for an `Accept` header, or None when the client
-    accepts neither JSON type (GraphQL over HTTP: 406).
-
-    No header means `application/json`. `application/graphql-response+json`
-    is chosen only when the client names it and ranks it no lower than
-    `application/json`; wildcards get the legacy `application/json`."""
-    if not accept or not accept.strip():
-        return JSON
-    ranges: list[tuple[str, float]] = []
-    for part in accept.split(","):
-        media_range, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        if media_range:
-            ranges.append((media_range.lower(), q))
-    q_graphql, specificity_graphql = _accept_match(ranges, GRAPHQL_RESPONSE)
-    q_json, _ = _accept_match(ranges, JSON)
-    if q_graphql > 0 and specificity_graphql == 2 and q_graphql >= q_json:
-        return GRAPHQL_RESPONSE
-    if q_json > 0:
-        return JSON
-    if q_graphql > 0:
-        return GRAPHQL_RESPONSE
-    return None
-
-
-def _content_type(media_type: str) -> str:
-    return f"{media_type}; charset=utf-8"
-
-
-def error_response(
-    status_code: int,
-    message: str,
-    media_type: str | None = None,
-    *,
-    code: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    """A GraphQL-shaped error body for a request refused before execution."""
-    code = code or HTTP_ERROR_CODES.get(status_code, "BAD_REQUEST")
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    response = Response(orjson.dumps(body), status_code=status_code, headers=headers)
-    response.headers["content-type"] = _content_type(media_type or JSON)
-    return response
+log = logging.getLogger(__name__)
+SUBSCRIPTIONS_OVER_WEBSOCKET = (
+    "Subscriptions run over a WebSocket on /graphql (graphql-transport-ws or graphql-ws)."
+)
 
 
 class TextFrameWebSocket(ASGIWebSocketAdapter):
@@ -174,6 +109,12 @@ class GraphQLApp(GraphQL[Context, None]):
         request = Request(scope, receive)
         try:
             response = await self._handle_http(request)
+        except Exception:
+            # The last line of the error boundary: still JSON, still traceable.
+            log.exception("unexpected error in a GraphQL request")
+            response = error_response(
+                500, "Unexpected error.", code="INTERNAL_SERVER_ERROR", request_id=True
+            )
         finally:
             # Closes uploaded files, whether or not a resolver read them.
             await request.close()
@@ -194,11 +135,18 @@ class GraphQLApp(GraphQL[Context, None]):
         if media_type is None and not wants_ide:
             return error_response(406, f"Acceptable media types: {GRAPHQL_RESPONSE}, {JSON}.", JSON)
         if request.method == "POST":
-            content_type = request.headers.get("content-type", "")
-            if content_type.split(";", 1)[0].strip().lower() not in REQUEST_MEDIA_TYPES:
+            sent = media_type_of(request)
+            if sent not in REQUEST_MEDIA_TYPES:
                 return error_response(
-                    415, f"Send the request as {JSON} (or multipart/form-data).", media_type
+                    415, f"Send the request as {JSON} (or {MULTIPART}).", media_type
                 )
+            limit = self.settings.max_body_bytes
+            if sent == MULTIPART:
+                limit = self.settings.max_upload_bytes
+            try:
+                await read_body(request, limit)
+            except BodyTooLarge:
+                return error_response(413, f"The request body is over {limit} bytes.", media_type)
         try:
             viewer = await authenticate(request.headers.get("authorization"))
         except NotAuthenticated as exc:
@@ -209,16 +157,49 @@ class GraphQLApp(GraphQL[Context, None]):
                 code="UNAUTHENTICATED",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        except Exception:
+            log.exception("authentication failed: the database is unreachable")
+            return error_response(
+                503,
+                "Service unavailable; try again.",
+                media_type,
+                request_id=True,
+                headers={"Retry-After": "5"},
+            )
         state = request.scope.setdefault("state", {})
         state["viewer"] = viewer
         state["media_type"] = media_type or JSON
         try:
             return await self.run(request)
         except HTTPException as exc:
-            if request.method == "GET" and isinstance(exc.__cause__, InvalidOperationTypeError):
-                # Only queries may run over GET (GraphQL over HTTP: 405).
-                return error_response(405, exc.reason, media_type, headers={"Allow": "POST"})
+            refused = exc.__cause__
+            if isinstance(refused, InvalidOperationTypeError):
+                if refused.operation_type is OperationType.SUBSCRIPTION:
+                    return error_response(400, SUBSCRIPTIONS_OVER_WEBSOCKET, media_type)
+                if request.method == "GET":
+                    # Only queries may run over GET (GraphQL over HTTP: 405).
+                    return error_response(405, exc.reason, media_type, headers={"Allow": "POST"})
             return error_response(exc.status_code, exc.reason, media_type)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_json(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        value = super().parse_json(data)
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "The request must be a JSON object.")
+        return value
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """The GraphQL multipart request spec: `map` names, for each file field,
+        paths into `variables`; anything else is a 400, never a crash."""
+        form = await request.get_form_data()
+        if files_map(self.parse_json(form.form.get("map", "{}"))) is None:
+            raise HTTPException(400, "`map` must be an object of file field -> variable paths.")
+        try:
+            return await super().parse_multipart(request)
+        except (AttributeError, IndexError, TypeError, ValueError) as exc:
+            raise HTTPException(400, "`map` names a path the operation does not have.") from exc
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         viewer: Viewer | None = None
@@ -232,7 +213,7 @@ class GraphQLApp(GraphQL[Context, None]):
             settings=self.settings,
             viewer=viewer,
             request_id=request_id_var.get(),
-            client_address=_client_address(request),
+            client_address=client_address(request),
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
@@ -294,7 +275,7 @@ class GraphQLApp(GraphQL[Context, None]):
             )
         response = super().create_response(response_data, sub_response)
         media_type = getattr(sub_response, "media_type", None) or JSON
-        response.headers["content-type"] = _content_type(media_type)
+        response.headers["content-type"] = content_type(media_type)
         if (
             media_type == GRAPHQL_RESPONSE
             and request_error

@@ -75,8 +75,15 @@ class Settings(BaseSettings):
     max_query_aliases: int = 30
     max_page_size: int = 100
     ws_max_operations: int = 20
+    max_body_bytes: int = 1024 * 1024
+    """Largest request body outside file uploads (a JSON request, a WebSocket message)."""
     """Operations (subscriptions, queries in flight) one WebSocket may hold at once."""
     import_max_bytes: int = 50 * 1024 * 1024
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """Largest multipart request: the largest file it may carry, and room for the rest."""
+        return max(self.import_max_bytes, self.attachment_max_bytes) + 1024 * 1024
 
     apq_max_documents: int = 10000
     """Most automatically persisted documents kept (least recently used go first)."""

@@ -30,9 +30,12 @@ from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    Message,
+    SubscribeMessage,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage, StartMessage
 
 from csm_graph import clock, pubsub
 from csm_graph.accounts.sessions import SESSIONS_CHANNEL
@@ -172,12 +175,37 @@ async def operation_scope(view: GraphQLApp, connection: Context) -> AsyncIterato
         _operation.reset(token)
 
 
+BAD_START = "`start` needs an `id` and a `payload.query`."
+
+
+def _well_formed(message: Any) -> bool:
+    """An operation message with a string id and a payload holding a string query
+    (variables an object, if any)."""
+    payload = message.get("payload")
+    return (
+        isinstance(message.get("id"), str)
+        and isinstance(payload, dict)
+        and isinstance(payload.get("query"), str)
+        and isinstance(payload.get("variables") or {}, dict)
+        and isinstance(payload.get("operationName") or "", str)
+    )
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws, with a context and an authorization check per operation."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.schema = _PerOperation(self.schema)  # type: ignore[assignment]
+
+    async def handle_message(self, message: Message) -> None:
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            await self.handle_invalid_message("A message is a JSON object with a `type`.")
+            return
+        if message["type"] == "subscribe" and not _well_formed(message):
+            await self.handle_invalid_message("`subscribe` needs an `id` and a `payload.query`.")
+            return
+        await super().handle_message(message)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         async with operation_scope(self.view, self.context) as go:  # type: ignore[arg-type]
@@ -197,6 +225,16 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.schema = _PerOperation(self.schema)  # type: ignore[assignment]
+
+    async def handle_message(self, message: OperationMessage) -> None:
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            return  # the protocol ignores what it cannot read
+        if message["type"] == "start" and not _well_formed(message):
+            await self.send_message(
+                {"type": "error", "id": str(message.get("id")), "payload": {"message": BAD_START}}
+            )
+            return
+        await super().handle_message(message)
 
     async def handle_start(self, message: StartMessage) -> None:
         async with operation_scope(self.view, self.context) as go:  # type: ignore[arg-type]

@@ -9,8 +9,26 @@ from __future__ import annotations
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from nameparser import HumanName
+from tortoise.models import Model
 
-from csm_graph.errors import ErrorCode, UserErrors
+from csm_graph.errors import BadRequest, ErrorCode, UserErrors
+
+SEARCH_MAX_LENGTH = 200
+"""Longest search term: longer ones find nothing useful and cost much (SQLite
+refuses a LIKE pattern of tens of thousands of characters)."""
+
+
+def search_term(value: str) -> str:
+    term = value.strip()
+    if len(term) > SEARCH_MAX_LENGTH:
+        raise BadRequest(f"`search` may be at most {SEARCH_MAX_LENGTH} characters.")
+    return term
+
+
+def fits(model: type[Model], field: str, value: str) -> bool:
+    """Whether `value` fits the column: a longer one cannot be stored, so no row has it."""
+    max_length = model._meta.fields_map[field].max_length  # type: ignore[attr-defined]
+    return max_length is None or len(value) <= int(max_length)
 
 
 def normalize_email(field: str, value: str) -> str:

@@ -25,6 +25,7 @@ from csm_graph.errors import ErrorCode, UserErrors
 from csm_graph.jobs import unit_of_work
 from csm_graph.runtime import get_runtime
 from csm_graph.settings import get_settings
+from csm_graph.validation import fits
 
 INVALID_LOGIN = "Invalid email or password."
 SESSIONS_CHANNEL = "sessions"
@@ -82,7 +83,8 @@ async def login(email: str, password: str, client_address: str) -> Session:
             None, "Too many failed attempts. Try again later.", ErrorCode.THROTTLED
         )
 
-    user = await User.get_or_none(email=key_email) if key_email else None
+    known = key_email and fits(User, "email", key_email)
+    user = await User.get_or_none(email=key_email) if known else None
     valid = passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         await limiter.hit(account_key, window)

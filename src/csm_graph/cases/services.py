@@ -41,7 +41,7 @@ from csm_graph.products.services import product_for_case
 from csm_graph.settings import get_settings
 from csm_graph.sla import services as sla
 from csm_graph.surveys import services as surveys
-from csm_graph.validation import require_text
+from csm_graph.validation import require_text, search_term
 
 NUMBER_PREFIX = "CS"
 AUTO_CLOSE_BATCH = 500
@@ -516,7 +516,7 @@ async def cancel(viewer: Viewer | None, case_id: int) -> Case:
 
 
 def search(queryset: QuerySet[Case], term: str) -> QuerySet[Case]:
-    term = term.strip()
+    term = search_term(term)
     if not term:
         return queryset
     return queryset.filter(Q(number__icontains=term) | Q(short_description__icontains=term))

@@ -38,7 +38,13 @@ from csm_graph.core.numbering import next_number
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
 from csm_graph.jobs import enqueue, unit_of_work
 from csm_graph.settings import get_settings
-from csm_graph.validation import check_password, normalize_email, normalize_phone, require_text
+from csm_graph.validation import (
+    check_password,
+    normalize_email,
+    normalize_phone,
+    require_text,
+    search_term,
+)
 
 NUMBER_PREFIX = "CON"
 
@@ -80,7 +86,7 @@ def visible_consumers(viewer: Viewer | None) -> QuerySet[Consumer]:
 
 def search(queryset: QuerySet[Consumer], term: str) -> QuerySet[Consumer]:
     """Consumers whose name, email, phone or number contains `term`."""
-    term = term.strip()
+    term = search_term(term)
     if not term:
         return queryset
     condition = (

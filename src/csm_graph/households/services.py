@@ -24,7 +24,7 @@ from csm_graph.households.access import (
 )
 from csm_graph.households.models import Household, HouseholdMember, Relationship, Representation
 from csm_graph.jobs import unit_of_work
-from csm_graph.validation import require_text
+from csm_graph.validation import require_text, search_term
 
 NUMBER_PREFIX = "HOLD"
 
@@ -62,7 +62,7 @@ def visible_households(viewer: Viewer | None) -> QuerySet[Household]:
 
 
 def search(queryset: QuerySet[Household], term: str) -> QuerySet[Household]:
-    term = term.strip()
+    term = search_term(term)
     if not term:
         return queryset
     return queryset.filter(Q(name__icontains=term) | Q(number__icontains=term))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from csm_graph.schema.access.mutations import AccessMutation
 from csm_graph.schema.access.queries import AccessQuery
@@ -29,6 +32,7 @@ from csm_graph.schema.surveys.queries import SurveysQuery
 from csm_graph.settings import Settings
 
 log = logging.getLogger("csm_graph.graphql")
+DEFAULT_OPERATIONS = frozenset(OperationType)
 
 
 @strawberry.type(description="Everything that can be read.")
@@ -65,6 +69,29 @@ class Subscription(CasesSubscription):
 
 
 class Schema(strawberry.Schema):
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """One result for one request (HTTP): a subscription cannot stream here,
+        it runs over a WebSocket (`stream`), so it is refused before it starts."""
+        allowed = set(allowed_operation_types or DEFAULT_OPERATIONS) - {OperationType.SUBSCRIPTION}
+        return await super().execute(
+            query,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            allowed_operation_types=allowed,
+            operation_extensions=operation_extensions,
+        )
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, StringValueNode, Visitor, visit
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -40,6 +40,65 @@ def is_expected(error: GraphQLError) -> bool:
     if isinstance(original, GraphQLError):
         return is_expected(original)
     return isinstance(getattr(original, "extensions", None), dict)
+
+
+def bad_text(value: str) -> str | None:
+    """Why a string may not reach the database, if it may not: a NUL character
+    (PostgreSQL refuses it) or a lone surrogate (not Unicode text)."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode text (a lone surrogate)"
+    return None
+
+
+def _bad_strings(value: Any, path: str) -> Iterator[str]:
+    if isinstance(value, str):
+        if (why := bad_text(value)) is not None:
+            yield f"{path} {why}."
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and (why := bad_text(key)) is not None:
+                yield f"A key of {path} {why}."
+            else:
+                yield from _bad_strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _bad_strings(item, f"{path}.{index}")
+
+
+class _StringLiterals(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bad: list[str] = []
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if (why := bad_text(node.value)) is not None:
+            self.bad.append(f"A string in the document {why}.")
+
+
+class TextInput(SchemaExtension):
+    """Refuses, before execution, text no column can hold: NUL characters and
+    lone surrogates, in variables (named by their path) and in the document's
+    string literals, with `BAD_USER_INPUT`. Runs after validation, whose
+    errors it joins."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        problems = list(_bad_strings(context.variables or {}, "$"))
+        if context.graphql_document is not None:
+            literals = _StringLiterals()
+            visit(context.graphql_document, literals)
+            problems += literals.bad
+        if problems:
+            errors = [
+                GraphQLError(p.replace("$.", "$", 1), extensions={"code": "BAD_USER_INPUT"})
+                for p in problems
+            ]
+            context.pre_execution_errors = [*(context.pre_execution_errors or []), *errors]
+        yield
 
 
 class Redactions(SchemaExtension):
@@ -115,6 +174,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         partial(AddValidationRules, limits),
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
         partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
+        TextInput,
         Redactions,
         OperationMetrics,
         MaskUnexpectedErrors,

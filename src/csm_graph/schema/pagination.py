@@ -75,9 +75,10 @@ def encode_cursor(key: int) -> str:
 def decode_cursor(argument: str, cursor: str) -> int:
     try:
         prefix, _, raw = base64.b64decode(cursor.encode(), validate=True).decode().partition(":")
-        if prefix != "c":
+        key = int(raw)
+        if prefix != "c" or not 0 < key < 2**63:
             raise ValueError
-        return int(raw)
+        return key
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadRequest(f"`{argument}` is not a valid cursor.") from None
 

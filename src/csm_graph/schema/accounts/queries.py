@@ -14,6 +14,7 @@ from csm_graph.schema.accounts.types import User
 from csm_graph.schema.context import Info
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
 from csm_graph.schema.permissions import IsAdmin, Visible
+from csm_graph.validation import search_term
 
 
 @strawberry.type
@@ -47,7 +48,7 @@ class AccountsQuery:
         queryset = UserModel.all()
         if filter is not None:
             if filter.search:
-                term = filter.search.strip()
+                term = search_term(filter.search)
                 queryset = queryset.filter(
                     Q(email__icontains=term)
                     | Q(first_name__icontains=term)

@@ -15,6 +15,7 @@ from csm_graph.schema.context import Info
 from csm_graph.schema.node import decode_filter_id
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
 from csm_graph.schema.permissions import IsAuthenticated, Visible
+from csm_graph.validation import fits
 
 
 @strawberry.type
@@ -78,5 +79,8 @@ class CasesQuery:
         info: Info,
         number: Annotated[str, strawberry.argument(description="Such as CS0001001.")],
     ) -> Case | None:
-        record = await CaseModel.get_or_none(number=number.strip().upper())
+        number = number.strip().upper()
+        if not fits(CaseModel, "number", number):
+            return None
+        record = await CaseModel.get_or_none(number=number)
         return Case.from_model(record) if record else None
