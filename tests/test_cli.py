@@ -191,7 +191,7 @@ async def test_createadmin_twice_promotes_and_resets_the_password(
         "WHERE u.email = 'boss@example.com'",
     )
     assert [name for _, name in rows] == ["ADMIN"]
-    assert passwords.verify_password(rows[0][0], ADMIN_PASSWORD)
+    assert await passwords.verify_password(rows[0][0], ADMIN_PASSWORD)
 
 
 async def test_createadmin_refuses_a_weak_password(cli_env: dict[str, str], tmp_path: Path) -> None:

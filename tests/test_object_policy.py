@@ -9,7 +9,6 @@ or a triad here fails the suite.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import typing
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 from graphql import GraphQLObjectType, get_named_type
-from websockets.asyncio.client import connect
 
 from csm_graph import clock
 from csm_graph.access import policy
@@ -44,6 +42,7 @@ from tests.schema.cases.helpers import World, make_world, open_case
 from tests.schema.consumers.helpers import make_consumer
 from tests.schema.households.helpers import join, represent
 from tests.support import GraphQLClient, login, make_user
+from tests.ws import open_socket, subscribers, until
 
 SCHEMA = build_schema(Settings())
 NODE_TYPES = sorted(
@@ -831,37 +830,12 @@ async def test_every_object_field_over_a_websocket(
     scene = await _scene(http)
 
     async def run(query: str, variables: dict[str, Any], who: str) -> dict[str, Any]:
-        return await over_socket(server_url, scene.client(who).token, query, variables)
+        async with open_socket(server_url, scene.client(who).token) as socket:
+            return await socket.execute(query, variables)
 
     # when / then
     failures = [f for name, t in TRIADS.items() for f in await _check(scene, name, t, run)]
     assert failures == []
-
-
-async def over_socket(
-    server_url: str, token: str | None, query: str, variables: dict[str, Any]
-) -> dict[str, Any]:
-    """One operation over graphql-transport-ws: its single result."""
-    url = server_url.replace("http://", "ws://") + "/graphql"
-    async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        payload = {"authorization": f"Bearer {token}"} if token else {}
-        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": query, "variables": variables},
-                }
-            )
-        )
-        message = json.loads(await ws.recv())
-        if message["type"] == "error":
-            return {"errors": message["payload"]}
-        assert message["type"] == "next", message
-        result: dict[str, Any] = message["payload"]
-        return result
 
 
 COMMENT = "mutation($i: CaseCommentAddInput!) { caseCommentAdd(input: $i) { errors { code } } }"
@@ -877,23 +851,18 @@ async def test_a_subscription_event_shows_what_the_viewer_may_see(
 ) -> None:
     # given: the case's consumer and its guarantor, subscribed
     scene = await _scene(http)
-    url = server_url.replace("http://", "ws://") + "/graphql"
     seen = {}
     for who in ("member", "stranger"):
-        async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-            init = {"authorization": f"Bearer {scene.client(who).token}"}
-            await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-            assert json.loads(await ws.recv())["type"] == "connection_ack"
-            subscribe = {"query": EVENTS, "variables": {"id": scene.ids["case"]}}
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
-            await asyncio.sleep(0.3)
+        async with open_socket(server_url, scene.client(who).token) as socket:
+            op = await socket.start(EVENTS, {"id": scene.ids["case"]})
+            await until(lambda: subscribers("cases") > 0)
 
             # when: the agent comments
             comment = await scene.client("agent").data(
                 COMMENT, {"i": {"caseId": scene.ids["case"], "body": "Update"}}
             )
             assert comment["caseCommentAdd"]["errors"] == []
-            seen[who] = json.loads(await asyncio.wait_for(ws.recv(), 5))["payload"]
+            seen[who] = await socket.result(op)
 
     # then: the case, and the agent who commented; not the team; the household
     # only for the one of its members

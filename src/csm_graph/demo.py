@@ -178,7 +178,7 @@ async def generate(
     rng = random.Random(seed)
     now = clock.now().replace(microsecond=0)
     today = now.date()
-    password_hash = passwords.hash_password(password)
+    password_hash = await passwords.hash_password(password)
     ids = _Ids()
     all_models: list[type[Model]] = [
         User, Team, Consumer, Household, HouseholdMember, Representation, SoldProduct,

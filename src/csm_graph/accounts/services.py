@@ -136,7 +136,7 @@ async def create_user(viewer: Viewer | None, data: dict[str, Any]) -> User:
         try:
             user = await User.create(
                 email=email,
-                password_hash=passwords.hash_password(password) if password else None,
+                password_hash=await passwords.hash_password(password) if password else None,
                 user_type=user_type,
                 phone=phone,
                 email_verified=True,
@@ -216,14 +216,14 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
                 if (
                     is_self
                     and not viewer.is_admin
-                    and not passwords.verify_password(
+                    and not await passwords.verify_password(
                         user.password_hash, data.get("current_password") or ""
                     )
                 ):
                     errors.add(
                         "currentPassword", "The current password is wrong.", ErrorCode.INVALID
                     )
-                user.password_hash = passwords.hash_password(changes["password"])
+                user.password_hash = await passwords.hash_password(changes["password"])
         except UserErrors as exc:
             errors.errors.extend(exc.errors)
         for key in ("department", "title"):
@@ -356,13 +356,13 @@ async def create_admin(
                 last_name=last_name,
                 user_type=UserType.INTERNAL,
                 email_verified=True,
-                password_hash=passwords.hash_password(password),
+                password_hash=await passwords.hash_password(password),
             )
         else:
             user.user_type = UserType.INTERNAL
             user.is_active = True
             user.email_verified = True
-            user.password_hash = passwords.hash_password(password)
+            user.password_hash = await passwords.hash_password(password)
             await user.save()
         admin = await Role.get(name=RoleName.ADMIN)
         if not await user.roles.filter(id=admin.id).exists():
@@ -484,7 +484,7 @@ async def reset_password(token: str, password: str) -> User:
     check_password("password", password)
     async with unit_of_work():
         user = await consume_email_token(token, TokenPurpose.PASSWORD_RESET)
-        user.password_hash = passwords.hash_password(password)
+        user.password_hash = await passwords.hash_password(password)
         # The link reached the mailbox, which proves the address.
         user.email_verified = True
         await user.save(update_fields=["password_hash", "email_verified"])

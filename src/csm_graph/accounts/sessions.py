@@ -85,7 +85,7 @@ async def login(email: str, password: str, client_address: str) -> Session:
 
     known = key_email and fits(User, "email", key_email)
     user = await User.get_or_none(email=key_email) if known else None
-    valid = passwords.verify_password(user.password_hash if user else None, password)
+    valid = await passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         await limiter.hit(account_key, window)
         await limiter.hit(address_key, window)
@@ -99,7 +99,7 @@ async def login(email: str, password: str, client_address: str) -> Session:
     async with unit_of_work():
         assert user.password_hash is not None
         if passwords.needs_rehash(user.password_hash):
-            user.password_hash = passwords.hash_password(password)
+            user.password_hash = await passwords.hash_password(password)
         user.last_login_at = clock.now()
         await user.save(update_fields=["last_login_at", "password_hash"])
         return await _issue_session(user)

@@ -13,6 +13,8 @@ from csm_graph import clock
 from csm_graph.settings import Settings
 
 ALGORITHM = "HS256"
+CLOCK_SKEW = dt.timedelta(minutes=1)
+"""How far ahead of this host's clock another host may issue a token."""
 
 
 class InvalidToken(Exception):
@@ -52,21 +54,30 @@ def read_access_token(settings: Settings, token: str) -> AccessClaims:
             settings.resolved_secret_key(),
             algorithms=[ALGORITHM],
             issuer=settings.jwt_issuer,
-            options={"require": ["sub", "exp", "iat", "typ"], "verify_exp": False},
+            # Both times are checked below against the product clock (hosts' clocks differ).
+            options={
+                "require": ["sub", "exp", "iat", "typ"],
+                "verify_exp": False,
+                "verify_iat": False,
+            },
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from None
-    # Expiry is checked against the product clock, not the system clock.
-    expires_at = dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
-    if expires_at <= clock.now():
-        raise InvalidToken("token expired")
-    if claims.get("typ") != "access":
-        raise InvalidToken("not an access token")
     try:
+        expires_at = dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
+        issued_at = int(claims["iat"])
         user_id = int(claims["sub"])
         epoch = int(claims.get("sep", 0))
-    except (TypeError, ValueError):
-        raise InvalidToken("bad subject or epoch") from None
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise InvalidToken("malformed claims") from None
+    # Against the product clock, not the system clock.
+    now = clock.now()
+    if expires_at <= now:
+        raise InvalidToken("token expired")
+    if issued_at > (now + CLOCK_SKEW).timestamp():
+        raise InvalidToken("token issued in the future")
+    if claims.get("typ") != "access":
+        raise InvalidToken("not an access token")
     session_id = claims.get("sid")
     if session_id is not None and not isinstance(session_id, str):
         raise InvalidToken("bad session")

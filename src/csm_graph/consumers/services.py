@@ -364,7 +364,7 @@ async def create_user_for_consumer(
         try:
             user = await User.create(
                 email=consumer.email,
-                password_hash=passwords.hash_password(password) if password else None,
+                password_hash=await passwords.hash_password(password) if password else None,
                 user_type=user_type,
                 email_verified=True,
                 identity_changed_at=consumer.identity_changed_at,
@@ -459,7 +459,7 @@ async def signup(data: dict[str, Any], client_address: str) -> None:
         "Too many signups. Try again later.",
         **{f"signup:email:{values['email']}": 5, f"signup:address:{client_address}": 20},
     )
-    password_hash = passwords.hash_password(values.pop("password"))
+    password_hash = await passwords.hash_password(values.pop("password"))
 
     async with unit_of_work():
         existing = await User.get_or_none(email=values["email"])

@@ -157,7 +157,7 @@ async def test_a_wrong_or_missing_current_password_changes_nothing(
     await me.refresh_from_db()
     assert me.first_name == "Test"
     assert me.password_hash is not None
-    assert passwords.verify_password(me.password_hash, PASSWORD)
+    assert await passwords.verify_password(me.password_hash, PASSWORD)
 
 
 async def test_a_user_changing_their_own_roles_is_forbidden(http: httpx.AsyncClient) -> None:
