@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from csm_graph import db, jobs, pubsub
 from csm_graph.accounts import passwords
-from csm_graph.ratelimit import Limiter, MemoryLimiter, RedisLimiter
+from csm_graph.ratelimit import FallbackLimiter, Limiter, MemoryLimiter, RedisLimiter
 from csm_graph.settings import Settings, use_settings
 
 
@@ -46,7 +46,7 @@ async def start(settings: Settings, *, with_jobs: bool = True) -> Runtime:
     limiter: Limiter
     if settings.uses_redis:
         redis = Redis.from_url(settings.redis_url)
-        limiter = RedisLimiter(redis, prefix=f"{settings.redis_prefix}rl:")
+        limiter = FallbackLimiter(RedisLimiter(redis, prefix=f"{settings.redis_prefix}rl:"))
     else:
         limiter = MemoryLimiter()
     if with_jobs:

@@ -66,8 +66,10 @@ async def login(email: str, password: str, client_address: str) -> Session:
     """Check the credentials and open a session.
 
     Every failure says the same thing, whether the email exists or not, and
-    costs the same time. Failures are counted per account and per client
-    address; past the limit, attempts are refused before any check.
+    costs the same time. Each attempt takes its slot per account and per
+    client address before the password is checked, so concurrent guesses
+    cannot outrun the limit; past it, attempts are refused unchecked. A
+    successful login gives its address slot back and clears the account's.
     """
     settings = get_settings()
     limiter = get_runtime().limiter
@@ -75,10 +77,9 @@ async def login(email: str, password: str, client_address: str) -> Session:
     key_email = (email or "").strip().lower()
     account_key = f"login:account:{key_email}"
     address_key = f"login:address:{client_address}"
-    if (
-        await limiter.hits(account_key, window) >= settings.login_max_failures
-        or await limiter.hits(address_key, window) >= settings.login_max_failures * 4
-    ):
+    attempts = await limiter.hit(account_key, window)
+    from_address = await limiter.hit(address_key, window)
+    if attempts > settings.login_max_failures or from_address > settings.login_max_failures * 4:
         raise UserErrors.one(
             None, "Too many failed attempts. Try again later.", ErrorCode.THROTTLED
         )
@@ -87,15 +88,15 @@ async def login(email: str, password: str, client_address: str) -> Session:
     user = await User.get_or_none(email=key_email) if known else None
     valid = await passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
-        await limiter.hit(account_key, window)
-        await limiter.hit(address_key, window)
         raise UserErrors.one(None, INVALID_LOGIN, ErrorCode.INVALID_CREDENTIALS)
+    # The password is right: this attempt was no guess.
+    await limiter.clear(account_key)
+    await limiter.release(address_key)
     if user.user_type is UserType.EXTERNAL and not user.email_verified:
         raise UserErrors.one(
             "email", "Verify your email address before logging in.", ErrorCode.INVALID_STATE
         )
 
-    await limiter.clear(account_key)
     async with unit_of_work():
         assert user.password_hash is not None
         if passwords.needs_rehash(user.password_hash):

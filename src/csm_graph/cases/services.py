@@ -77,7 +77,10 @@ async def case_for(
     one they read but may not act on is FORBIDDEN.
     """
     subject = await subject_of(viewer)
-    case = await Case.get_or_none(id=case_id)
+    # Locked for the rest of the unit of work: changes to one case queue up
+    # instead of failing on each other's version (PostgreSQL; SQLite has one
+    # writer). Only a client's stale `version` is a CONFLICT.
+    case = await Case.filter(id=case_id).select_for_update().first()
     allowed = permitted(subject, case) if case is not None else frozenset()
     if case is None or A.READ not in allowed:
         raise UserErrors.one(field, "No such case.", ErrorCode.NOT_FOUND)

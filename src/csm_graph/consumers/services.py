@@ -12,6 +12,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
 from csm_graph import clock
 from csm_graph.access import policy
@@ -465,13 +466,16 @@ async def signup(data: dict[str, Any], client_address: str) -> None:
         existing = await User.get_or_none(email=values["email"])
         if existing is None:
             try:
-                user = await User.create(
-                    user_type=UserType.EXTERNAL,
-                    email_verified=False,
-                    password_hash=password_hash,
-                    identity_changed_at=clock.now(),
-                    **values,
-                )
+                # A savepoint: losing the race for the email to a concurrent
+                # signup must leave this transaction usable, to answer the same.
+                async with in_transaction():
+                    user = await User.create(
+                        user_type=UserType.EXTERNAL,
+                        email_verified=False,
+                        password_hash=password_hash,
+                        identity_changed_at=clock.now(),
+                        **values,
+                    )
             except IntegrityError:
                 existing = await User.get(email=values["email"])
             else:

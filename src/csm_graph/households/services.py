@@ -110,7 +110,10 @@ async def _household(household_id: int, field: str = "householdId") -> Household
 
 
 async def _consumer(consumer_id: int, field: str) -> Consumer:
-    consumer = await Consumer.get_or_none(id=consumer_id)
+    # Locking the consumer serialises changes to their memberships, so two
+    # households joined at once cannot both become primary (PostgreSQL; SQLite
+    # has one writer; the partial unique index holds either way).
+    consumer = await Consumer.filter(id=consumer_id).select_for_update().first()
     if consumer is None:
         raise UserErrors.one(field, "No such consumer.", ErrorCode.NOT_FOUND)
     return consumer
@@ -281,7 +284,8 @@ async def set_primary_household(
                 "The primary household must be one of the consumer's current households.",
                 ErrorCode.INVALID,
             )
-        for m in memberships:
+        # The old mark goes before the new one: one primary at any moment.
+        for m in sorted(memberships, key=lambda m: m is chosen):
             if m.is_primary != (m is chosen):
                 m.is_primary = m is chosen
                 await m.save(update_fields=["is_primary"])
