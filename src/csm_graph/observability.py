@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import hmac
 import logging
 import sys
 import time
@@ -12,8 +13,10 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from pythonjsonlogger.json import JsonFormatter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from csm_graph.settings import get_settings
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -72,6 +75,10 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root.setLevel(level.upper())
 
 
+HTTP_METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+"""Methods counted by name; anything else a client invents is OTHER (labels stay bounded)."""
+
+
 def _route_of(scope: Scope) -> str:
     path: str = scope.get("path", "")
     known = ("/graphql", "/healthz", "/readyz", "/metrics", "/files", "/graphiql")
@@ -113,10 +120,28 @@ class RequestContextMiddleware:
         finally:
             if scope["type"] == "http":
                 route = _route_of(scope)
-                HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-                HTTP_LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+                method = scope["method"] if scope["method"] in HTTP_METHODS else "OTHER"
+                HTTP_REQUESTS.labels(method, route, str(status)).inc()
+                HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - started)
             request_id_var.reset(token)
 
 
 async def metrics_endpoint(request: Request) -> Response:
+    """Prometheus metrics. With `METRICS_TOKEN` set, only for `Authorization: Bearer
+    <token>`; in production without one they are not served at all."""
+    settings = get_settings()
+    token = settings.metrics_token
+    if not token:
+        if settings.environment == "production":
+            return _refused(404, "Metrics are off: set METRICS_TOKEN to serve them.", "NOT_FOUND")
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), token):
+        return _refused(401, "Send `Authorization: Bearer <METRICS_TOKEN>`.", "UNAUTHENTICATED")
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def _refused(status: int, message: str, code: str) -> JSONResponse:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status, headers=headers)

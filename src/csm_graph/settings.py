@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     max_query_tokens: int = 2000
     max_query_aliases: int = 30
     max_page_size: int = 100
+    max_query_cost: int = 25000
+    """The most a document may cost (see `schema/cost.py`): about a page of 100 cases
+    with a dozen related objects each."""
+    max_query_cost_anonymous: int = 500
+    """The same for requests without a viewer (logging in, signing up, a survey)."""
     ws_max_operations: int = 20
     max_body_bytes: int = 1024 * 1024
     """Largest request body outside file uploads (a JSON request, a WebSocket message)."""
@@ -125,6 +130,9 @@ class Settings(BaseSettings):
     """Origins allowed to open the WebSocket (and CORS). Empty: same origin only."""
 
     default_phone_region: str = "US"
+    metrics_token: str = ""
+    """Serve `/metrics` only with `Authorization: Bearer <this>`; empty: open in
+    development, off in production."""
     log_level: str = "INFO"
     log_json: bool = True
     sql_count_header: bool = False

@@ -115,3 +115,79 @@ async def test_a_repeated_document_is_validated_once_and_still_refused(
     assert all("errors" not in r for r in results[:3])
     for result in results[3:]:
         assert result["errors"][0]["message"] == "'anonymous' exceeds maximum operation depth of 12"
+
+
+CYCLE = (
+    "{ cases(first: 100) { edges { node { relatedParties { case { relatedParties { case {"
+    " relatedParties { case { relatedParties { case { number } } } } } } } } } } } }"
+)
+PAGE = (
+    "{ cases(first: 100) { totalCount edges { node { number consumer { fullName }"
+    " household { name } assignedTo { fullName } lastPublicComment { body } } } } }"
+)
+
+WIDE_PAGE = (
+    "cases(first: 100) { edges { node { relatedParties { consumer { households { name } } } } } }"
+)
+
+
+def _cost(result: dict[str, Any]) -> tuple[int, int]:
+    assert "data" not in result or result["data"] is None, result
+    error = result["errors"][0]
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY", error
+    return error["extensions"]["cost"], error["extensions"]["budget"]
+
+
+async def test_a_small_document_asking_for_millions_of_objects_is_refused(
+    agent_client: GraphQLClient, settings: Settings
+) -> None:
+    # when: 200 bytes cycling through related parties, and 30 aliases of a page
+    cycle = await agent_client.execute(CYCLE)
+    aliased = await agent_client.execute(
+        "{ " + " ".join(f"p{n}: " + WIDE_PAGE for n in range(30)) + " }"
+    )
+    one = await agent_client.execute("{ " + WIDE_PAGE + " }")
+
+    # then: refused before running, saying what it would cost
+    cost, budget = _cost(cycle)
+    assert cost > budget == settings.max_query_cost
+    assert _cost(aliased)[0] > settings.max_query_cost
+    assert "errors" not in one, one
+
+
+async def test_a_full_page_with_its_relations_runs(agent_client: GraphQLClient) -> None:
+    result = await agent_client.execute(PAGE)
+
+    assert "errors" not in result, result
+    assert result["data"]["cases"]["totalCount"] == 0
+
+
+async def test_the_page_size_the_variables_ask_for_is_what_counts(
+    agent_client: GraphQLClient, settings: Settings
+) -> None:
+    # given: one document, cheap or dear by its variables
+    document = (
+        "query($n: Int) { cases(first: $n) { edges { node { relatedParties { case {"
+        " relatedParties { case { relatedParties { consumer { fullName } } } } } } } } } }"
+    )
+
+    # when
+    one = await agent_client.execute(document, {"n": 1})
+    hundred = await agent_client.execute(document, {"n": 100})
+
+    # then
+    assert "errors" not in one, one
+    assert _cost(hundred)[0] > settings.max_query_cost
+
+
+async def test_anonymous_requests_have_a_smaller_budget(
+    anon_client: GraphQLClient, agent_client: GraphQLClient, settings: Settings
+) -> None:
+    # when: the same page, without and with a login
+    anonymous = await anon_client.execute(PAGE)
+    signed_in = await agent_client.execute(PAGE)
+
+    # then
+    cost, budget = _cost(anonymous)
+    assert budget == settings.max_query_cost_anonymous < cost < settings.max_query_cost
+    assert "errors" not in signed_in

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -26,7 +26,8 @@ from csm_graph.observability import (
     GRAPHQL_OPERATIONS,
     request_id_var,
 )
-from csm_graph.schema.persisted import PersistedQueries
+from csm_graph.schema.cost import QueryCost
+from csm_graph.schema.persisted import REGISTERED, PersistedQueries
 from csm_graph.settings import Settings
 
 log = logging.getLogger("csm_graph.graphql")
@@ -136,20 +137,33 @@ def _code(error: GraphQLError) -> str:
 
 
 class OperationMetrics(SchemaExtension):
-    """Counts operations and errors, and times them, by operation name."""
+    """Counts operations and errors, and times them, by operation name: the
+    name of a registered document (`csm-graph persisted register`), else
+    `other`, or `anonymous` when it has none, so the label set stays bounded
+    whatever names clients send."""
 
-    def on_operation(self) -> Iterator[None]:
+    def __init__(self, *, settings: Settings) -> None:
+        self.settings = settings
+
+    async def on_operation(self) -> AsyncIterator[None]:
         started = time.perf_counter()
         yield
-        name = (self.execution_context.operation_name or "anonymous")[:64]
-        result = self.execution_context.result
+        context = self.execution_context
+        name = context.operation_name
+        if not name:
+            label = "anonymous"
+        elif await REGISTERED.contains(self.settings, context.query):
+            label = name[:64]
+        else:
+            label = "other"
+        result = context.result
         errors = list(result.errors or []) if result is not None else []
-        if not errors and self.execution_context.pre_execution_errors:
-            errors = list(self.execution_context.pre_execution_errors)
-        GRAPHQL_LATENCY.labels(name).observe(time.perf_counter() - started)
-        GRAPHQL_OPERATIONS.labels(name, "error" if errors else "ok").inc()
+        if not errors and context.pre_execution_errors:
+            errors = list(context.pre_execution_errors)
+        GRAPHQL_LATENCY.labels(label).observe(time.perf_counter() - started)
+        GRAPHQL_OPERATIONS.labels(label, "error" if errors else "ok").inc()
         for error in errors:
-            GRAPHQL_ERRORS.labels(name, _code(error)).inc()
+            GRAPHQL_ERRORS.labels(label, _code(error)).inc()
 
 
 DOCUMENT_CACHE_SIZE = 256
@@ -175,7 +189,8 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
         partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
         TextInput,
+        partial(QueryCost, settings=settings),
         Redactions,
-        OperationMetrics,
+        partial(OperationMetrics, settings=settings),
         MaskUnexpectedErrors,
     ]

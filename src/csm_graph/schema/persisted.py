@@ -13,6 +13,7 @@ it, which keeps GET and POST, JSON and multipart, and the WebSocket alike.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -92,3 +93,32 @@ class PersistedQueries(SchemaExtension):
         # Only documents that parse and validate are kept.
         if self._to_store is not None and not self.execution_context.pre_execution_errors:
             await self._store().put(*self._to_store)
+
+
+class RegisteredDocuments:
+    """Whether a document is a registered one, remembered for a minute: metrics
+    name only registered operations, so clients cannot grow them at will."""
+
+    TTL_SECONDS = 60.0
+    MAX_REMEMBERED = 10_000
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[float, bool]] = {}
+
+    async def contains(self, settings: Settings, document: str | None) -> bool:
+        if not document:
+            return False
+        sha256 = document_hash(document)
+        now = time.monotonic()
+        remembered = self._known.get(sha256)
+        if remembered is not None and remembered[0] > now:
+            return remembered[1]
+        redis = runtime.get_runtime().redis if runtime.is_started() else None
+        registered = await store_for(settings, redis).is_registered(sha256)
+        if len(self._known) >= self.MAX_REMEMBERED:
+            self._known.clear()
+        self._known[sha256] = (now + self.TTL_SECONDS, registered)
+        return registered
+
+
+REGISTERED = RegisteredDocuments()

@@ -58,7 +58,7 @@ from tests.schema.access.traversal_world import (
 )
 from tests.support import login
 
-HOPS = 4
+HOPS = 3
 """Steps from the objects a root field returns (5 objects deep, within the depth limit)."""
 
 EXAMPLES = 8

@@ -84,12 +84,13 @@ class Hop:
 
 
 def _arguments(gql_field: GraphQLField) -> str | None:
-    """The widest arguments for a field (all past members, a full page); None: needs
+    """The widest arguments for a field (all past members, a page larger than any of
+    these worlds; kept small so documents stay under the cost budget); None: needs
     an argument we cannot make up."""
     parts = []
     for name, arg in gql_field.args.items():
         if name == "first":
-            parts.append("first: 100")
+            parts.append("first: 10")
         elif name == "includePast":
             parts.append("includePast: true")
         elif isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined:
