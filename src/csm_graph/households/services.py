@@ -14,6 +14,8 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from csm_graph import clock
+from csm_graph.access import policy
+from csm_graph.access.engine import load_subject
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.consumers.models import Consumer
 from csm_graph.core.numbering import next_number
@@ -271,9 +273,18 @@ async def set_primary_household(
         raise AccessDenied("Authentication required.")
     today = clock.today()
     async with unit_of_work():
-        consumer = await Consumer.get_or_none(id=consumer_id)
-        if consumer is None or not (viewer.is_internal or consumer.user_id == viewer.user_id):
-            raise UserErrors.one("consumerId", "No such consumer.", ErrorCode.NOT_FOUND)
+        consumer = await policy.require_visible(
+            await load_subject(viewer),
+            await Consumer.get_or_none(id=consumer_id),
+            "consumerId",
+            "consumer",
+        )
+        if not (viewer.is_internal or consumer.user_id == viewer.user_id):
+            raise UserErrors.one(
+                "consumerId",
+                "Only the consumer chooses their primary household.",
+                ErrorCode.FORBIDDEN,
+            )
         memberships = await HouseholdMember.filter(
             current_memberships(today), consumer_id=consumer.id
         )

@@ -67,8 +67,13 @@ async def test_a_consumer_cannot_set_someone_elses(http: httpx.AsyncClient) -> N
         }
     }
 
-    # when
-    payload = (await client.data(SET, variables))["consumerPrimaryHouseholdSet"]
+    stranger = await make_consumer(first_name="Stranger")
+    unseen = {"input": {**variables["input"], "consumerId": gid("Consumer", stranger.id)}}
 
-    # then
-    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("consumerId", "NOT_FOUND")]
+    # when: for a member of the household they head, and for a stranger
+    payload = (await client.data(SET, variables))["consumerPrimaryHouseholdSet"]
+    hidden = (await client.data(SET, unseen))["consumerPrimaryHouseholdSet"]
+
+    # then: the one they see is not theirs to choose for; the other does not exist
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("consumerId", "FORBIDDEN")]
+    assert [(e["field"], e["code"]) for e in hidden["errors"]] == [("consumerId", "NOT_FOUND")]
