@@ -17,7 +17,6 @@ from tortoise.models import Model
 from csm_graph.access import policy
 from csm_graph.access.engine import Subject, load_subject
 from csm_graph.accounts.viewer import Viewer
-from csm_graph.errors import NotAuthenticated
 from csm_graph.households.access import NO_REACH, Reach, reach_of
 from csm_graph.settings import Settings
 
@@ -135,11 +134,6 @@ class Context:
                 load_fn=decide, cache_key_fn=lambda row: row.pk
             )
         return loader
-
-    def require_viewer(self) -> Viewer:
-        if self.viewer is None:
-            raise NotAuthenticated()
-        return self.viewer
 
 
 Info = strawberry.Info[Context, None]

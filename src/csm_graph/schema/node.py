@@ -59,6 +59,11 @@ def decode_id(field: str, value: str, *type_names: str) -> int:
     return pk
 
 
+def decode_optional_id(field: str, value: str | None, *type_names: str) -> int | None:
+    """`decode_id` for an optional input: None stays None."""
+    return decode_id(field, value, *type_names) if value else None
+
+
 def decode_query_id(value: str, *type_names: str) -> int | None:
     """Like `decode_id` for query arguments: None when it is not an id of those types."""
     try:

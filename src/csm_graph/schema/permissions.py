@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission
 from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition
@@ -30,47 +31,58 @@ log = logging.getLogger(__name__)
 
 class IsAuthenticated(BasePermission):
     message = "Authentication required."
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if info.context.viewer is None:
-            raise NotAuthenticated()
-        return True
-
-
-class IsInternal(BasePermission):
-    message = "Only internal users may do this."
+    audience: str | None = None
+    """Who may use the field, as its description says it; None: anyone logged in."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer = info.context.viewer
         if viewer is None:
             raise NotAuthenticated()
-        if not viewer.is_internal:
+        if not self.admits(viewer):
             raise AccessDenied(self.message)
         return True
 
-
-class IsManager(BasePermission):
-    message = "Only managers and administrators may do this."
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = info.context.viewer
-        if viewer is None:
-            raise NotAuthenticated()
-        if not viewer.is_manager:
-            raise AccessDenied(self.message)
+    def admits(self, viewer: Viewer) -> bool:
         return True
 
 
-class IsAdmin(BasePermission):
-    message = "Only administrators may do this."
+def restricted_to(audience: str, admits: Callable[[Viewer], bool]) -> type[IsAuthenticated]:
+    """The permission class of one audience: its test, its refusal, and the words
+    ("administrators") that fields restricted to it get in their descriptions."""
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = info.context.viewer
-        if viewer is None:
-            raise NotAuthenticated()
-        if not viewer.is_admin:
-            raise AccessDenied(self.message)
-        return True
+    class Restricted(IsAuthenticated):
+        message = f"Only {audience} may do this."
+
+        def admits(self, viewer: Viewer) -> bool:
+            return admits(viewer)
+
+    Restricted.audience = audience
+    Restricted.__name__ = Restricted.__qualname__ = f"Is({audience})"
+    return Restricted
+
+
+IsInternal = restricted_to("internal users", lambda viewer: viewer.is_internal)
+IsManager = restricted_to("managers and administrators", lambda viewer: viewer.is_manager)
+IsAdmin = restricted_to("administrators", lambda viewer: viewer.is_admin)
+
+
+def restricted_field(description: str, permission: type[IsAuthenticated], **options: Any) -> Any:
+    """A root field only `permission`'s audience may use, saying so in its description."""
+    return strawberry.field(
+        description=described(description, permission), permission_classes=[permission], **options
+    )
+
+
+def described(text: str, permission: type[BasePermission] | None) -> str:
+    """A field's description, its first sentence saying who may use it when a
+    permission restricts it: "Create a user (administrators)."."""
+    audience = getattr(permission, "audience", None)
+    if not audience:
+        return text
+    first, dot, rest = text.partition(". ")
+    if not dot:
+        return f"{text.removesuffix('.')} ({audience})."
+    return f"{first} ({audience}). {rest}"
 
 
 Rule = Callable[[Viewer | None, Any], bool]

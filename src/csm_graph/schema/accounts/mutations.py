@@ -6,9 +6,8 @@ import datetime as dt
 
 import strawberry
 
-from csm_graph.accounts import services, sessions
+from csm_graph.accounts import models, services, sessions
 from csm_graph.accounts.viewer import load_viewer
-from csm_graph.errors import UserErrors
 from csm_graph.schema.accounts.inputs import (
     LoginInput,
     LogoutInput,
@@ -20,10 +19,11 @@ from csm_graph.schema.accounts.inputs import (
 )
 from csm_graph.schema.accounts.types import Team, User
 from csm_graph.schema.context import Info
-from csm_graph.schema.errors import UserError, user_errors
+from csm_graph.schema.errors import UserError
 from csm_graph.schema.inputs import given
-from csm_graph.schema.node import decode_id
-from csm_graph.schema.permissions import IsAdmin, Visible
+from csm_graph.schema.mutations import mutation
+from csm_graph.schema.node import decode_id, decode_optional_id
+from csm_graph.schema.permissions import IsAdmin, IsAuthenticated, Visible
 
 
 @strawberry.type(description="A session: tokens and the user, or why there is none.")
@@ -70,6 +70,10 @@ class UserPayload:
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
+    @classmethod
+    def of(cls, user: models.User) -> UserPayload:
+        return cls(user=User.from_model(user))
+
 
 @strawberry.type(description="A team, or why the change was refused.")
 class TeamPayload:
@@ -78,6 +82,10 @@ class TeamPayload:
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
+    @classmethod
+    def of(cls, team: models.Team) -> TeamPayload:
+        return cls(team=Team.from_model(team))
+
 
 def _ids(field: str, values: list[strawberry.ID], type_name: str) -> list[int]:
     return [decode_id(field, v, type_name) for v in values]
@@ -85,82 +93,53 @@ def _ids(field: str, values: list[strawberry.ID], type_name: str) -> list[int]:
 
 @strawberry.type
 class AccountsMutation:
-    @strawberry.mutation(description="Log in with email and password.")
+    @mutation("Log in with email and password.")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
-        try:
-            session = await sessions.login(input.email, input.password, info.context.client_address)
-        except UserErrors as exc:
-            return AuthPayload(errors=user_errors(exc))
+        session = await sessions.login(input.email, input.password, info.context.client_address)
         return await AuthPayload.of(info, session)
 
-    @strawberry.mutation(description="Exchange a refresh token for a new session (rotation).")
+    @mutation("Exchange a refresh token for a new session (rotation).")
     async def token_refresh(self, info: Info, input: TokenRefreshInput) -> AuthPayload:
-        try:
-            session = await sessions.refresh(input.refresh_token)
-        except UserErrors as exc:
-            return AuthPayload(errors=user_errors(exc))
-        return await AuthPayload.of(info, session)
+        return await AuthPayload.of(info, await sessions.refresh(input.refresh_token))
 
-    @strawberry.mutation(
-        description="End a session: its refresh and access tokens stop working; with "
+    @mutation(
+        "End a session: its refresh and access tokens stop working; with "
         "`everywhere`, every session of the user."
     )
     async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
         revoked = await sessions.logout(input.refresh_token, everywhere=input.everywhere)
         return LogoutPayload(revoked=revoked)
 
-    @strawberry.mutation(
-        description="Create a user (administrators).", permission_classes=[IsAdmin]
-    )
+    @mutation("Create a user.", IsAdmin)
     async def user_create(self, info: Info, input: UserCreateInput) -> UserPayload:
-        try:
-            data = given(input)
-            data["team_ids"] = _ids("teamIds", input.team_ids, "Team")
-            if input.manager_id:
-                data["manager_id"] = decode_id("managerId", input.manager_id, "User")
-            user = await services.create_user(info.context.viewer, data)
-        except UserErrors as exc:
-            return UserPayload(errors=user_errors(exc))
-        return UserPayload(user=User.from_model(user))
+        data = given(input)
+        data["team_ids"] = _ids("teamIds", input.team_ids, "Team")
+        data["manager_id"] = decode_optional_id("managerId", input.manager_id, "User")
+        return UserPayload.of(await services.create_user(info.context.viewer, data))
 
-    @strawberry.mutation(
-        description="Change a user: administrators any field; a user their own name, phone "
-        "and password."
+    @mutation(
+        "Change a user: administrators any field; a user their own name, phone and password.",
+        IsAuthenticated,
     )
     async def user_update(self, info: Info, input: UserUpdateInput) -> UserPayload:
-        viewer = info.context.require_viewer()
-        try:
-            user_id = decode_id("id", input.id, "User")
-            data = given(input)
-            data.pop("id")
-            if isinstance(data.get("team_ids"), list):
-                data["team_ids"] = _ids("teamIds", data["team_ids"], "Team")
-            if data.get("manager_id"):
-                data["manager_id"] = decode_id("managerId", data["manager_id"], "User")
-            user = await services.update_user(viewer, user_id, data)
-        except UserErrors as exc:
-            return UserPayload(errors=user_errors(exc))
-        return UserPayload(user=User.from_model(user))
+        user_id = decode_id("id", input.id, "User")
+        data = given(input)
+        data.pop("id")
+        if isinstance(data.get("team_ids"), list):
+            data["team_ids"] = _ids("teamIds", data["team_ids"], "Team")
+        if data.get("manager_id"):
+            data["manager_id"] = decode_id("managerId", data["manager_id"], "User")
+        return UserPayload.of(await services.update_user(info.context.viewer, user_id, data))
 
-    @strawberry.mutation(
-        description="Create a team (administrators).", permission_classes=[IsAdmin]
-    )
+    @mutation("Create a team.", IsAdmin)
     async def team_create(self, info: Info, input: TeamCreateInput) -> TeamPayload:
-        try:
-            member_ids = _ids("memberIds", input.member_ids, "User")
-            team = await services.create_team(info.context.viewer, input.name, member_ids)
-        except UserErrors as exc:
-            return TeamPayload(errors=user_errors(exc))
-        return TeamPayload(team=Team.from_model(team))
+        member_ids = _ids("memberIds", input.member_ids, "User")
+        return TeamPayload.of(
+            await services.create_team(info.context.viewer, input.name, member_ids)
+        )
 
-    @strawberry.mutation(
-        description="Add an internal user to a team (administrators).", permission_classes=[IsAdmin]
-    )
+    @mutation("Add an internal user to a team.", IsAdmin)
     async def team_member_add(self, info: Info, input: TeamMemberAddInput) -> TeamPayload:
-        try:
-            team_id = decode_id("teamId", input.team_id, "Team")
-            user_id = decode_id("userId", input.user_id, "User")
-            team = await services.add_team_member(info.context.viewer, team_id, user_id)
-        except UserErrors as exc:
-            return TeamPayload(errors=user_errors(exc))
-        return TeamPayload(team=Team.from_model(team))
+        team_id = decode_id("teamId", input.team_id, "Team")
+        user_id = decode_id("userId", input.user_id, "User")
+        return TeamPayload.of(await services.add_team_member(info.context.viewer, team_id, user_id))

@@ -13,7 +13,7 @@ from csm_graph.schema.accounts.loaders import UserByIdLoader
 from csm_graph.schema.accounts.types import User
 from csm_graph.schema.context import Info
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
-from csm_graph.schema.permissions import IsAdmin, Visible
+from csm_graph.schema.permissions import IsAdmin, Visible, restricted_field
 from csm_graph.validation import search_term
 
 
@@ -29,9 +29,9 @@ class AccountsQuery:
         user = await info.context.loaders.get(UserByIdLoader).load(viewer.user_id)
         return User.from_model(user) if user else None
 
-    @strawberry.field(
-        description="Every user, filtered (administrators).",
-        permission_classes=[IsAdmin],
+    @restricted_field(
+        "Every user, filtered.",
+        IsAdmin,
         extensions=[Visible()],
     )
     async def users(

@@ -9,8 +9,7 @@ from starlette.datastructures import UploadFile
 
 from csm_graph.accounts import services as accounts
 from csm_graph.accounts.viewer import load_viewer
-from csm_graph.consumers import importing, services
-from csm_graph.errors import UserErrors
+from csm_graph.consumers import importing, models, services
 from csm_graph.schema.accounts.loaders import UserByIdLoader
 from csm_graph.schema.accounts.types import User
 from csm_graph.schema.consumers.inputs import (
@@ -28,9 +27,10 @@ from csm_graph.schema.consumers.inputs import (
 )
 from csm_graph.schema.consumers.types import Consumer, ImportJob
 from csm_graph.schema.context import Info
-from csm_graph.schema.errors import UserError, user_errors
+from csm_graph.schema.errors import UserError
+from csm_graph.schema.mutations import mutation
 from csm_graph.schema.node import decode_id
-from csm_graph.schema.permissions import IsAdmin, IsInternal, Visible
+from csm_graph.schema.permissions import IsAdmin, IsAuthenticated, IsInternal, Visible
 
 CHECK_EMAIL = "If the address can be used, an email is on its way. Check your inbox."
 
@@ -41,6 +41,10 @@ class ConsumerPayload:
         extensions=[Visible()], default=None, description="The consumer."
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
+
+    @classmethod
+    def of(cls, consumer: models.Consumer) -> ConsumerPayload:
+        return cls(consumer=Consumer.from_model(consumer))
 
 
 @strawberry.type(description="The import that was queued, or why not.")
@@ -84,96 +88,64 @@ class PasswordResetPayload:
 
 @strawberry.type
 class ConsumersMutation:
-    @strawberry.mutation(
-        description="Create a consumer (internal users).", permission_classes=[IsInternal]
-    )
+    @mutation("Create a consumer.", IsInternal)
     async def consumer_create(self, info: Info, input: ConsumerCreateInput) -> ConsumerPayload:
-        try:
-            consumer = await services.create_consumer(info.context.viewer, consumer_data(input))
-        except UserErrors as exc:
-            return ConsumerPayload(errors=user_errors(exc))
-        return ConsumerPayload(consumer=Consumer.from_model(consumer))
+        return ConsumerPayload.of(
+            await services.create_consumer(info.context.viewer, consumer_data(input))
+        )
 
-    @strawberry.mutation(
-        description="Change a consumer: internal users any field, a consumer their own allowed "
-        "fields."
+    @mutation(
+        "Change a consumer: internal users any field, a consumer their own allowed fields.",
+        IsAuthenticated,
     )
     async def consumer_update(self, info: Info, input: ConsumerUpdateInput) -> ConsumerPayload:
-        viewer = info.context.require_viewer()
-        try:
-            consumer_id = decode_id("id", input.id, "Consumer")
-            data = consumer_data(input)
-            data.pop("id")
-            consumer = await services.update_consumer(viewer, consumer_id, data)
-        except UserErrors as exc:
-            return ConsumerPayload(errors=user_errors(exc))
-        return ConsumerPayload(consumer=Consumer.from_model(consumer))
+        consumer_id = decode_id("id", input.id, "Consumer")
+        data = consumer_data(input)
+        data.pop("id")
+        return ConsumerPayload.of(
+            await services.update_consumer(info.context.viewer, consumer_id, data)
+        )
 
-    @strawberry.mutation(
-        description="Make a login from a consumer's name, email and phone, and link it "
-        "(administrators).",
-        permission_classes=[IsAdmin],
-    )
+    @mutation("Make a login from a consumer's name, email and phone, and link it.", IsAdmin)
     async def consumer_user_create(
         self, info: Info, input: ConsumerUserCreateInput
     ) -> ConsumerPayload:
-        try:
-            consumer_id = decode_id("consumerId", input.consumer_id, "Consumer")
-            consumer = await services.create_user_for_consumer(
-                info.context.viewer, consumer_id, user_type=input.user_type, password=input.password
-            )
-        except UserErrors as exc:
-            return ConsumerPayload(errors=user_errors(exc))
-        return ConsumerPayload(consumer=Consumer.from_model(consumer))
+        consumer_id = decode_id("consumerId", input.consumer_id, "Consumer")
+        consumer = await services.create_user_for_consumer(
+            info.context.viewer, consumer_id, user_type=input.user_type, password=input.password
+        )
+        return ConsumerPayload.of(consumer)
 
-    @strawberry.mutation(
-        description="Link an existing user to a consumer (administrators).",
-        permission_classes=[IsAdmin],
-    )
+    @mutation("Link an existing user to a consumer.", IsAdmin)
     async def consumer_user_associate(
         self, info: Info, input: ConsumerUserAssociateInput
     ) -> ConsumerPayload:
-        try:
-            consumer_id = decode_id("consumerId", input.consumer_id, "Consumer")
-            user_id = decode_id("userId", input.user_id, "User")
-            consumer = await services.associate(info.context.viewer, consumer_id, user_id)
-        except UserErrors as exc:
-            return ConsumerPayload(errors=user_errors(exc))
-        return ConsumerPayload(consumer=Consumer.from_model(consumer))
+        consumer_id = decode_id("consumerId", input.consumer_id, "Consumer")
+        user_id = decode_id("userId", input.user_id, "User")
+        return ConsumerPayload.of(
+            await services.associate(info.context.viewer, consumer_id, user_id)
+        )
 
-    @strawberry.mutation(
-        description="Unlink a consumer's user (administrators).", permission_classes=[IsAdmin]
-    )
+    @mutation("Unlink a consumer's user.", IsAdmin)
     async def consumer_user_dissociate(
         self, info: Info, input: ConsumerUserDissociateInput
     ) -> ConsumerPayload:
-        try:
-            consumer_id = decode_id("consumerId", input.consumer_id, "Consumer")
-            consumer = await services.dissociate(info.context.viewer, consumer_id)
-        except UserErrors as exc:
-            return ConsumerPayload(errors=user_errors(exc))
-        return ConsumerPayload(consumer=Consumer.from_model(consumer))
+        consumer_id = decode_id("consumerId", input.consumer_id, "Consumer")
+        return ConsumerPayload.of(await services.dissociate(info.context.viewer, consumer_id))
 
-    @strawberry.mutation(
-        description="Queue a CSV import of consumers (administrators).",
-        permission_classes=[IsAdmin],
-    )
+    @mutation("Queue a CSV import of consumers.", IsAdmin)
     async def consumer_import(
         self, info: Info, input: ConsumerImportInput
     ) -> ConsumerImportPayload:
+        upload = cast(UploadFile, input.file)
         try:
-            limit = info.context.settings.import_max_bytes
-            upload = cast(UploadFile, input.file)
-            try:
-                content = await upload.read(limit + 1)
-            finally:
-                await upload.close()
-            job = await importing.start_import(info.context.viewer, upload.filename or "", content)
-        except UserErrors as exc:
-            return ConsumerImportPayload(errors=user_errors(exc))
+            content = await upload.read(info.context.settings.import_max_bytes + 1)
+        finally:
+            await upload.close()
+        job = await importing.start_import(info.context.viewer, upload.filename or "", content)
         return ConsumerImportPayload(import_job=ImportJob.from_model(job))
 
-    @strawberry.mutation(description="Register as a consumer; a verification email follows.")
+    @mutation("Register as a consumer; a verification email follows.")
     async def consumer_signup(
         self, info: Info, input: ConsumerSignupInput
     ) -> ConsumerSignupPayload:
@@ -184,18 +156,12 @@ class ConsumersMutation:
             "last_name": input.last_name,
             "phone": input.phone,
         }
-        try:
-            await services.signup(data, info.context.client_address)
-        except UserErrors as exc:
-            return ConsumerSignupPayload(errors=user_errors(exc))
+        await services.signup(data, info.context.client_address)
         return ConsumerSignupPayload(message=CHECK_EMAIL)
 
-    @strawberry.mutation(description="Confirm an email address with the emailed token.")
+    @mutation("Confirm an email address with the emailed token.")
     async def email_verify(self, info: Info, input: EmailVerifyInput) -> EmailVerifyPayload:
-        try:
-            consumer = await services.verify_email(input.token)
-        except UserErrors as exc:
-            return EmailVerifyPayload(errors=user_errors(exc))
+        consumer = await services.verify_email(input.token)
         # The link proved who this is: the payload answers as them.
         info.context.act_as(await load_viewer(consumer.user_id) if consumer.user_id else None)
         user = (
@@ -207,21 +173,15 @@ class ConsumersMutation:
             consumer=Consumer.from_model(consumer), user=User.from_model(user) if user else None
         )
 
-    @strawberry.mutation(description="Email a password reset link, if the account exists.")
+    @mutation("Email a password reset link, if the account exists.")
     async def password_reset_request(
         self, info: Info, input: PasswordResetRequestInput
     ) -> PasswordResetRequestPayload:
-        try:
-            await accounts.request_password_reset(input.email, info.context.client_address)
-        except UserErrors as exc:
-            return PasswordResetRequestPayload(errors=user_errors(exc))
+        await accounts.request_password_reset(input.email, info.context.client_address)
         return PasswordResetRequestPayload(message=CHECK_EMAIL)
 
-    @strawberry.mutation(description="Set a new password with the emailed token.")
+    @mutation("Set a new password with the emailed token.")
     async def password_reset(self, info: Info, input: PasswordResetInput) -> PasswordResetPayload:
-        try:
-            user = await accounts.reset_password(input.token, input.password)
-        except UserErrors as exc:
-            return PasswordResetPayload(errors=user_errors(exc))
+        user = await accounts.reset_password(input.token, input.password)
         info.context.act_as(await load_viewer(user.id))
         return PasswordResetPayload(user=User.from_model(user))

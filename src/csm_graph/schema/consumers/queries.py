@@ -11,14 +11,14 @@ from csm_graph.schema.consumers.inputs import ConsumerFilter
 from csm_graph.schema.consumers.types import Consumer
 from csm_graph.schema.context import Info
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
-from csm_graph.schema.permissions import IsInternal, Visible
+from csm_graph.schema.permissions import IsInternal, Visible, restricted_field
 
 
 @strawberry.type
 class ConsumersQuery:
-    @strawberry.field(
-        description="Consumers, newest first, filtered (internal users).",
-        permission_classes=[IsInternal],
+    @restricted_field(
+        "Consumers, newest first, filtered.",
+        IsInternal,
         extensions=[Visible()],
     )
     async def consumers(

@@ -5,13 +5,12 @@ from __future__ import annotations
 import strawberry
 
 from csm_graph import clock
-from csm_graph.errors import UserErrors
 from csm_graph.households import services
+from csm_graph.households.models import HouseholdMember as HouseholdMemberModel
 from csm_graph.schema.consumers.inputs import ADDRESS_FIELDS
 from csm_graph.schema.consumers.mutations import ConsumerPayload
-from csm_graph.schema.consumers.types import Consumer
 from csm_graph.schema.context import Info
-from csm_graph.schema.errors import UserError, user_errors
+from csm_graph.schema.errors import UserError
 from csm_graph.schema.households.inputs import (
     ConsumerPrimaryHouseholdSetInput,
     HouseholdCreateInput,
@@ -23,7 +22,8 @@ from csm_graph.schema.households.inputs import (
 from csm_graph.schema.households.loaders import HouseholdByIdLoader
 from csm_graph.schema.households.types import Household, HouseholdMember, Representation
 from csm_graph.schema.inputs import given
-from csm_graph.schema.node import decode_id
+from csm_graph.schema.mutations import mutation
+from csm_graph.schema.node import decode_id, decode_optional_id
 from csm_graph.schema.permissions import IsAuthenticated, IsInternal, Visible
 
 
@@ -46,19 +46,18 @@ class RepresentativePayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
 
-async def _household_payload(
-    info: Info, household_id: int, member: HouseholdMember
-) -> HouseholdPayload:
-    record = await info.context.loaders.get(HouseholdByIdLoader).load(household_id)
+async def _household_payload(info: Info, member: HouseholdMemberModel) -> HouseholdPayload:
+    record = await info.context.loaders.get(HouseholdByIdLoader).load(member.household_id)
     assert record is not None
-    return HouseholdPayload(household=Household.from_model(record), member=member)
+    return HouseholdPayload(
+        household=Household.from_model(record),
+        member=HouseholdMember.from_model(member, clock.today()),
+    )
 
 
 @strawberry.type
 class HouseholdsMutation:
-    @strawberry.mutation(
-        description="Create a household (internal users).", permission_classes=[IsInternal]
-    )
+    @mutation("Create a household.", IsInternal)
     async def household_create(self, info: Info, input: HouseholdCreateInput) -> HouseholdPayload:
         data: dict[str, object] = {"name": input.name}
         if input.notes is not None:
@@ -66,114 +65,71 @@ class HouseholdsMutation:
         if input.address is not None:
             for key, value in given(input.address).items():
                 data[ADDRESS_FIELDS[key]] = value
-        try:
-            household = await services.create_household(info.context.viewer, data)
-        except UserErrors as exc:
-            return HouseholdPayload(errors=user_errors(exc))
+        household = await services.create_household(info.context.viewer, data)
         return HouseholdPayload(household=Household.from_model(household))
 
-    @strawberry.mutation(
-        description="Make a consumer a current member of a household (internal users).",
-        permission_classes=[IsInternal],
-    )
+    @mutation("Make a consumer a current member of a household.", IsInternal)
     async def household_member_add(
         self, info: Info, input: HouseholdMemberAddInput
     ) -> HouseholdPayload:
-        try:
-            household_id = decode_id("householdId", input.household_id, "Household")
-            consumer_id = decode_id("consumerId", input.consumer_id, "Consumer")
-            member = await services.add_member(
-                info.context.viewer,
-                household_id,
-                consumer_id,
-                input.relationship,
-                is_head=input.is_head,
-                start_date=input.start_date,
-            )
-        except UserErrors as exc:
-            return HouseholdPayload(errors=user_errors(exc))
-        return await _household_payload(
-            info, household_id, HouseholdMember.from_model(member, clock.today())
+        member = await services.add_member(
+            info.context.viewer,
+            decode_id("householdId", input.household_id, "Household"),
+            decode_id("consumerId", input.consumer_id, "Consumer"),
+            input.relationship,
+            is_head=input.is_head,
+            start_date=input.start_date,
         )
+        return await _household_payload(info, member)
 
-    @strawberry.mutation(
-        description="End a current membership, keeping it as history (internal users).",
-        permission_classes=[IsInternal],
-    )
+    @mutation("End a current membership, keeping it as history.", IsInternal)
     async def household_member_end(
         self, info: Info, input: HouseholdMemberEndInput
     ) -> HouseholdPayload:
-        try:
-            household_id = decode_id("householdId", input.household_id, "Household")
-            consumer_id = decode_id("consumerId", input.consumer_id, "Consumer")
-            new_head = (
-                decode_id("newHeadConsumerId", input.new_head_consumer_id, "Consumer")
-                if input.new_head_consumer_id is not None
-                else None
-            )
-            member = await services.end_member(
-                info.context.viewer,
-                household_id,
-                consumer_id,
-                end_date=input.end_date,
-                new_head_consumer_id=new_head,
-            )
-        except UserErrors as exc:
-            return HouseholdPayload(errors=user_errors(exc))
-        return await _household_payload(
-            info, household_id, HouseholdMember.from_model(member, clock.today())
+        member = await services.end_member(
+            info.context.viewer,
+            decode_id("householdId", input.household_id, "Household"),
+            decode_id("consumerId", input.consumer_id, "Consumer"),
+            end_date=input.end_date,
+            new_head_consumer_id=decode_optional_id(
+                "newHeadConsumerId", input.new_head_consumer_id, "Consumer"
+            ),
         )
+        return await _household_payload(info, member)
 
-    @strawberry.mutation(
-        description="Choose a consumer's primary household among their current ones "
+    @mutation(
+        "Choose a consumer's primary household among their current ones "
         "(internal users, or the consumer themselves).",
-        permission_classes=[IsAuthenticated],
+        IsAuthenticated,
     )
     async def consumer_primary_household_set(
         self, info: Info, input: ConsumerPrimaryHouseholdSetInput
     ) -> ConsumerPayload:
-        try:
-            consumer_id = decode_id("consumerId", input.consumer_id, "Consumer")
-            household_id = decode_id("householdId", input.household_id, "Household")
-            consumer = await services.set_primary_household(
-                info.context.viewer, consumer_id, household_id
-            )
-        except UserErrors as exc:
-            return ConsumerPayload(errors=user_errors(exc))
-        return ConsumerPayload(consumer=Consumer.from_model(consumer))
+        consumer = await services.set_primary_household(
+            info.context.viewer,
+            decode_id("consumerId", input.consumer_id, "Consumer"),
+            decode_id("householdId", input.household_id, "Household"),
+        )
+        return ConsumerPayload.of(consumer)
 
-    @strawberry.mutation(
-        description="Let one consumer act for another over a period (internal users).",
-        permission_classes=[IsInternal],
-    )
+    @mutation("Let one consumer act for another over a period.", IsInternal)
     async def representative_add(
         self, info: Info, input: RepresentativeAddInput
     ) -> RepresentativePayload:
-        try:
-            representative_id = decode_id("representativeId", input.representative_id, "Consumer")
-            consumer_id = decode_id("consumerId", input.consumer_id, "Consumer")
-            representation = await services.add_representative(
-                info.context.viewer,
-                representative_id,
-                consumer_id,
-                valid_from=input.valid_from,
-                valid_until=input.valid_until,
-            )
-        except UserErrors as exc:
-            return RepresentativePayload(errors=user_errors(exc))
+        representation = await services.add_representative(
+            info.context.viewer,
+            decode_id("representativeId", input.representative_id, "Consumer"),
+            decode_id("consumerId", input.consumer_id, "Consumer"),
+            valid_from=input.valid_from,
+            valid_until=input.valid_until,
+        )
         return RepresentativePayload(representation=Representation.from_model(representation))
 
-    @strawberry.mutation(
-        description="Remove a representation (internal users).", permission_classes=[IsInternal]
-    )
+    @mutation("Remove a representation.", IsInternal)
     async def representative_remove(
         self, info: Info, input: RepresentativeRemoveInput
     ) -> RepresentativePayload:
-        try:
-            representation_id = decode_id("id", input.id, "Representation")
-            representation = await services.remove_representative(
-                info.context.viewer, representation_id
-            )
-        except UserErrors as exc:
-            return RepresentativePayload(errors=user_errors(exc))
+        representation = await services.remove_representative(
+            info.context.viewer, decode_id("id", input.id, "Representation")
+        )
         return RepresentativePayload(representation=Representation.from_model(representation))

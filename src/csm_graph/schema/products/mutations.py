@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from csm_graph.errors import UserErrors
 from csm_graph.products import services
 from csm_graph.schema.context import Info
-from csm_graph.schema.errors import UserError, user_errors
-from csm_graph.schema.node import decode_id
+from csm_graph.schema.errors import UserError
+from csm_graph.schema.mutations import mutation
+from csm_graph.schema.node import decode_id, decode_optional_id
 from csm_graph.schema.permissions import IsInternal, Visible
 from csm_graph.schema.products.inputs import SoldProductCreateInput
 from csm_graph.schema.products.types import SoldProduct
@@ -24,23 +24,15 @@ class SoldProductPayload:
 
 @strawberry.type
 class ProductsMutation:
-    @strawberry.mutation(
-        description="Record a product a consumer bought (internal users).",
-        permission_classes=[IsInternal],
-    )
+    @mutation("Record a product a consumer bought.", IsInternal)
     async def sold_product_create(
         self, info: Info, input: SoldProductCreateInput
     ) -> SoldProductPayload:
-        try:
-            record = await services.create_sold_product(
-                info.context.viewer,
-                name=input.name,
-                serial_number=input.serial_number,
-                owner_id=decode_id("ownerId", input.owner_id, "Consumer"),
-                household_id=decode_id("householdId", input.household_id, "Household")
-                if input.household_id
-                else None,
-            )
-        except UserErrors as exc:
-            return SoldProductPayload(errors=user_errors(exc))
+        record = await services.create_sold_product(
+            info.context.viewer,
+            name=input.name,
+            serial_number=input.serial_number,
+            owner_id=decode_id("ownerId", input.owner_id, "Consumer"),
+            household_id=decode_optional_id("householdId", input.household_id, "Household"),
+        )
         return SoldProductPayload(sold_product=SoldProduct.from_model(record))

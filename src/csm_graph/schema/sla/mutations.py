@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from csm_graph.errors import UserErrors
 from csm_graph.schema.context import Info
-from csm_graph.schema.errors import UserError, user_errors
+from csm_graph.schema.errors import UserError
+from csm_graph.schema.mutations import mutation
 from csm_graph.schema.permissions import IsAdmin
 from csm_graph.schema.sla.inputs import SlaTargetSetInput
 from csm_graph.schema.sla.types import SlaTarget
@@ -21,20 +21,17 @@ class SlaTargetPayload:
 
 @strawberry.type
 class SlaMutation:
-    @strawberry.mutation(
-        description="Set the response and resolution targets of one SLA level and priority "
-        "(administrators). New cases use it; a running case when its priority changes.",
-        permission_classes=[IsAdmin],
+    @mutation(
+        "Set the response and resolution targets of one SLA level and priority. "
+        "New cases use it; a running case when its priority changes.",
+        IsAdmin,
     )
     async def sla_target_set(self, info: Info, input: SlaTargetSetInput) -> SlaTargetPayload:
-        try:
-            target = await services.set_target(
-                info.context.viewer,
-                input.level,
-                input.priority,
-                input.response_minutes,
-                input.resolution_minutes,
-            )
-        except UserErrors as exc:
-            return SlaTargetPayload(errors=user_errors(exc))
+        target = await services.set_target(
+            info.context.viewer,
+            input.level,
+            input.priority,
+            input.response_minutes,
+            input.resolution_minutes,
+        )
         return SlaTargetPayload(target=SlaTarget.from_model(target))

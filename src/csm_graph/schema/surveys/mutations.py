@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from csm_graph.errors import UserErrors
 from csm_graph.schema.context import Info
-from csm_graph.schema.errors import UserError, user_errors
+from csm_graph.schema.errors import UserError
+from csm_graph.schema.mutations import mutation
 from csm_graph.schema.surveys.inputs import SurveySubmitInput
 from csm_graph.surveys import services
 
@@ -20,13 +20,10 @@ class SurveySubmitPayload:
 
 @strawberry.type
 class SurveysMutation:
-    @strawberry.mutation(
-        description="Answer a satisfaction survey with the token from its email: once, "
+    @mutation(
+        "Answer a satisfaction survey with the token from its email: once, "
         "before it expires. No login needed."
     )
     async def survey_submit(self, info: Info, input: SurveySubmitInput) -> SurveySubmitPayload:
-        try:
-            survey = await services.submit(input.token, input.rating, input.comment)
-        except UserErrors as exc:
-            return SurveySubmitPayload(errors=user_errors(exc))
+        survey = await services.submit(input.token, input.rating, input.comment)
         return SurveySubmitPayload(ok=True, rating=survey.rating)

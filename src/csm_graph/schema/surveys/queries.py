@@ -8,7 +8,7 @@ import strawberry
 
 from csm_graph.schema.context import Info
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
-from csm_graph.schema.permissions import IsManager, Visible
+from csm_graph.schema.permissions import IsManager, Visible, restricted_field
 from csm_graph.schema.surveys.inputs import SurveyFilter
 from csm_graph.schema.surveys.types import Survey
 from csm_graph.surveys import models
@@ -16,10 +16,9 @@ from csm_graph.surveys import models
 
 @strawberry.type
 class SurveysQuery:
-    @strawberry.field(
-        description="Survey decisions of closed cases, newest first: ratings and skip "
-        "reasons (managers and administrators).",
-        permission_classes=[IsManager],
+    @restricted_field(
+        "Survey decisions of closed cases, newest first: ratings and skip reasons.",
+        IsManager,
         extensions=[Visible()],
     )
     async def surveys(
