@@ -29,7 +29,15 @@ from csm_graph.access.models import RelatedParty
 from csm_graph.accounts.models import User
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases.models import FINAL_STATES, Case, CaseState
-from csm_graph.households.access import NO_REACH, Reach, reach_of
+from csm_graph.households.access import (
+    NO_REACH,
+    Reach,
+    current_memberships,
+    current_representations,
+    reach_of,
+)
+from csm_graph.households.models import HouseholdMember as HouseholdMemberModel
+from csm_graph.households.models import Representation
 
 
 class CaseAction(StrEnum):
@@ -442,6 +450,34 @@ def available(subject: Subject, case: Case) -> frozenset[CaseAction]:
     if case.state is not CaseState.RESOLVED:
         actions -= {A.ACCEPT_SOLUTION, A.REJECT_SOLUTION}
     return actions
+
+
+@dataclass(frozen=True)
+class Reader:
+    consumer_id: int
+    kind: str
+    """The grant kind by which they read: CONSUMER, HEAD_OF_HOUSEHOLD or REPRESENTATIVE."""
+
+
+async def consumer_side_readers(case: Case) -> list[Reader]:
+    """The inverse question for the consumer side: who reads `case` as its
+    consumer, as a head of its household (while the consumer is a current
+    member there) or as a current representative of its consumer. The rules
+    `CaseConsumer`, `HeadOfHousehold` and `Representative`, asked the other
+    way round, in two queries whatever the number of readers."""
+    today = clock.today()
+    readers = [Reader(case.consumer_id, CaseConsumer.kind)]
+    if case.household_id is not None:
+        rows: list[Any] = await HouseholdMemberModel.filter(
+            current_memberships(today), household_id=case.household_id
+        ).values_list("consumer_id", "is_head")
+        if any(int(c) == case.consumer_id for c, _ in rows):
+            readers += [Reader(int(c), HeadOfHousehold.kind) for c, is_head in rows if is_head]
+    representatives: list[Any] = await Representation.filter(
+        current_representations(today), consumer_id=case.consumer_id
+    ).values_list("representative_id", flat=True)
+    readers += [Reader(int(r), Representative.kind) for r in representatives]
+    return readers
 
 
 def readable(subject: Subject, cases: Iterable[Case]) -> list[Case]:

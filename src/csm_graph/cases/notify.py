@@ -4,12 +4,12 @@ Called by the case services inside their unit of work, so each email is an
 outbox row written with the change that causes it (`queue_email`), keyed
 per (event, recipient) so a repeated call writes nothing.
 
-Recipients are the people who read the case on the consumer side: its
-consumer, the current heads of its household, the consumer's current
-representatives, and an external opener. Everyone with a login is checked
-against the access engine (the same rules as the API); each honours their
-consumer record's `notify_email`. Internal users get no case emails here,
-and work notes never reach this module.
+Recipients are the people who read the case on the consumer side, as the
+access engine answers it (`consumer_side_readers`): its consumer, the
+current heads of its household while the consumer belongs to it, and the
+consumer's current representatives. Each honours their consumer record's
+`notify_email`; a deactivated login gets nothing. Internal users get no
+case emails here, and work notes never reach this module.
 """
 
 from __future__ import annotations
@@ -17,14 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from csm_graph import clock
-from csm_graph.access.engine import CaseAction, load_subject, permitted
+from csm_graph.access.engine import consumer_side_readers
 from csm_graph.accounts.models import User, UserType
-from csm_graph.accounts.viewer import load_viewer
 from csm_graph.cases.models import Case
 from csm_graph.consumers.models import Consumer
-from csm_graph.households.access import current_memberships, current_representations
-from csm_graph.households.models import HouseholdMember, Representation
 from csm_graph.notifications.services import queue_email
 from csm_graph.settings import get_settings
 
@@ -38,70 +34,38 @@ class Recipient:
     user_id: int | None
 
 
-async def _may_read(user_id: int, case: Case) -> bool:
-    viewer = await load_viewer(user_id)
-    if viewer is None:
-        return False
-    return CaseAction.READ in permitted(await load_subject(viewer), case)
-
-
 async def recipients(case: Case, *, exclude_user_id: int | None = None) -> list[Recipient]:
-    """The consumer-side readers of `case` who want email, without `exclude_user_id`."""
-    today = clock.today()
-    consumer_ids: list[int] = [case.consumer_id]
-    if case.household_id is not None:
-        heads: list[Any] = await HouseholdMember.filter(
-            current_memberships(today), household_id=case.household_id, is_head=True
-        ).values_list("consumer_id", flat=True)
-        consumer_ids += [int(h) for h in heads]
-    reps: list[Any] = await Representation.filter(
-        current_representations(today), consumer_id=case.consumer_id
-    ).values_list("representative_id", flat=True)
-    consumer_ids += [int(r) for r in reps]
-    opener: User | None = None
-    if case.opened_by_id is not None:
-        opener = await User.get_or_none(id=case.opened_by_id, user_type=UserType.EXTERNAL)
-    consumers = await Consumer.filter(id__in=sorted(set(consumer_ids)), is_active=True)
-    if opener is not None:
-        consumers += await Consumer.filter(user_id=opener.id, is_active=True).exclude(
-            id__in=sorted(set(consumer_ids))
-        )
-    found: dict[str, Recipient] = {}
+    """The consumer-side readers of `case` who want email (the access engine's
+    `consumer_side_readers`), without `exclude_user_id`; one each per address."""
+    readers = await consumer_side_readers(case)
+    consumers = await Consumer.filter(
+        id__in=sorted({r.consumer_id for r in readers}), is_active=True
+    ).order_by("id")
+    logins = [c.user_id for c in consumers if c.user_id is not None]
+    active: list[Any] = (
+        await User.filter(id__in=logins, is_active=True).values_list("id", flat=True)
+        if logins
+        else []
+    )
+    found: list[Recipient] = []
     seen_emails: set[str] = set()
-    opener_covered = False
-    for consumer in sorted(consumers, key=lambda c: c.id):
-        if consumer.user_id is not None and consumer.user_id == opener_id(opener):
-            opener_covered = True
-        if consumer.user_id is not None and consumer.user_id == exclude_user_id:
+    for consumer in consumers:
+        if consumer.user_id is not None and (
+            consumer.user_id == exclude_user_id or consumer.user_id not in active
+        ):
             continue
         if not consumer.notify_email or not consumer.email or consumer.email in seen_emails:
             continue
-        if consumer.user_id is not None and not await _may_read(consumer.user_id, case):
-            continue
         seen_emails.add(consumer.email)
-        found[f"c{consumer.id}"] = Recipient(
-            f"c{consumer.id}",
-            consumer.email,
-            consumer.first_name or consumer.email,
-            consumer.user_id,
+        found.append(
+            Recipient(
+                f"c{consumer.id}",
+                consumer.email,
+                consumer.first_name or consumer.email,
+                consumer.user_id,
+            )
         )
-    if (
-        opener is not None
-        and not opener_covered
-        and opener.id != exclude_user_id
-        and opener.is_active
-        and opener.email not in seen_emails
-        and await _may_read(opener.id, case)
-    ):
-        # An external opener with no consumer record: their login's address.
-        found[f"u{opener.id}"] = Recipient(
-            f"u{opener.id}", opener.email, opener.first_name or opener.email, opener.id
-        )
-    return list(found.values())
-
-
-def opener_id(opener: User | None) -> int | None:
-    return opener.id if opener is not None else None
+    return found
 
 
 async def _send(

@@ -1,7 +1,8 @@
 """A property: for random worlds of households, representations, sold
-products and related parties, the access engine's three faces agree for
-every user and case: the SQL list filter, the single-object decision, and
-`explainAccess`.
+products and related parties, the access engine's faces agree for every
+user and case: the SQL list filter, the single-object decision,
+`explainAccess`, and the inverse question (`consumer_side_readers`) that
+case emails ask.
 
 Each example builds a small world straight through the ORM from a seed that
 Hypothesis draws (and shrinks), wiping the database before it.
@@ -118,7 +119,17 @@ async def _build(rng: random.Random) -> tuple[list[int], list[int]]:
     return user_ids, case_ids
 
 
+CONSUMER_SIDE_KINDS = {"CONSUMER", "HEAD_OF_HOUSEHOLD", "REPRESENTATIVE"}
+
+
 async def _check_agreement(user_ids: list[int], case_ids: list[int]) -> None:
+    readers = {
+        case_id: {
+            (r.consumer_id, r.kind)
+            for r in await engine.consumer_side_readers(await Case.get(id=case_id))
+        }
+        for case_id in case_ids
+    }
     for user_id in user_ids:
         viewer = await load_viewer(user_id)
         assert viewer is not None
@@ -127,6 +138,12 @@ async def _check_agreement(user_ids: list[int], case_ids: list[int]) -> None:
         for case_id in case_ids:
             case = await Case.get(id=case_id)
             readable = engine.CaseAction.READ in engine.permitted(subject, case)
+            # the inverse face: the consumer-side readers of the case are exactly
+            # those whose own grants say so
+            if subject.consumer_id is not None:
+                kinds = {g.kind for g in engine.grants(subject, case)} & CONSUMER_SIDE_KINDS
+                named = {k for c, k in readers[case_id] if c == subject.consumer_id}
+                assert named == kinds, (user_id, case_id, named, kinds)
             allowed, grants = await explain_access(viewer, case_id, None)
             assert (case_id in listed) == readable, (user_id, case_id, subject)
             assert bool(allowed) == readable, (user_id, case_id)
