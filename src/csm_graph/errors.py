@@ -21,6 +21,8 @@ class ErrorCode(StrEnum):
 @dataclass(frozen=True, slots=True)
 class FieldError:
     field: str | None
+    """The input at fault as a Python path (`case_id`, `address_line1`); the API
+    names it as its clients know it (`caseId`, `address.line1`)."""
     message: str
     code: ErrorCode
 

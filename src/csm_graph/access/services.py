@@ -67,9 +67,9 @@ async def create_responsibility(
     about = _text(errors, "description", description, 500, required=False)
     actions = {CaseAction(a) for a in case_actions}
     if A.WORK in actions:
-        errors.add("caseActions", "WORK is internal work; a responsibility cannot give it.")
+        errors.add("case_actions", "WORK is internal work; a responsibility cannot give it.")
     elif A.READ not in actions:
-        errors.add("caseActions", "A responsibility must include READ.", ErrorCode.REQUIRED)
+        errors.add("case_actions", "A responsibility must include READ.", ErrorCode.REQUIRED)
     on_products = {ProductAction(a) for a in product_actions}
     if clean and await Responsibility.filter(name=clean).exists():
         errors.add("name", "A responsibility with this name exists.", ErrorCode.CONFLICT)
@@ -99,12 +99,12 @@ async def create_relationship_type(
     clean = _text(errors, "name", name, 100)
     about = _text(errors, "description", description, 500, required=False)
     if not for_cases and not for_sold_products:
-        errors.add("forCases", "Say whether it applies to cases, sold products or both.")
+        errors.add("applies_to_cases", "Say whether it applies to cases, sold products or both.")
     if (
         default_responsibility_id is not None
         and not await Responsibility.filter(id=default_responsibility_id).exists()
     ):
-        errors.add("defaultResponsibilityId", "No such responsibility.", ErrorCode.NOT_FOUND)
+        errors.add("default_responsibility_id", "No such responsibility.", ErrorCode.NOT_FOUND)
     if clean and await RelationshipType.filter(name=clean).exists():
         errors.add("name", "A relationship type with this name exists.", ErrorCode.CONFLICT)
     errors.raise_if_any()
@@ -160,7 +160,7 @@ def _check_dates(
     errors: ErrorList, valid_from: dt.date | None, valid_until: dt.date | None
 ) -> None:
     if valid_from is not None and valid_until is not None and valid_until < valid_from:
-        errors.add("validUntil", "The last valid day cannot come before the first.")
+        errors.add("valid_until", "The last valid day cannot come before the first.")
 
 
 async def _responsibility(errors: ErrorList, responsibility_id: int | None) -> None:
@@ -168,7 +168,7 @@ async def _responsibility(errors: ErrorList, responsibility_id: int | None) -> N
         responsibility_id is not None
         and not await Responsibility.filter(id=responsibility_id).exists()
     ):
-        errors.add("responsibilityId", "No such responsibility.", ErrorCode.NOT_FOUND)
+        errors.add("responsibility_id", "No such responsibility.", ErrorCode.NOT_FOUND)
 
 
 async def add_related_party(viewer: Viewer | None, data: dict[str, Any]) -> RelatedParty:
@@ -178,33 +178,33 @@ async def add_related_party(viewer: Viewer | None, data: dict[str, Any]) -> Rela
     subject = await _subject(viewer)
     case_id, product_id = data.get("case_id"), data.get("sold_product_id")
     if (case_id is None) == (product_id is None):
-        raise UserErrors.one("caseId", "Give a case or a sold product (one of them).")
+        raise UserErrors.one("case_id", "Give a case or a sold product (one of them).")
     if case_id is not None:
-        await _managed_case(subject, case_id, "caseId")
+        await _managed_case(subject, case_id, "case_id")
     else:
         assert product_id is not None
-        await _managed_product(subject, product_id, "soldProductId")
+        await _managed_product(subject, product_id, "sold_product_id")
 
     consumer_id, user_id = data.get("consumer_id"), data.get("user_id")
     if (consumer_id is None) == (user_id is None):
         raise UserErrors.one(
-            "consumerId", "Give a consumer or a user (one of them).", ErrorCode.REQUIRED
+            "consumer_id", "Give a consumer or a user (one of them).", ErrorCode.REQUIRED
         )
     if consumer_id is not None:
         consumer = await Consumer.get_or_none(id=consumer_id)
-        await policy.require_consumer_grantee(subject, consumer, "consumerId")
+        await policy.require_consumer_grantee(subject, consumer, "consumer_id")
     else:
         user = await User.get_or_none(id=user_id)
-        await policy.require_user_grantee(subject, user, "userId")
+        await policy.require_user_grantee(subject, user, "user_id")
 
     errors = ErrorList()
     kind = await RelationshipType.get_or_none(id=data.get("relationship_type_id"))
     if kind is None:
-        errors.add("relationshipTypeId", "No such relationship type.", ErrorCode.NOT_FOUND)
+        errors.add("relationship_type_id", "No such relationship type.", ErrorCode.NOT_FOUND)
     elif case_id is not None and not kind.for_cases:
-        errors.add("relationshipTypeId", f"A {kind.name} relates to sold products, not cases.")
+        errors.add("relationship_type_id", f"A {kind.name} relates to sold products, not cases.")
     elif product_id is not None and not kind.for_sold_products:
-        errors.add("relationshipTypeId", f"A {kind.name} relates to cases, not sold products.")
+        errors.add("relationship_type_id", f"A {kind.name} relates to cases, not sold products.")
     if "responsibility_id" in data:
         responsibility_id = data["responsibility_id"]
         await _responsibility(errors, responsibility_id)
@@ -224,7 +224,7 @@ async def add_related_party(viewer: Viewer | None, data: dict[str, Any]) -> Rela
         ).exists()
         if duplicate:
             raise UserErrors.one(
-                "relationshipTypeId", f"Already related as {kind.name}.", ErrorCode.CONFLICT
+                "relationship_type_id", f"Already related as {kind.name}.", ErrorCode.CONFLICT
             )
         return await RelatedParty.create(
             case_id=case_id,
@@ -259,11 +259,11 @@ async def update_related_party(
     if "relationship_type_id" in data:
         kind = await RelationshipType.get_or_none(id=data["relationship_type_id"])
         if kind is None:
-            errors.add("relationshipTypeId", "No such relationship type.", ErrorCode.NOT_FOUND)
+            errors.add("relationship_type_id", "No such relationship type.", ErrorCode.NOT_FOUND)
         elif (party.case_id is not None and not kind.for_cases) or (
             party.sold_product_id is not None and not kind.for_sold_products
         ):
-            errors.add("relationshipTypeId", f"A {kind.name} does not apply here.")
+            errors.add("relationship_type_id", f"A {kind.name} does not apply here.")
     if "responsibility_id" in data:
         await _responsibility(errors, data["responsibility_id"])
     valid_from = data.get("valid_from", party.valid_from)

@@ -39,19 +39,10 @@ from csm_graph.validation import (
 def _name_fields(data: dict[str, Any], errors: ErrorList) -> dict[str, Any]:
     out: dict[str, Any] = {}
     limits = {"prefix": 40, "first_name": 100, "middle_name": 100, "last_name": 100, "suffix": 40}
-    graphql_names = {
-        "prefix": "prefix",
-        "first_name": "firstName",
-        "middle_name": "middleName",
-        "last_name": "lastName",
-        "suffix": "suffix",
-    }
     for key, limit in limits.items():
         if key in data and data[key] is not None:
             try:
-                out[key] = require_text(
-                    graphql_names[key], data[key], max_length=limit, required=False
-                )
+                out[key] = require_text(key, data[key], max_length=limit, required=False)
             except UserErrors as exc:
                 errors.errors.extend(exc.errors)
     return out
@@ -69,21 +60,21 @@ async def _roles(names: list[str]) -> list[Role]:
 async def _teams(ids: list[int]) -> list[Team]:
     rows = await Team.filter(id__in=ids)
     if len(rows) != len(set(ids)):
-        raise UserErrors.one("teamIds", "One or more teams do not exist.", ErrorCode.NOT_FOUND)
+        raise UserErrors.one("team_ids", "One or more teams do not exist.", ErrorCode.NOT_FOUND)
     return list(rows)
 
 
 async def _manager(manager_id: int, user_id: int | None = None) -> User:
     manager = await User.get_or_none(id=manager_id, user_type=UserType.INTERNAL)
     if manager is None:
-        raise UserErrors.one("managerId", "No such internal user.", ErrorCode.NOT_FOUND)
+        raise UserErrors.one("manager_id", "No such internal user.", ErrorCode.NOT_FOUND)
     if user_id is not None:
         # Refuse cycles: walk up from the new manager.
         seen: set[int] = set()
         current: User | None = manager
         while current is not None and current.id not in seen:
             if current.id == user_id:
-                raise UserErrors.one("managerId", "A user cannot report to their own report.")
+                raise UserErrors.one("manager_id", "A user cannot report to their own report.")
             seen.add(current.id)
             current = await User.get_or_none(id=current.manager_id) if current.manager_id else None
     return manager
@@ -102,13 +93,13 @@ async def create_user(viewer: Viewer | None, data: dict[str, Any]) -> User:
         errors.errors.extend(exc.errors)
     names = _name_fields(data, errors)
     if not names.get("first_name") and not names.get("last_name"):
-        errors.add("lastName", "A first or last name is required.", ErrorCode.REQUIRED)
+        errors.add("last_name", "A first or last name is required.", ErrorCode.REQUIRED)
     user_type = UserType(data.get("user_type") or UserType.EXTERNAL)
     role_names: list[str] = list(data.get("roles") or [])
     team_ids: list[int] = list(data.get("team_ids") or [])
     if user_type is UserType.EXTERNAL and (role_names or team_ids or data.get("manager_id")):
         errors.add(
-            "roles" if role_names else ("teamIds" if team_ids else "managerId"),
+            "roles" if role_names else ("team_ids" if team_ids else "manager_id"),
             "Only internal users have roles, teams and managers.",
         )
     password = data.get("password")
@@ -161,17 +152,6 @@ async def create_user(viewer: Viewer | None, data: dict[str, Any]) -> User:
 SELF_EDITABLE = frozenset(
     {"prefix", "first_name", "middle_name", "last_name", "suffix", "phone", "password"}
 )
-GRAPHQL_FIELD = {
-    "first_name": "firstName",
-    "middle_name": "middleName",
-    "last_name": "lastName",
-    "user_type": "userType",
-    "is_active": "isActive",
-    "team_ids": "teamIds",
-    "manager_id": "managerId",
-    "employee_id": "employeeId",
-    "current_password": "currentPassword",
-}
 
 
 async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any]) -> User:
@@ -188,7 +168,7 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
     if not viewer.is_admin:
         for key in sorted(set(changes) - SELF_EDITABLE):
             errors.add(
-                GRAPHQL_FIELD.get(key, key),
+                key,
                 "You may not change this field.",
                 ErrorCode.FORBIDDEN,
             )
@@ -221,7 +201,7 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
                     )
                 ):
                     errors.add(
-                        "currentPassword", "The current password is wrong.", ErrorCode.INVALID
+                        "current_password", "The current password is wrong.", ErrorCode.INVALID
                     )
                 user.password_hash = await passwords.hash_password(changes["password"])
         except UserErrors as exc:
@@ -235,7 +215,7 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
             user.employee_id = changes["employee_id"] or None
         if "is_active" in changes:
             if is_self and not changes["is_active"]:
-                errors.add("isActive", "You cannot deactivate yourself.")
+                errors.add("is_active", "You cannot deactivate yourself.")
             user.is_active = bool(changes["is_active"])
         if "user_type" in changes:
             user.user_type = UserType(changes["user_type"])
@@ -276,7 +256,7 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
         ):
             # As in create_user; the unit of work rolls every change back.
             raise UserErrors.one(
-                "userType",
+                "user_type",
                 "An external user has no roles, teams or manager: remove them in the same call.",
             )
         await _end_sessions_after(user, changes, viewer)
@@ -316,7 +296,7 @@ async def create_team(viewer: Viewer | None, name: str, member_ids: list[int]) -
     async with unit_of_work():
         if await Team.filter(name=name).exists():
             raise UserErrors.one("name", "A team with this name exists.", ErrorCode.CONFLICT)
-        members = await _internal_users("memberIds", member_ids)
+        members = await _internal_users("member_ids", member_ids)
         try:
             team = await Team.create(name=name)
         except IntegrityError:
@@ -333,10 +313,10 @@ async def add_team_member(viewer: Viewer | None, team_id: int, user_id: int) -> 
     async with unit_of_work():
         team = await Team.get_or_none(id=team_id)
         if team is None:
-            raise UserErrors.one("teamId", "No such team.", ErrorCode.NOT_FOUND)
-        (user,) = await _internal_users("userId", [user_id])
+            raise UserErrors.one("team_id", "No such team.", ErrorCode.NOT_FOUND)
+        (user,) = await _internal_users("user_id", [user_id])
         if await team.members.filter(id=user_id).exists():
-            raise UserErrors.one("userId", "Already a member of this team.", ErrorCode.CONFLICT)
+            raise UserErrors.one("user_id", "Already a member of this team.", ErrorCode.CONFLICT)
         await team.members.add(user)
     return team
 

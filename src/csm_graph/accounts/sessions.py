@@ -113,7 +113,7 @@ async def refresh(refresh_token: str) -> Session:
     (every token descended from that login) is revoked.
     """
     invalid = UserErrors.one(
-        "refreshToken", "The refresh token is invalid or expired.", ErrorCode.INVALID_CREDENTIALS
+        "refresh_token", "The refresh token is invalid or expired.", ErrorCode.INVALID_CREDENTIALS
     )
     now = clock.now()
     async with unit_of_work():

@@ -174,7 +174,7 @@ def _clean_fields(data: dict[str, Any], errors: ErrorList, *, creating: bool) ->
     if creating or "short_description" in data:
         try:
             out["short_description"] = require_text(
-                "shortDescription", data.get("short_description"), max_length=160
+                "short_description", data.get("short_description"), max_length=160
             )
         except UserErrors as exc:
             errors.errors.extend(exc.errors)
@@ -214,32 +214,33 @@ async def create_case(viewer: Viewer | None, data: dict[str, Any]) -> Case:
     values = _clean_fields(data, errors, creating=True)
     if not viewer.is_internal:
         values["channel"] = CaseChannel.WEB
-        for internal_field, name in (("assignment_team_id", "assignmentTeamId"),):
-            if data.get(internal_field) is not None:
-                errors.add(name, "Only internal users set this.", ErrorCode.FORBIDDEN)
+        if data.get("assignment_team_id") is not None:
+            errors.add("assignment_team_id", "Only internal users set this.", ErrorCode.FORBIDDEN)
     elif "channel" not in values:
         values["channel"] = CaseChannel.PHONE
     errors.raise_if_any()
 
     consumer_id = data.get("consumer_id") or subject.consumer_id
     if consumer_id is None:
-        raise UserErrors.one("consumerId", "Name the consumer the case is for.", ErrorCode.REQUIRED)
+        raise UserErrors.one(
+            "consumer_id", "Name the consumer the case is for.", ErrorCode.REQUIRED
+        )
     # Ids the viewer may not see are refused as missing ones, before anything
     # that could tell who belongs where.
     consumer = await policy.require_visible(
-        subject, await Consumer.get_or_none(id=consumer_id), "consumerId", "consumer"
+        subject, await Consumer.get_or_none(id=consumer_id), "consumer_id", "consumer"
     )
     household_id = data.get("household_id")
     if household_id is not None:
         await policy.require_visible(
-            subject, await Household.get_or_none(id=household_id), "householdId", "household"
+            subject, await Household.get_or_none(id=household_id), "household_id", "household"
         )
     households = await _current_households(consumer.id, subject.today)
     if not viewer.is_internal and consumer.id != subject.consumer_id:
         reach = subject.reach
         if consumer.id not in reach.acts_for:
             raise UserErrors.one(
-                "consumerId",
+                "consumer_id",
                 "You may open cases for yourself, members of households you head and "
                 "consumers you represent.",
                 ErrorCode.FORBIDDEN,
@@ -252,20 +253,20 @@ async def create_case(viewer: Viewer | None, data: dict[str, Any]) -> Case:
                 household_id, heads_it = shared[0], True
         if not heads_it and consumer.id not in reach.represented:
             raise UserErrors.one(
-                "householdId",
+                "household_id",
                 "Open it in a household you head, where the consumer is a member.",
                 ErrorCode.FORBIDDEN,
             )
     if household_id is not None and household_id not in households:
         raise UserErrors.one(
-            "householdId",
+            "household_id",
             "The consumer is not a current member of this household.",
             ErrorCode.INVALID,
         )
     if household_id is None and households:
         if len(households) > 1:
             raise UserErrors.one(
-                "householdId",
+                "household_id",
                 "The consumer belongs to several households: choose one.",
                 ErrorCode.REQUIRED,
             )
@@ -273,7 +274,7 @@ async def create_case(viewer: Viewer | None, data: dict[str, Any]) -> Case:
 
     team_id = data.get("assignment_team_id")
     if team_id is not None and not await Team.filter(id=team_id).exists():
-        raise UserErrors.one("assignmentTeamId", "No such team.", ErrorCode.NOT_FOUND)
+        raise UserErrors.one("assignment_team_id", "No such team.", ErrorCode.NOT_FOUND)
     sold_product_id = data.get("sold_product_id")
     if sold_product_id is not None:
         await product_for_case(subject, sold_product_id, consumer.id, household_id)
@@ -342,11 +343,11 @@ async def assign(
         user_id = assignee_id if assignee_id is not None else subject.viewer.user_id
         assignee = await User.get_or_none(id=user_id, user_type=UserType.INTERNAL, is_active=True)
         if assignee is None:
-            raise UserErrors.one("assigneeId", "No such internal user.", ErrorCode.NOT_FOUND)
+            raise UserErrors.one("assignee_id", "No such internal user.", ErrorCode.NOT_FOUND)
         changes: dict[str, Any] = {"assigned_to_id": assignee.id}
         if team_id is not None:
             if not await Team.filter(id=team_id).exists():
-                raise UserErrors.one("teamId", "No such team.", ErrorCode.NOT_FOUND)
+                raise UserErrors.one("team_id", "No such team.", ErrorCode.NOT_FOUND)
             changes["assignment_team_id"] = team_id
         old_assignee = case.assigned_to_id
         await _write(case, **changes)
@@ -365,7 +366,7 @@ async def assign(
 
 
 async def add_comment(
-    viewer: Viewer | None, case_id: int, body: str, work_note: bool, field: str = "caseId"
+    viewer: Viewer | None, case_id: int, body: str, work_note: bool, field: str = "case_id"
 ) -> CaseComment:
     """A public comment or a work note. A consumer-side comment on a case
     awaiting information returns it to OPEN."""
@@ -420,14 +421,14 @@ async def request_info(viewer: Viewer | None, case_id: int, body: str) -> Case:
 
 async def propose_solution(viewer: Viewer | None, case_id: int, code: str, notes: str) -> Case:
     errors = ErrorList()
-    for name, value, limit in (("resolutionCode", code, 40), ("resolutionNotes", notes, 20000)):
+    for name, value, limit in (("resolution_code", code, 40), ("resolution_notes", notes, 20000)):
         try:
             require_text(name, value, max_length=limit)
         except UserErrors as exc:
             errors.errors.extend(exc.errors)
     errors.raise_if_any()
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.WORK, "caseId")
+        subject, case = await case_for(viewer, case_id, A.WORK, "case_id")
         _require_state(case, {CaseState.OPEN, CaseState.AWAITING_INFO}, "propose a solution for")
         await _change_state(
             case,
@@ -444,7 +445,7 @@ async def propose_solution(viewer: Viewer | None, case_id: int, code: str, notes
 
 async def accept_solution(viewer: Viewer | None, case_id: int) -> Case:
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.ACCEPT_SOLUTION, "caseId")
+        subject, case = await case_for(viewer, case_id, A.ACCEPT_SOLUTION, "case_id")
         _require_state(case, {CaseState.RESOLVED}, "accept a solution of")
         await _change_state(case, subject, CaseState.CLOSED, closed_at=clock.now())
         await _closed(case)
@@ -454,7 +455,7 @@ async def accept_solution(viewer: Viewer | None, case_id: int) -> Case:
 async def reject_solution(viewer: Viewer | None, case_id: int, reason: str) -> Case:
     text = require_text("reason", reason, max_length=20000)
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.REJECT_SOLUTION, "caseId")
+        subject, case = await case_for(viewer, case_id, A.REJECT_SOLUTION, "case_id")
         _require_state(case, {CaseState.RESOLVED}, "reject a solution of")
         await CaseComment.create(
             case_id=case.id,
@@ -470,7 +471,7 @@ async def reject_solution(viewer: Viewer | None, case_id: int, reason: str) -> C
 async def close(viewer: Viewer | None, case_id: int) -> Case:
     """The consumer side closes a case that is not yet final."""
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.CLOSE, "caseId")
+        subject, case = await case_for(viewer, case_id, A.CLOSE, "case_id")
         _require_state(case, set(CaseState) - FINAL_STATES, "close")
         await _change_state(case, subject, CaseState.CLOSED, closed_at=clock.now())
         await _closed(case)
@@ -512,7 +513,7 @@ async def auto_close_resolved() -> int:
 async def cancel(viewer: Viewer | None, case_id: int) -> Case:
     """An agent cancels a case that is not yet final."""
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.WORK, "caseId")
+        subject, case = await case_for(viewer, case_id, A.WORK, "case_id")
         _require_state(case, set(CaseState) - FINAL_STATES, "cancel")
         await _change_state(case, subject, CaseState.CANCELLED, closed_at=clock.now())
     return case
@@ -532,13 +533,13 @@ async def add_attachment(
     from csm_graph import storage
 
     name = require_text("file", file_name or "attachment", max_length=255)
-    subject, case = await case_for(viewer, case_id, A.ATTACH, "caseId")
+    subject, case = await case_for(viewer, case_id, A.ATTACH, "case_id")
     _require_state(case, set(CaseState) - FINAL_STATES, "attach files to")
     stored = await storage.save(data, name)
     try:
         async with unit_of_work():
             # Re-read inside the transaction: the case may have closed meanwhile.
-            subject, case = await case_for(viewer, case_id, A.ATTACH, "caseId")
+            subject, case = await case_for(viewer, case_id, A.ATTACH, "case_id")
             _require_state(case, set(CaseState) - FINAL_STATES, "attach files to")
             attachment = await CaseAttachment.create(
                 case_id=case.id,

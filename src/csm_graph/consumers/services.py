@@ -32,7 +32,6 @@ from csm_graph.consumers.validation import (
     IDENTITY_FIELDS,
     NAME_FIELDS,
     clean,
-    graphql_name,
     require_name,
 )
 from csm_graph.core.numbering import next_number
@@ -117,7 +116,7 @@ async def create_consumer(viewer: Viewer | None, data: dict[str, Any]) -> Consum
             and await Consumer.filter(external_id=values["external_id"]).exists()
         ):
             raise UserErrors.one(
-                "externalId", "A consumer with this external id exists.", ErrorCode.CONFLICT
+                "external_id", "A consumer with this external id exists.", ErrorCode.CONFLICT
             )
         try:
             return await Consumer.create(
@@ -127,7 +126,7 @@ async def create_consumer(viewer: Viewer | None, data: dict[str, Any]) -> Consum
             )
         except IntegrityError:
             raise UserErrors.one(
-                "externalId", "A consumer with this external id exists.", ErrorCode.CONFLICT
+                "external_id", "A consumer with this external id exists.", ErrorCode.CONFLICT
             ) from None
 
 
@@ -154,9 +153,7 @@ async def update_consumer(
             if refused:
                 errors = ErrorList()
                 for key in refused:
-                    errors.add(
-                        graphql_name(key), "You may not change this field.", ErrorCode.FORBIDDEN
-                    )
+                    errors.add(key, "You may not change this field.", ErrorCode.FORBIDDEN)
                 errors.raise_if_any()
         values = clean(changes, get_settings().default_phone_region)
         merged = {**{f: getattr(consumer, f) for f in NAME_FIELDS}, **values}
@@ -172,7 +169,7 @@ async def update_consumer(
             await consumer.save()
         except IntegrityError:
             raise UserErrors.one(
-                "externalId", "A consumer with this external id exists.", ErrorCode.CONFLICT
+                "external_id", "A consumer with this external id exists.", ErrorCode.CONFLICT
             ) from None
         if identity_changed and consumer.user_id is not None:
             await enqueue("sync_consumer_identity", consumer.id)
@@ -232,7 +229,7 @@ async def _link(consumer: Consumer, user: User) -> None:
         await consumer.save()
     except IntegrityError:
         raise UserErrors.one(
-            "userId", "This user is already linked to a consumer.", ErrorCode.CONFLICT
+            "user_id", "This user is already linked to a consumer.", ErrorCode.CONFLICT
         ) from None
     await _copy_identity(consumer, user)
 
@@ -288,7 +285,7 @@ async def _check_unlinked(consumer: Consumer, user: User | None) -> None:
     if consumer.user_id is not None:
         other = await User.get(id=consumer.user_id)
         raise UserErrors.one(
-            "consumerId",
+            "consumer_id",
             f"Consumer {consumer.number} is already linked to user {other.email}.",
             ErrorCode.CONFLICT,
         )
@@ -296,7 +293,7 @@ async def _check_unlinked(consumer: Consumer, user: User | None) -> None:
         linked = await Consumer.get_or_none(user_id=user.id)
         if linked is not None:
             raise UserErrors.one(
-                "userId",
+                "user_id",
                 f"User {user.email} is already linked to consumer {linked.number}.",
                 ErrorCode.CONFLICT,
             )
@@ -308,10 +305,10 @@ async def associate(viewer: Viewer | None, consumer_id: int, user_id: int) -> Co
     async with unit_of_work():
         consumer = await Consumer.get_or_none(id=consumer_id)
         if consumer is None:
-            raise _not_found("consumerId")
+            raise _not_found("consumer_id")
         user = await User.get_or_none(id=user_id)
         if user is None:
-            raise UserErrors.one("userId", "No such user.", ErrorCode.NOT_FOUND)
+            raise UserErrors.one("user_id", "No such user.", ErrorCode.NOT_FOUND)
         await _check_unlinked(consumer, user)
         await _link(consumer, user)
     return consumer
@@ -322,10 +319,10 @@ async def dissociate(viewer: Viewer | None, consumer_id: int) -> Consumer:
     async with unit_of_work():
         consumer = await Consumer.get_or_none(id=consumer_id)
         if consumer is None:
-            raise _not_found("consumerId")
+            raise _not_found("consumer_id")
         if consumer.user_id is None:
             raise UserErrors.one(
-                "consumerId", "This consumer has no linked user.", ErrorCode.INVALID_STATE
+                "consumer_id", "This consumer has no linked user.", ErrorCode.INVALID_STATE
             )
         consumer.user_id = None
         await consumer.save(update_fields=["user_id"])
@@ -349,16 +346,16 @@ async def create_user_for_consumer(
     async with unit_of_work():
         consumer = await Consumer.get_or_none(id=consumer_id)
         if consumer is None:
-            raise _not_found("consumerId")
+            raise _not_found("consumer_id")
         await _check_unlinked(consumer, None)
         if not consumer.email:
             raise UserErrors.one(
-                "consumerId", "The consumer needs an email to get a login.", ErrorCode.REQUIRED
+                "consumer_id", "The consumer needs an email to get a login.", ErrorCode.REQUIRED
             )
         existing = await User.get_or_none(email=consumer.email)
         if existing is not None:
             raise UserErrors.one(
-                "consumerId",
+                "consumer_id",
                 f"User {existing.email} already has this email; associate it instead.",
                 ErrorCode.CONFLICT,
             )
@@ -374,7 +371,7 @@ async def create_user_for_consumer(
             )
         except IntegrityError:
             raise UserErrors.one(
-                "consumerId", "A user with this email exists.", ErrorCode.CONFLICT
+                "consumer_id", "A user with this email exists.", ErrorCode.CONFLICT
             ) from None
         consumer.user_id = user.id
         await consumer.save(update_fields=["user_id"])
@@ -439,9 +436,9 @@ async def signup(data: dict[str, Any], client_address: str) -> None:
         ("password", lambda: check_password("password", data.get("password") or "")),
         (
             "first_name",
-            lambda: require_text("firstName", data.get("first_name"), max_length=100),
+            lambda: require_text("first_name", data.get("first_name"), max_length=100),
         ),
-        ("last_name", lambda: require_text("lastName", data.get("last_name"), max_length=100)),
+        ("last_name", lambda: require_text("last_name", data.get("last_name"), max_length=100)),
         (
             "phone",
             lambda: normalize_phone(

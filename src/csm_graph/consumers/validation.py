@@ -32,45 +32,16 @@ TEXT_LIMITS = {
     "postal_code": 20,
 }
 
-GRAPHQL_NAMES = {
-    "first_name": "firstName",
-    "middle_name": "middleName",
-    "last_name": "lastName",
-    "full_name": "fullName",
-    "mobile_phone": "mobilePhone",
-    "address_line1": "address.line1",
-    "address_line2": "address.line2",
-    "city": "address.city",
-    "region": "address.region",
-    "postal_code": "address.postalCode",
-    "country": "address.country",
-    "date_of_birth": "dateOfBirth",
-    "preferred_language": "preferredLanguage",
-    "notify_email": "notifyEmail",
-    "notify_sms": "notifySms",
-    "sla_level": "slaLevel",
-    "twitter_handle": "twitterHandle",
-    "facebook_url": "facebookUrl",
-    "linkedin_url": "linkedinUrl",
-    "personal_email": "personalEmail",
-    "external_id": "externalId",
-    "is_active": "isActive",
-}
-
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 TWITTER = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:/-]{1,64}$")
-
-
-def graphql_name(field: str) -> str:
-    return GRAPHQL_NAMES.get(field, field)
 
 
 def _url(field: str, value: str, domain: str) -> str:
     parts = urlsplit(value)
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not (host == domain or host.endswith("." + domain)):
-        raise UserErrors.one(graphql_name(field), f"Expected a {domain} address (https://...).")
+        raise UserErrors.one(field, f"Expected a {domain} address (https://...).")
     return value
 
 
@@ -81,11 +52,11 @@ def _date_of_birth(value: Any) -> dt.date | None:
         try:
             value = dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise UserErrors.one("dateOfBirth", "Expected a date as YYYY-MM-DD.") from None
+            raise UserErrors.one("date_of_birth", "Expected a date as YYYY-MM-DD.") from None
     if not isinstance(value, dt.date):
-        raise UserErrors.one("dateOfBirth", "Expected a date.")
+        raise UserErrors.one("date_of_birth", "Expected a date.")
     if value > clock.today() or value.year < 1900:
-        raise UserErrors.one("dateOfBirth", "Not a plausible date of birth.")
+        raise UserErrors.one("date_of_birth", "Not a plausible date of birth.")
     return value
 
 
@@ -115,7 +86,7 @@ def clean(data: dict[str, Any], region: str) -> dict[str, Any]:
             attempt(
                 field,
                 require_text,
-                graphql_name(field),
+                field,
                 str(data[field]),
                 max_length=limit,
                 required=False,
@@ -123,12 +94,12 @@ def clean(data: dict[str, Any], region: str) -> dict[str, Any]:
     for field in ("email", "personal_email"):
         if field in data and data[field] is not None:
             if str(data[field]).strip():
-                attempt(field, normalize_email, graphql_name(field), str(data[field]))
+                attempt(field, normalize_email, field, str(data[field]))
             else:
                 out[field] = ""
     for field in ("phone", "mobile_phone"):
         if field in data and data[field] is not None:
-            attempt(field, normalize_phone, graphql_name(field), str(data[field]), region)
+            attempt(field, normalize_phone, field, str(data[field]), region)
     if "country" in data and data["country"] is not None:
         country = str(data["country"]).strip().upper()
         if country and country not in phonenumbers.SUPPORTED_REGIONS:
@@ -139,18 +110,18 @@ def clean(data: dict[str, Any], region: str) -> dict[str, Any]:
     if data.get("preferred_language") is not None:
         language = str(data["preferred_language"]).strip()
         if not LANGUAGE.match(language):
-            errors.add("preferredLanguage", "Expected a language tag such as en or pt-BR.")
+            errors.add("preferred_language", "Expected a language tag such as en or pt-BR.")
         out["preferred_language"] = language
     if data.get("sla_level") is not None:
         try:
             out["sla_level"] = SlaLevel(str(data["sla_level"]).strip().upper())
         except ValueError:
-            errors.add("slaLevel", "Expected BRONZE, SILVER, GOLD or PLATINUM.")
+            errors.add("sla_level", "Expected BRONZE, SILVER, GOLD or PLATINUM.")
     if data.get("twitter_handle") is not None:
         handle = str(data["twitter_handle"]).strip()
         match = TWITTER.match(handle)
         if handle and not match:
-            errors.add("twitterHandle", "Expected a handle of up to 15 letters, digits or _.")
+            errors.add("twitter_handle", "Expected a handle of up to 15 letters, digits or _.")
         out["twitter_handle"] = match.group(1) if match else ""
     for field, domain in (("facebook_url", "facebook.com"), ("linkedin_url", "linkedin.com")):
         if data.get(field) is not None:
@@ -162,7 +133,7 @@ def clean(data: dict[str, Any], region: str) -> dict[str, Any]:
     if data.get("external_id") is not None:
         external_id = str(data["external_id"]).strip()
         if external_id and not EXTERNAL_ID.match(external_id):
-            errors.add("externalId", "Letters, digits and . _ : / - only, at most 64.")
+            errors.add("external_id", "Letters, digits and . _ : / - only, at most 64.")
         out["external_id"] = external_id or None
     for field in ("notify_email", "notify_sms", "is_active"):
         if data.get(field) is not None:
@@ -173,4 +144,4 @@ def clean(data: dict[str, Any], region: str) -> dict[str, Any]:
 
 def require_name(values: dict[str, Any]) -> None:
     if not (values.get("first_name") or values.get("last_name")):
-        raise UserErrors.one("lastName", "A name is required.", ErrorCode.REQUIRED)
+        raise UserErrors.one("last_name", "A name is required.", ErrorCode.REQUIRED)

@@ -40,11 +40,6 @@ TEXT_LIMITS = {
     "country": 2,
     "notes": 5000,
 }
-GRAPHQL_NAMES = {
-    "address_line1": "address.line1",
-    "address_line2": "address.line2",
-    "postal_code": "address.postalCode",
-}
 
 
 def _require_internal(viewer: Viewer | None, what: str) -> Viewer:
@@ -80,9 +75,7 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         if key not in data and key != "name":
             continue
         try:
-            out[key] = require_text(
-                GRAPHQL_NAMES.get(key, key), data.get(key), max_length=limit, required=key == "name"
-            )
+            out[key] = require_text(key, data.get(key), max_length=limit, required=key == "name")
         except UserErrors as exc:
             errors.errors.extend(exc.errors)
     if out.get("country"):
@@ -102,7 +95,7 @@ async def create_household(viewer: Viewer | None, data: dict[str, Any]) -> House
 # --- memberships -----------------------------------------------------------------
 
 
-async def _household(household_id: int, field: str = "householdId") -> Household:
+async def _household(household_id: int, field: str = "household_id") -> Household:
     # Locking the household serialises membership changes, which keeps the
     # head rule true under concurrent requests (PostgreSQL; SQLite has one writer).
     household = await Household.filter(id=household_id).select_for_update().first()
@@ -140,31 +133,31 @@ async def add_member(
     start = start_date or today
     head = relationship is Relationship.HEAD if is_head is None else is_head
     if start > today:
-        raise UserErrors.one("startDate", "A membership cannot start in the future.")
+        raise UserErrors.one("start_date", "A membership cannot start in the future.")
     if relationship is Relationship.HEAD and not head:
-        raise UserErrors.one("isHead", "A member whose relationship is HEAD is a head.")
+        raise UserErrors.one("is_head", "A member whose relationship is HEAD is a head.")
     async with unit_of_work():
         household = await _household(household_id)
-        consumer = await _consumer(consumer_id, "consumerId")
+        consumer = await _consumer(consumer_id, "consumer_id")
         memberships = await HouseholdMember.filter(
             household_id=household.id, consumer_id=consumer.id
         )
         if any(m.end_date is None for m in memberships):
             raise UserErrors.one(
-                "consumerId",
+                "consumer_id",
                 f"Consumer {consumer.number} is already a current member of {household.number}.",
                 ErrorCode.CONFLICT,
             )
         if any(m.end_date is not None and m.end_date > start for m in memberships):
             raise UserErrors.one(
-                "startDate", "This overlaps an earlier membership.", ErrorCode.CONFLICT
+                "start_date", "This overlaps an earlier membership.", ErrorCode.CONFLICT
             )
         has_head = await HouseholdMember.filter(
             current_memberships(today), household_id=household.id, is_head=True
         ).exists()
         if not has_head and not head:
             raise UserErrors.one(
-                "isHead",
+                "is_head",
                 "The household has no head: this member must be one.",
                 ErrorCode.INVALID_STATE,
             )
@@ -182,7 +175,7 @@ async def add_member(
             )
         except IntegrityError:
             raise UserErrors.one(
-                "consumerId", "The consumer is already a current member.", ErrorCode.CONFLICT
+                "consumer_id", "The consumer is already a current member.", ErrorCode.CONFLICT
             ) from None
 
 
@@ -205,7 +198,7 @@ async def end_member(
     today = clock.today()
     end = end_date or today
     if end > today:
-        raise UserErrors.one("endDate", "A membership cannot end in the future.")
+        raise UserErrors.one("end_date", "A membership cannot end in the future.")
     async with unit_of_work():
         household = await _household(household_id)
         current = await HouseholdMember.filter(
@@ -215,11 +208,11 @@ async def end_member(
         membership = by_consumer.get(consumer_id)
         if membership is None:
             raise UserErrors.one(
-                "consumerId", "Not a current member of this household.", ErrorCode.NOT_FOUND
+                "consumer_id", "Not a current member of this household.", ErrorCode.NOT_FOUND
             )
         if end < membership.start_date:
             raise UserErrors.one(
-                "endDate",
+                "end_date",
                 f"The end date is before the start date ({membership.start_date.isoformat()}).",
             )
         new_head: HouseholdMember | None = None
@@ -227,7 +220,7 @@ async def end_member(
             new_head = by_consumer.get(new_head_consumer_id)
             if new_head is None or new_head is membership:
                 raise UserErrors.one(
-                    "newHeadConsumerId",
+                    "new_head_consumer_id",
                     "The new head must be another current member of this household.",
                     ErrorCode.NOT_FOUND,
                 )
@@ -239,7 +232,7 @@ async def end_member(
             and not any(m.is_head for m in others)
         ):
             raise UserErrors.one(
-                "newHeadConsumerId",
+                "new_head_consumer_id",
                 "This is the household's last head: name another member as head.",
                 ErrorCode.INVALID_STATE,
             )
@@ -276,12 +269,12 @@ async def set_primary_household(
         consumer = await policy.require_visible(
             await load_subject(viewer),
             await Consumer.get_or_none(id=consumer_id),
-            "consumerId",
+            "consumer_id",
             "consumer",
         )
         if not (viewer.is_internal or consumer.user_id == viewer.user_id):
             raise UserErrors.one(
-                "consumerId",
+                "consumer_id",
                 "Only the consumer chooses their primary household.",
                 ErrorCode.FORBIDDEN,
             )
@@ -291,7 +284,7 @@ async def set_primary_household(
         chosen = next((m for m in memberships if m.household_id == household_id), None)
         if chosen is None:
             raise UserErrors.one(
-                "householdId",
+                "household_id",
                 "The primary household must be one of the consumer's current households.",
                 ErrorCode.INVALID,
             )
@@ -318,12 +311,12 @@ async def add_representative(
     staff = _require_internal(viewer, "manage representatives")
     start = valid_from or clock.today()
     if representative_id == consumer_id:
-        raise UserErrors.one("representativeId", "A consumer cannot represent themselves.")
+        raise UserErrors.one("representative_id", "A consumer cannot represent themselves.")
     if valid_until is not None and valid_until < start:
-        raise UserErrors.one("validUntil", "The end is before the start.")
+        raise UserErrors.one("valid_until", "The end is before the start.")
     async with unit_of_work():
-        representative = await _consumer(representative_id, "representativeId")
-        consumer = await _consumer(consumer_id, "consumerId")
+        representative = await _consumer(representative_id, "representative_id")
+        consumer = await _consumer(consumer_id, "consumer_id")
         overlap = Q(representative_id=representative.id, consumer_id=consumer.id) & (
             Q(valid_until__isnull=True) | Q(valid_until__gte=start)
         )
@@ -331,7 +324,7 @@ async def add_representative(
             overlap &= Q(valid_from__lte=valid_until)
         if await Representation.filter(overlap).exists():
             raise UserErrors.one(
-                "representativeId",
+                "representative_id",
                 f"{representative.number} already represents {consumer.number} in this period.",
                 ErrorCode.CONFLICT,
             )

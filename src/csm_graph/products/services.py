@@ -32,13 +32,13 @@ async def create_sold_product(
     except UserErrors as exc:
         errors.errors.extend(exc.errors)
     try:
-        serial = require_text("serialNumber", serial_number, max_length=100, required=False)
+        serial = require_text("serial_number", serial_number, max_length=100, required=False)
     except UserErrors as exc:
         errors.errors.extend(exc.errors)
     if not await Consumer.filter(id=owner_id).exists():
-        errors.add("ownerId", "No such consumer.", ErrorCode.NOT_FOUND)
+        errors.add("owner_id", "No such consumer.", ErrorCode.NOT_FOUND)
     if household_id is not None and not await Household.filter(id=household_id).exists():
-        errors.add("householdId", "No such household.", ErrorCode.NOT_FOUND)
+        errors.add("household_id", "No such household.", ErrorCode.NOT_FOUND)
     errors.raise_if_any()
     async with unit_of_work():
         return await SoldProduct.create(
@@ -52,13 +52,16 @@ async def product_for_case(
     """The product a new case is about: one the viewer sees, of the consumer or
     of the case's household."""
     product = await policy.require_visible(
-        subject, await SoldProduct.get_or_none(id=sold_product_id), "soldProductId", "sold product"
+        subject,
+        await SoldProduct.get_or_none(id=sold_product_id),
+        "sold_product_id",
+        "sold product",
     )
     if product.owner_id != consumer_id and (
         product.household_id is None or product.household_id != household_id
     ):
         raise UserErrors.one(
-            "soldProductId",
+            "sold_product_id",
             "The product belongs to neither the consumer nor the case's household.",
             ErrorCode.INVALID,
         )

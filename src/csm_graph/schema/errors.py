@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 from csm_graph.errors import ErrorCode as DomainErrorCode
 from csm_graph.errors import FieldError, UserErrors
@@ -36,9 +39,19 @@ class UserError:
     code: ErrorCode = strawberry.field(description="A stable code for programs.")
 
     @classmethod
-    def from_domain(cls, error: FieldError) -> UserError:
-        return cls(field=error.field, message=error.message, code=error.code)
+    def from_domain(cls, error: FieldError, paths: Mapping[str, str]) -> UserError:
+        return cls(field=graphql_path(error.field, paths), message=error.message, code=error.code)
 
 
-def user_errors(exc: UserErrors) -> list[UserError]:
-    return [UserError.from_domain(e) for e in exc.errors]
+def graphql_path(field: str | None, paths: Mapping[str, str]) -> str | None:
+    """The input field as the client sent it: the service's Python path, placed
+    by `paths` where the input nests it (`address_line1` -> `address.line1`), in
+    camelCase (`case_id` -> `caseId`)."""
+    if field is None:
+        return None
+    path = paths.get(field, field)
+    return ".".join(to_camel_case(part) for part in path.split("."))
+
+
+def user_errors(exc: UserErrors, paths: Mapping[str, str] | None = None) -> list[UserError]:
+    return [UserError.from_domain(e, paths or {}) for e in exc.errors]

@@ -9,7 +9,7 @@ unit of work has rolled the change back by then).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import strawberry
@@ -24,10 +24,12 @@ from csm_graph.schema.permissions import described
 
 
 class UserErrorsAsPayload(FieldExtension):
-    """Answers a refused mutation with its payload type, holding the refusals."""
+    """Answers a refused mutation with its payload type, holding the refusals,
+    each naming the input field as the client knows it (`graphql_path`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, paths: Mapping[str, str] | None = None) -> None:
         self.payload: Callable[..., Any] | None = None
+        self.paths = paths or {}
 
     def apply(self, field: StrawberryField) -> None:
         payload = field.type
@@ -42,14 +44,20 @@ class UserErrorsAsPayload(FieldExtension):
             return await next_(source, info, **kwargs)
         except UserErrors as exc:
             assert self.payload is not None
-            return self.payload(errors=user_errors(exc))
+            return self.payload(errors=user_errors(exc, self.paths))
 
 
-def mutation(description: str, permission: type[BasePermission] | None = None) -> Any:
+def mutation(
+    description: str,
+    permission: type[BasePermission] | None = None,
+    *,
+    paths: Mapping[str, str] | None = None,
+) -> Any:
     """A mutation field: who may call it (anyone without `permission`), its
-    description, and its refusals as its payload."""
+    description, and its refusals as its payload (`paths`: where its input
+    nests the fields a service names flat, such as an address's lines)."""
     return strawberry.mutation(
         description=described(description, permission),
         permission_classes=[permission] if permission else [],
-        extensions=[UserErrorsAsPayload()],
+        extensions=[UserErrorsAsPayload(paths)],
     )

@@ -223,12 +223,12 @@ async def set_target(
     if priority not in PRIORITIES:
         errors.add("priority", "Priority is 1 (critical) to 4 (low).")
     if response_minutes < 1:
-        errors.add("responseMinutes", "At least one minute.")
+        errors.add("response_minutes", "At least one minute.")
     if resolution_minutes < 1:
-        errors.add("resolutionMinutes", "At least one minute.")
+        errors.add("resolution_minutes", "At least one minute.")
     if 0 < resolution_minutes < response_minutes:
         errors.add(
-            "resolutionMinutes",
+            "resolution_minutes",
             "The resolution target cannot be shorter than the response target.",
             ErrorCode.INVALID,
         )

@@ -20,6 +20,8 @@ ADDRESS_FIELDS = {
     "postal_code": "postal_code",
     "country": "country",
 }
+ADDRESS_PATHS = {column: f"address.{part}" for part, column in ADDRESS_FIELDS.items()}
+"""Where an input nests the address columns a service names flat (for its errors)."""
 
 
 @strawberry.input(description="A postal address; omitted parts stay as they are.")

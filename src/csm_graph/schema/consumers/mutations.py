@@ -13,6 +13,7 @@ from csm_graph.consumers import importing, models, services
 from csm_graph.schema.accounts.loaders import UserByIdLoader
 from csm_graph.schema.accounts.types import User
 from csm_graph.schema.consumers.inputs import (
+    ADDRESS_PATHS,
     ConsumerCreateInput,
     ConsumerImportInput,
     ConsumerSignupInput,
@@ -88,7 +89,7 @@ class PasswordResetPayload:
 
 @strawberry.type
 class ConsumersMutation:
-    @mutation("Create a consumer.", IsInternal)
+    @mutation("Create a consumer.", IsInternal, paths=ADDRESS_PATHS)
     async def consumer_create(self, info: Info, input: ConsumerCreateInput) -> ConsumerPayload:
         return ConsumerPayload.of(
             await services.create_consumer(info.context.viewer, consumer_data(input))
@@ -97,6 +98,7 @@ class ConsumersMutation:
     @mutation(
         "Change a consumer: internal users any field, a consumer their own allowed fields.",
         IsAuthenticated,
+        paths=ADDRESS_PATHS,
     )
     async def consumer_update(self, info: Info, input: ConsumerUpdateInput) -> ConsumerPayload:
         consumer_id = decode_id("id", input.id, "Consumer")

@@ -7,7 +7,7 @@ import strawberry
 from csm_graph import clock
 from csm_graph.households import services
 from csm_graph.households.models import HouseholdMember as HouseholdMemberModel
-from csm_graph.schema.consumers.inputs import ADDRESS_FIELDS
+from csm_graph.schema.consumers.inputs import ADDRESS_FIELDS, ADDRESS_PATHS
 from csm_graph.schema.consumers.mutations import ConsumerPayload
 from csm_graph.schema.context import Info
 from csm_graph.schema.errors import UserError
@@ -57,7 +57,7 @@ async def _household_payload(info: Info, member: HouseholdMemberModel) -> Househ
 
 @strawberry.type
 class HouseholdsMutation:
-    @mutation("Create a household.", IsInternal)
+    @mutation("Create a household.", IsInternal, paths=ADDRESS_PATHS)
     async def household_create(self, info: Info, input: HouseholdCreateInput) -> HouseholdPayload:
         data: dict[str, object] = {"name": input.name}
         if input.notes is not None:
