@@ -10,8 +10,10 @@ importing the same file twice creates and updates nothing.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from csm_graph import clock, db
@@ -58,6 +60,10 @@ autovacuum, and a planner that still believes the table small scans all of
 it for each batch's lookup by external id (quadratic in the import's size)."""
 
 Progress = Callable[[ImportJob], None]
+Row = tuple[int, dict[str, str]]
+"""(line number, raw values by column) of one CSV data row."""
+Valid = tuple[int, dict[str, Any]]
+"""(line number, cleaned values) of a row that passed validation."""
 
 
 def _header(source: str) -> list[str]:
@@ -97,7 +103,7 @@ async def start_import(viewer: Viewer | None, file_name: str, content: bytes) ->
     return job
 
 
-def _rows(source: str) -> list[tuple[int, dict[str, str]]]:
+def _rows(source: str) -> list[Row]:
     """(line number, row) for every data row; the header is line 1."""
     reader = csv.DictReader(io.StringIO(source))
     reader.fieldnames = [h.strip().lower() for h in reader.fieldnames or []]
@@ -140,12 +146,31 @@ async def run_import(job_id: int, progress: Progress | None = None) -> ImportJob
     return job
 
 
-async def _run_batch(
-    job: ImportJob, batch: list[tuple[int, dict[str, str]]], seen: dict[str, int]
-) -> None:
+async def _run_batch(job: ImportJob, batch: list[Row], seen: dict[str, int]) -> None:
+    """Import one batch: validate, match, plan, write.
+
+    Two lookups at most (by external id, by email) and one transaction,
+    whatever the batch's size.
+    """
+    valid, errors = _validate(job, batch, seen)
+    existing = await _match(valid)
+    plan = _plan(job, valid, existing, errors)
+    await _write(job, len(batch), plan)
+
+
+def _row_error(job: ImportJob, line: int, message: str) -> ImportRowError:
+    return ImportRowError(job_id=job.id, row=line, message=message)
+
+
+def _validate(
+    job: ImportJob, batch: list[Row], seen: dict[str, int]
+) -> tuple[list[Valid], list[ImportRowError]]:
+    """Clean each row like `consumerCreate` and refuse a row whose key (its
+    external id, else its email) an earlier line of the file already used:
+    the file must say once what each consumer becomes. `seen` spans batches."""
     region = get_settings().default_phone_region
     errors: list[ImportRowError] = []
-    valid: list[tuple[int, dict[str, Any]]] = []
+    valid: list[Valid] = []
     for line, row in batch:
         try:
             values = clean({k: v for k, v in row.items() if v != ""}, region)
@@ -154,7 +179,7 @@ async def _run_batch(
             message = "; ".join(
                 f"{e.field}: {e.message}" if e.field else e.message for e in exc.errors
             )
-            errors.append(ImportRowError(job_id=job.id, row=line, message=message[:500]))
+            errors.append(_row_error(job, line, message[:500]))
             continue
         key = (
             f"id:{values['external_id']}"
@@ -163,79 +188,119 @@ async def _run_batch(
         )
         if key is not None:
             if key in seen:
-                errors.append(
-                    ImportRowError(job_id=job.id, row=line, message=f"Repeats line {seen[key]}.")
-                )
+                errors.append(_row_error(job, line, f"Repeats line {seen[key]}."))
                 continue
             seen[key] = line
         valid.append((line, values))
+    return valid, errors
 
+
+@dataclass
+class _Existing:
+    """The consumers already stored that a batch's rows name."""
+
+    by_external: dict[str, Consumer] = field(default_factory=dict)
+    by_email: dict[str, list[Consumer]] = field(default_factory=dict)
+
+    def candidates(self, values: dict[str, Any]) -> list[Consumer]:
+        """Who a row may update: by external id when it has one, else
+        everyone with its email (more than one is ambiguous)."""
+        if values.get("external_id"):
+            found = self.by_external.get(values["external_id"])
+            return [found] if found is not None else []
+        if values.get("email"):
+            return self.by_email.get(values["email"], [])
+        return []
+
+
+async def _match(valid: list[Valid]) -> _Existing:
+    """Fetch, in one query each, the consumers the rows name by external
+    id, and by email for the rows that have no external id."""
     external_ids = [v["external_id"] for _, v in valid if v.get("external_id")]
     emails = [v["email"] for _, v in valid if v.get("email") and not v.get("external_id")]
-    by_external: dict[str, Consumer] = {}
-    by_email: dict[str, list[Consumer]] = {}
+    existing = _Existing()
     if external_ids:
         for c in await Consumer.filter(external_id__in=external_ids):
-            by_external[str(c.external_id)] = c
+            existing.by_external[str(c.external_id)] = c
     if emails:
         for c in await Consumer.filter(email__in=emails):
-            by_email.setdefault(c.email, []).append(c)
+            existing.by_email.setdefault(c.email, []).append(c)
+    return existing
 
-    new: list[Consumer] = []
-    changed: list[Consumer] = []
-    changed_fields: set[str] = set()
-    relink: list[int] = []
-    now = clock.now()
-    for line, values in valid:
-        existing: Consumer | None = None
-        if values.get("external_id"):
-            existing = by_external.get(values["external_id"])
-        elif values.get("email"):
-            matches = by_email.get(values["email"], [])
-            if len(matches) > 1:
-                numbers = ", ".join(c.number for c in matches)
-                errors.append(
-                    ImportRowError(
-                        job_id=job.id,
-                        row=line,
-                        message=f"email: {len(matches)} consumers have this email ({numbers}).",
-                    )
-                )
-                continue
-            existing = matches[0] if matches else None
-        if existing is None:
-            new.append(Consumer(identity_changed_at=now, **values))
-            continue
+
+@dataclass
+class _Plan:
+    """What one batch writes, decided before anything is written."""
+
+    now: dt.datetime
+    errors: list[ImportRowError]
+    new: list[Consumer] = field(default_factory=list)
+    changed: list[Consumer] = field(default_factory=list)
+    changed_fields: set[str] = field(default_factory=set)
+    relink: list[int] = field(default_factory=list)
+    """Consumers with a login whose identity changed: their user must follow."""
+
+    def update(self, existing: Consumer, values: dict[str, Any]) -> None:
+        """Set only the fields that differ; a row that changes nothing writes nothing."""
         diff = {k: v for k, v in values.items() if getattr(existing, k) != v}
         if not diff:
-            continue
+            return
         for key, value in diff.items():
             setattr(existing, key, value)
         if set(diff) & set(IDENTITY_FIELDS):
-            existing.identity_changed_at = now
-            changed_fields.add("identity_changed_at")
+            existing.identity_changed_at = self.now
+            self.changed_fields.add("identity_changed_at")
             if existing.user_id is not None:
-                relink.append(existing.id)
-        changed_fields.update(diff)
-        changed.append(existing)
+                self.relink.append(existing.id)
+        self.changed_fields.update(diff)
+        self.changed.append(existing)
 
+
+def _plan(
+    job: ImportJob, valid: list[Valid], existing: _Existing, errors: list[ImportRowError]
+) -> _Plan:
+    """Create the rows that match no one, update the ones that match one
+    consumer, and refuse an email that several consumers share rather than
+    guess which of them the row means."""
+    plan = _Plan(now=clock.now(), errors=errors)
+    for line, values in valid:
+        matches = existing.candidates(values)
+        if len(matches) > 1:
+            numbers = ", ".join(c.number for c in matches)
+            plan.errors.append(
+                _row_error(
+                    job, line, f"email: {len(matches)} consumers have this email ({numbers})."
+                )
+            )
+        elif matches:
+            plan.update(matches[0], values)
+        else:
+            plan.new.append(Consumer(identity_changed_at=plan.now, **values))
+    return plan
+
+
+async def _write(job: ImportJob, processed: int, plan: _Plan) -> None:
+    """Write the plan and the job's counters in one transaction: a batch
+    counts only if its rows went in. Identity syncs start after the commit."""
     async with unit_of_work():
-        if new:
-            taken = await take(NUMBER_PREFIX, len(new))
-            for consumer, number in zip(new, taken, strict=True):
+        if plan.new:
+            taken = await take(NUMBER_PREFIX, len(plan.new))
+            for consumer, number in zip(plan.new, taken, strict=True):
                 consumer.number = format_number(NUMBER_PREFIX, number)
-            await Consumer.bulk_create(new, batch_size=500)
-        if changed:
-            changed_fields.add("updated_at")
-            for consumer in changed:
-                consumer.updated_at = now
-            await Consumer.bulk_update(changed, fields=sorted(changed_fields), batch_size=500)
-        if errors:
-            await ImportRowError.bulk_create(errors, batch_size=500)
-        job.processed += len(batch)
-        job.created += len(new)
-        job.updated += len(changed)
-        job.failed += len(errors)
+            await Consumer.bulk_create(plan.new, batch_size=500)
+        if plan.changed:
+            plan.changed_fields.add("updated_at")
+            for consumer in plan.changed:
+                consumer.updated_at = plan.now
+            await Consumer.bulk_update(
+                plan.changed, fields=sorted(plan.changed_fields), batch_size=500
+            )
+        if plan.errors:
+            await ImportRowError.bulk_create(plan.errors, batch_size=500)
+        job.processed += processed
+        job.created += len(plan.new)
+        job.updated += len(plan.changed)
+        job.failed += len(plan.errors)
         await job.save(update_fields=["processed", "created", "updated", "failed"])
-        for consumer_id in relink:
+        for consumer_id in plan.relink:
             await enqueue("sync_consumer_identity", consumer_id)
