@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from csm_graph import storage
+from csm_graph.access.engine import load_subject
 from csm_graph.accounts.viewer import authenticate
 from csm_graph.cases.services import attachment_for
 from csm_graph.errors import NotAuthenticated
@@ -31,7 +32,7 @@ async def attachment(request: Request) -> Response:
     if viewer is None:
         return _error(401, "Authentication required.", "UNAUTHENTICATED")
     pk = decode_query_id(request.path_params["id"], "CaseAttachment")
-    found = await attachment_for(viewer, pk) if pk is not None else None
+    found = await attachment_for(await load_subject(viewer), pk) if pk is not None else None
     if found is None:
         return _error(404, "No such file.", "NOT_FOUND")
     data = await storage.read(found.storage_key)

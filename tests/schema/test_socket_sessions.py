@@ -24,6 +24,7 @@ import pytest
 from tortoise.expressions import F
 
 from csm_graph import clock, pubsub, sockets
+from csm_graph.access.engine import load_subject
 from csm_graph.accounts import tokens
 from csm_graph.accounts.models import RefreshToken, User
 from csm_graph.accounts.sessions import SESSIONS_CHANNEL
@@ -233,7 +234,8 @@ async def test_the_next_event_finds_the_session_over(
         # (the agent writes through the service layer: their token may have expired too)
         reason = await change(world)
         agent = await load_viewer(world.ids["agent"])
-        await add_comment(agent, case.id, "second", work_note=False)
+        assert agent is not None
+        await add_comment(await load_subject(agent), case.id, "second", work_note=False)
 
         # then: the socket closes instead of telling of it
         assert await socket.closed() == (SESSION_ENDED, reason)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from csm_graph import clock
+from csm_graph.access.engine import Subject, load_subject
 from csm_graph.accounts.models import UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import services as cases
@@ -26,9 +27,13 @@ from tests.schema.cases.helpers import World, gid, make_world, open_case
 LEVEL_PRIORITIES = [(level, priority) for level in SlaLevel for priority in (1, 2, 3, 4)]
 
 
-def agent(world: World) -> Viewer:
-    return Viewer(
-        user_id=world.ids["agent"], user_type=UserType.INTERNAL, team_ids=frozenset({world.team.id})
+async def agent(world: World) -> Subject:
+    return await load_subject(
+        Viewer(
+            user_id=world.ids["agent"],
+            user_type=UserType.INTERNAL,
+            team_ids=frozenset({world.team.id}),
+        )
     )
 
 
@@ -83,7 +88,7 @@ async def test_a_priority_change_recomputes_the_due_times(
     opened = clock.now()
 
     # when
-    case = await cases.update_case(agent(world), case.id, case.version, {"priority": 1})
+    case = await cases.update_case(await agent(world), case.id, case.version, {"priority": 1})
 
     # then
     response, resolution = DEFAULT_TARGETS["BRONZE"][1]
@@ -98,17 +103,17 @@ async def test_awaiting_the_consumer_pauses_the_clocks(
     # given
     world = await make_world(http)
     case = await open_case(world)
-    await cases.assign(agent(world), case.id, None, None)
+    await cases.assign(await agent(world), case.id, None, None)
     due = (case.response_due_at, case.resolution_due_at)
     assert due[0] is not None
     assert due[1] is not None
 
     # when: the case awaits the consumer for three hours, then they answer
-    await cases.request_info(agent(world), case.id, "Which router model?")
+    await cases.request_info(await agent(world), case.id, "Which router model?")
     paused = await Case.get(id=case.id)
     clock.travel(dt.timedelta(hours=3))
     assert world.member.user_id is not None
-    member = Viewer(user_id=world.member.user_id, user_type=UserType.EXTERNAL)
+    member = await load_subject(Viewer(user_id=world.member.user_id, user_type=UserType.EXTERNAL))
     await cases.add_comment(member, case.id, "The X200.", work_note=False)
 
     # then
@@ -154,8 +159,8 @@ async def test_a_paused_case_does_not_breach(
     # given
     world = await make_world(http)
     case = await open_case(world, priority=1)
-    await cases.assign(agent(world), case.id, None, None)
-    await cases.request_info(agent(world), case.id, "Which router model?")
+    await cases.assign(await agent(world), case.id, None, None)
+    await cases.request_info(await agent(world), case.id, "Which router model?")
 
     # when
     clock.travel(dt.timedelta(days=30))

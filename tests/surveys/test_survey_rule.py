@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from csm_graph import clock
+from csm_graph.access.engine import Subject, load_subject
 from csm_graph.accounts.models import UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import services as cases
@@ -21,14 +22,14 @@ from tests.mail import Mailbox
 from tests.schema.cases.helpers import World, make_world, open_case
 
 
-def member_viewer(world: World) -> Viewer:
+async def member_viewer(world: World) -> Subject:
     assert world.member.user_id is not None
-    return Viewer(user_id=world.member.user_id, user_type=UserType.EXTERNAL)
+    return await load_subject(Viewer(user_id=world.member.user_id, user_type=UserType.EXTERNAL))
 
 
 async def closed_case(world: World, **values: object) -> Case:
     case = await open_case(world, **values)
-    return await cases.close(member_viewer(world), case.id)
+    return await cases.close(await member_viewer(world), case.id)
 
 
 async def test_fifty_cases_of_one_consumer_closing_at_once_send_one_survey(
@@ -40,7 +41,7 @@ async def test_fifty_cases_of_one_consumer_closing_at_once_send_one_survey(
     mailbox.clear()
 
     # when
-    viewer = member_viewer(world)
+    viewer = await member_viewer(world)
     await asyncio.gather(*(cases.close(viewer, case.id) for case in opened))
 
     # then
@@ -83,7 +84,7 @@ async def test_the_window_is_ninety_days(
 
     # when
     clock.travel(dt.timedelta(days=days_ago))
-    await cases.close(member_viewer(world), case.id)
+    await cases.close(await member_viewer(world), case.id)
 
     # then
     [decision] = await Survey.filter(case_id=case.id)

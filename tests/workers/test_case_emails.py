@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from csm_graph import clock
+from csm_graph.access.engine import Subject, load_subject
 from csm_graph.accounts.models import UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import services as cases
@@ -30,17 +31,20 @@ from tests.workers.test_notifications_jobs import queue_unreachable
 FAMILY = {"member@example.com", "head@example.com", "rep@example.com"}
 
 
-def viewer(world: World, name: str) -> Viewer:
+async def viewer(world: World, name: str) -> Subject:
+    """The access subject `name` acts as, as a request would load it."""
     if name in ("agent", "admin"):
-        return Viewer(
-            user_id=world.ids[name],
-            user_type=UserType.INTERNAL,
-            roles=frozenset({name.upper()}),
-            team_ids=frozenset({world.team.id}),
+        return await load_subject(
+            Viewer(
+                user_id=world.ids[name],
+                user_type=UserType.INTERNAL,
+                roles=frozenset({name.upper()}),
+                team_ids=frozenset({world.team.id}),
+            )
         )
     consumer = {"member": world.member, "head": world.head, "rep": world.representative}[name]
     assert consumer.user_id is not None
-    return Viewer(user_id=consumer.user_id, user_type=UserType.EXTERNAL)
+    return await load_subject(Viewer(user_id=consumer.user_id, user_type=UserType.EXTERNAL))
 
 
 def received(messages: list[EmailMessage]) -> Counter[tuple[str, str]]:
@@ -51,12 +55,16 @@ async def conversation(world: World) -> tuple[str, Counter[tuple[str, str]]]:
     """A case opened by the head for the member, a reply each way and a work
     note; returns the case number and the emails it must cause."""
     case = await cases.create_case(
-        viewer(world, "head"),
+        await viewer(world, "head"),
         {"short_description": "No signal", "consumer_id": world.member.id},
     )
-    await cases.add_comment(viewer(world, "admin"), case.id, "Looking into it.", work_note=False)
-    await cases.add_comment(viewer(world, "admin"), case.id, "Probably the mast.", work_note=True)
-    await cases.add_comment(viewer(world, "member"), case.id, "Thanks!", work_note=False)
+    await cases.add_comment(
+        await viewer(world, "admin"), case.id, "Looking into it.", work_note=False
+    )
+    await cases.add_comment(
+        await viewer(world, "admin"), case.id, "Probably the mast.", work_note=True
+    )
+    await cases.add_comment(await viewer(world, "member"), case.id, "Thanks!", work_note=False)
     n = case.number
     expected = Counter(
         {(to, f"[{n}] Your case was opened: No signal"): 1 for to in FAMILY}
@@ -94,7 +102,7 @@ async def test_lifecycle_emails_carry_the_case_number(
     # given
     world = await make_world(http)
     case = await open_case(world)
-    agent = viewer(world, "agent")
+    agent = await viewer(world, "agent")
     await cases.assign(agent, case.id, None, None)
     await mailbox.settle()
     mailbox.clear()
@@ -102,7 +110,7 @@ async def test_lifecycle_emails_carry_the_case_number(
     # when
     await cases.request_info(agent, case.id, "Which model?")
     await cases.propose_solution(agent, case.id, "RESET", "Reset the router.")
-    await cases.accept_solution(viewer(world, "member"), case.id)
+    await cases.accept_solution(await viewer(world, "member"), case.id)
 
     # then
     subjects = received(await mailbox.settle())
@@ -188,7 +196,7 @@ async def test_resolved_cases_left_unanswered_close_on_their_own(
     # given
     world = await make_world(http)
     case = await open_case(world)
-    agent = viewer(world, "agent")
+    agent = await viewer(world, "agent")
     await cases.assign(agent, case.id, None, None)
     await cases.propose_solution(agent, case.id, "RESET", "Reset the router.")
     await mailbox.settle()

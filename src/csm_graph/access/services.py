@@ -131,12 +131,6 @@ def _text(
 # --- related parties -------------------------------------------------------------
 
 
-async def _subject(viewer: Viewer | None) -> Subject:
-    if viewer is None:
-        raise UserErrors.one("id", "Log in to manage related parties.", ErrorCode.FORBIDDEN)
-    return await load_subject(viewer)
-
-
 async def _managed_case(subject: Subject, case_id: int, field: str) -> Case:
     case = await policy.require_visible(subject, await Case.get_or_none(id=case_id), field, "case")
     await policy.require_case_party_manager(subject, case, field)
@@ -171,11 +165,10 @@ async def _responsibility(errors: ErrorList, responsibility_id: int | None) -> N
         errors.add("responsibility_id", "No such responsibility.", ErrorCode.NOT_FOUND)
 
 
-async def add_related_party(viewer: Viewer | None, data: dict[str, Any]) -> RelatedParty:
+async def add_related_party(subject: Subject, data: dict[str, Any]) -> RelatedParty:
     """Relate a consumer or a user to a case or a sold product, with a relationship
     type; the responsibility defaults to the type's (`responsibility_id` absent).
     Who may do it, and whom they may relate, is `access.policy`'s."""
-    subject = await _subject(viewer)
     case_id, product_id = data.get("case_id"), data.get("sold_product_id")
     if (case_id is None) == (product_id is None):
         raise UserErrors.one("case_id", "Give a case or a sold product (one of them).")
@@ -246,11 +239,10 @@ async def _party(subject: Subject, party_id: int) -> RelatedParty:
 
 
 async def update_related_party(
-    viewer: Viewer | None, party_id: int, data: dict[str, Any]
+    subject: Subject, party_id: int, data: dict[str, Any]
 ) -> RelatedParty:
     """Change a party's relationship type, responsibility (null: none) or dates;
     never one's own."""
-    subject = await _subject(viewer)
     party = await _party(subject, party_id)
     await _manage(subject, party, "id")
     if policy.own_party(subject, party):
@@ -278,10 +270,9 @@ async def update_related_party(
     return party
 
 
-async def remove_related_party(viewer: Viewer | None, party_id: int) -> RelatedParty:
+async def remove_related_party(subject: Subject, party_id: int) -> RelatedParty:
     """Remove the party; what it granted stops on the next request. Managers
     remove any party; a party may always remove itself, while the case is open."""
-    subject = await _subject(viewer)
     party = await _party(subject, party_id)
     if not policy.own_party(subject, party):
         await _manage(subject, party, "id")

@@ -16,9 +16,8 @@ from tortoise.queryset import QuerySet
 
 from csm_graph import clock
 from csm_graph.access import policy
-from csm_graph.access.engine import CaseAction, Subject, case_filter, load_subject, permitted
+from csm_graph.access.engine import CaseAction, Subject, case_filter, permitted
 from csm_graph.accounts.models import Team, User, UserType
-from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import events, notify
 from csm_graph.cases.models import (
     FINAL_STATES,
@@ -62,21 +61,14 @@ def visible_cases(subject: Subject) -> QuerySet[Case]:
     return Case.filter(case_filter(subject))
 
 
-async def subject_of(viewer: Viewer | None) -> Subject:
-    if viewer is None:
-        raise UserErrors.one("id", "No such case.", ErrorCode.NOT_FOUND)
-    return await load_subject(viewer)
-
-
 async def case_for(
-    viewer: Viewer | None, case_id: int, action: CaseAction, field: str = "id"
+    subject: Subject, case_id: int, action: CaseAction, field: str = "id"
 ) -> tuple[Subject, Case]:
-    """The case and the viewer's subject, when the viewer may `action` it.
+    """The case, when the subject may `action` it (and the subject, for the caller).
 
     A case the viewer may not read is NOT_FOUND, exactly like a missing one;
     one they read but may not act on is FORBIDDEN.
     """
-    subject = await subject_of(viewer)
     # Locked for the rest of the unit of work: changes to one case queue up
     # instead of failing on each other's version (PostgreSQL; SQLite has one
     # writer). Only a client's stale `version` is a CONFLICT.
@@ -203,13 +195,11 @@ async def _current_households(consumer_id: int, today: Any) -> list[int]:
     return sorted(int(r) for r in rows)
 
 
-async def create_case(viewer: Viewer | None, data: dict[str, Any]) -> Case:
+async def create_case(subject: Subject, data: dict[str, Any]) -> Case:
     """Open a case. Internal users open one for any consumer; a consumer for
     themselves, a head of household for a current member of that household,
     a representative for the consumer they represent."""
-    if viewer is None:
-        raise UserErrors.one(None, "Log in to open a case.", ErrorCode.FORBIDDEN)
-    subject = await load_subject(viewer)
+    viewer = subject.viewer
     errors = ErrorList()
     values = _clean_fields(data, errors, creating=True)
     if not viewer.is_internal:
@@ -299,12 +289,10 @@ async def create_case(viewer: Viewer | None, data: dict[str, Any]) -> Case:
 # --- lifecycle --------------------------------------------------------------------
 
 
-async def update_case(
-    viewer: Viewer | None, case_id: int, version: int, data: dict[str, Any]
-) -> Case:
+async def update_case(subject: Subject, case_id: int, version: int, data: dict[str, Any]) -> Case:
     """Change the case's fields (internal users), at the version the client last read."""
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.WORK)
+        subject, case = await case_for(subject, case_id, A.WORK)
         _require_state(case, set(CaseState) - FINAL_STATES, "change")
         _check_version(case, version)
         errors = ErrorList()
@@ -334,11 +322,11 @@ async def update_case(
 
 
 async def assign(
-    viewer: Viewer | None, case_id: int, assignee_id: int | None, team_id: int | None
+    subject: Subject, case_id: int, assignee_id: int | None, team_id: int | None
 ) -> Case:
     """Assign the case (to the viewer when no assignee is named); a NEW case opens."""
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.WORK)
+        subject, case = await case_for(subject, case_id, A.WORK)
         _require_state(case, set(CaseState) - FINAL_STATES, "assign")
         user_id = assignee_id if assignee_id is not None else subject.viewer.user_id
         assignee = await User.get_or_none(id=user_id, user_type=UserType.INTERNAL, is_active=True)
@@ -366,13 +354,13 @@ async def assign(
 
 
 async def add_comment(
-    viewer: Viewer | None, case_id: int, body: str, work_note: bool, field: str = "case_id"
+    subject: Subject, case_id: int, body: str, work_note: bool, field: str = "case_id"
 ) -> CaseComment:
     """A public comment or a work note. A consumer-side comment on a case
     awaiting information returns it to OPEN."""
     text = require_text("body", body, max_length=20000)
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.WORK if work_note else A.COMMENT, field)
+        subject, case = await case_for(subject, case_id, A.WORK if work_note else A.COMMENT, field)
         _require_state(case, set(CaseState) - FINAL_STATES, "comment on")
         comment = await CaseComment.create(
             case_id=case.id,
@@ -402,11 +390,11 @@ async def add_comment(
     return comment
 
 
-async def request_info(viewer: Viewer | None, case_id: int, body: str) -> Case:
+async def request_info(subject: Subject, case_id: int, body: str) -> Case:
     """Ask the consumer for information: a public comment, and the case awaits them."""
     text = require_text("body", body, max_length=20000)
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.WORK)
+        subject, case = await case_for(subject, case_id, A.WORK)
         _require_state(case, {CaseState.OPEN}, "request information on")
         comment = await CaseComment.create(
             case_id=case.id, body=text, author_id=subject.viewer.user_id
@@ -419,7 +407,7 @@ async def request_info(viewer: Viewer | None, case_id: int, body: str) -> Case:
     return case
 
 
-async def propose_solution(viewer: Viewer | None, case_id: int, code: str, notes: str) -> Case:
+async def propose_solution(subject: Subject, case_id: int, code: str, notes: str) -> Case:
     errors = ErrorList()
     for name, value, limit in (("resolution_code", code, 40), ("resolution_notes", notes, 20000)):
         try:
@@ -428,7 +416,7 @@ async def propose_solution(viewer: Viewer | None, case_id: int, code: str, notes
             errors.errors.extend(exc.errors)
     errors.raise_if_any()
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.WORK, "case_id")
+        subject, case = await case_for(subject, case_id, A.WORK, "case_id")
         _require_state(case, {CaseState.OPEN, CaseState.AWAITING_INFO}, "propose a solution for")
         await _change_state(
             case,
@@ -443,19 +431,19 @@ async def propose_solution(viewer: Viewer | None, case_id: int, code: str, notes
     return case
 
 
-async def accept_solution(viewer: Viewer | None, case_id: int) -> Case:
+async def accept_solution(subject: Subject, case_id: int) -> Case:
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.ACCEPT_SOLUTION, "case_id")
+        subject, case = await case_for(subject, case_id, A.ACCEPT_SOLUTION, "case_id")
         _require_state(case, {CaseState.RESOLVED}, "accept a solution of")
         await _change_state(case, subject, CaseState.CLOSED, closed_at=clock.now())
         await _closed(case)
     return case
 
 
-async def reject_solution(viewer: Viewer | None, case_id: int, reason: str) -> Case:
+async def reject_solution(subject: Subject, case_id: int, reason: str) -> Case:
     text = require_text("reason", reason, max_length=20000)
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.REJECT_SOLUTION, "case_id")
+        subject, case = await case_for(subject, case_id, A.REJECT_SOLUTION, "case_id")
         _require_state(case, {CaseState.RESOLVED}, "reject a solution of")
         await CaseComment.create(
             case_id=case.id,
@@ -468,10 +456,10 @@ async def reject_solution(viewer: Viewer | None, case_id: int, reason: str) -> C
     return case
 
 
-async def close(viewer: Viewer | None, case_id: int) -> Case:
+async def close(subject: Subject, case_id: int) -> Case:
     """The consumer side closes a case that is not yet final."""
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.CLOSE, "case_id")
+        subject, case = await case_for(subject, case_id, A.CLOSE, "case_id")
         _require_state(case, set(CaseState) - FINAL_STATES, "close")
         await _change_state(case, subject, CaseState.CLOSED, closed_at=clock.now())
         await _closed(case)
@@ -510,10 +498,10 @@ async def auto_close_resolved() -> int:
     return closed
 
 
-async def cancel(viewer: Viewer | None, case_id: int) -> Case:
+async def cancel(subject: Subject, case_id: int) -> Case:
     """An agent cancels a case that is not yet final."""
     async with unit_of_work():
-        subject, case = await case_for(viewer, case_id, A.WORK, "case_id")
+        subject, case = await case_for(subject, case_id, A.WORK, "case_id")
         _require_state(case, set(CaseState) - FINAL_STATES, "cancel")
         await _change_state(case, subject, CaseState.CANCELLED, closed_at=clock.now())
     return case
@@ -527,19 +515,19 @@ def search(queryset: QuerySet[Case], term: str) -> QuerySet[Case]:
 
 
 async def add_attachment(
-    viewer: Viewer | None, case_id: int, file_name: str, data: bytes
+    subject: Subject, case_id: int, file_name: str, data: bytes
 ) -> CaseAttachment:
     """Store an uploaded file on the case; its type is read from its bytes."""
     from csm_graph import storage
 
     name = require_text("file", file_name or "attachment", max_length=255)
-    subject, case = await case_for(viewer, case_id, A.ATTACH, "case_id")
+    subject, case = await case_for(subject, case_id, A.ATTACH, "case_id")
     _require_state(case, set(CaseState) - FINAL_STATES, "attach files to")
     stored = await storage.save(data, name)
     try:
         async with unit_of_work():
             # Re-read inside the transaction: the case may have closed meanwhile.
-            subject, case = await case_for(viewer, case_id, A.ATTACH, "case_id")
+            subject, case = await case_for(subject, case_id, A.ATTACH, "case_id")
             _require_state(case, set(CaseState) - FINAL_STATES, "attach files to")
             attachment = await CaseAttachment.create(
                 case_id=case.id,
@@ -559,12 +547,11 @@ async def add_attachment(
     return attachment
 
 
-async def attachment_for(viewer: Viewer | None, attachment_id: int) -> CaseAttachment | None:
-    """The attachment when the viewer may read its case (checked on every download)."""
+async def attachment_for(subject: Subject, attachment_id: int) -> CaseAttachment | None:
+    """The attachment when the subject may read its case (checked on every download)."""
     attachment = await CaseAttachment.get_or_none(id=attachment_id)
-    if attachment is None or viewer is None:
+    if attachment is None:
         return None
-    subject = await load_subject(viewer)
     case = await Case.get_or_none(id=attachment.case_id)
     if case is None or A.READ not in permitted(subject, case):
         return None

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from csm_graph import clock
 from csm_graph.access import policy
-from csm_graph.access.engine import load_subject
+from csm_graph.access.engine import Subject
 from csm_graph.accounts import passwords, tokens
 from csm_graph.accounts.models import TokenPurpose, User, UserType
 from csm_graph.accounts.services import (
@@ -130,21 +130,18 @@ async def create_consumer(viewer: Viewer | None, data: dict[str, Any]) -> Consum
             ) from None
 
 
-async def get_visible(viewer: Viewer | None, consumer_id: int, field: str = "id") -> Consumer:
-    """The consumer when the viewer may see it (`access.policy`), else NOT_FOUND."""
-    subject = await load_subject(viewer) if viewer is not None else None
+async def get_visible(subject: Subject, consumer_id: int, field: str = "id") -> Consumer:
+    """The consumer when the subject may see it (`access.policy`), else NOT_FOUND."""
     consumer = await Consumer.get_or_none(id=consumer_id)
     return await policy.require_visible(subject, consumer, field, "consumer")
 
 
-async def update_consumer(
-    viewer: Viewer | None, consumer_id: int, data: dict[str, Any]
-) -> Consumer:
+async def update_consumer(subject: Subject, consumer_id: int, data: dict[str, Any]) -> Consumer:
     """Change a consumer: internal users any field, a consumer their own allowed fields."""
     changes = {k: v for k, v in data.items() if v is not None or k == "date_of_birth"}
     async with unit_of_work():
-        consumer = await get_visible(viewer, consumer_id)
-        assert viewer is not None
+        consumer = await get_visible(subject, consumer_id)
+        viewer = subject.viewer
         if not viewer.is_internal and consumer.user_id != viewer.user_id:
             # Heads and representatives read the record; only its owner edits it.
             raise UserErrors.one("id", "You may only change your own record.", ErrorCode.FORBIDDEN)

@@ -15,7 +15,7 @@ from tortoise.queryset import QuerySet
 
 from csm_graph import clock
 from csm_graph.access import policy
-from csm_graph.access.engine import load_subject
+from csm_graph.access.engine import Subject
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.consumers.models import Consumer
 from csm_graph.core.numbering import next_number
@@ -257,17 +257,14 @@ async def end_member(
     return membership
 
 
-async def set_primary_household(
-    viewer: Viewer | None, consumer_id: int, household_id: int
-) -> Consumer:
+async def set_primary_household(subject: Subject, consumer_id: int, household_id: int) -> Consumer:
     """Choose which of a consumer's current households is primary
     (internal users, or the consumer themselves)."""
-    if viewer is None:
-        raise AccessDenied("Authentication required.")
+    viewer = subject.viewer
     today = clock.today()
     async with unit_of_work():
         consumer = await policy.require_visible(
-            await load_subject(viewer),
+            subject,
             await Consumer.get_or_none(id=consumer_id),
             "consumer_id",
             "consumer",

@@ -17,6 +17,7 @@ from tortoise.models import Model
 from csm_graph.access import policy
 from csm_graph.access.engine import Subject, load_subject
 from csm_graph.accounts.viewer import Viewer
+from csm_graph.errors import NotAuthenticated
 from csm_graph.households.access import NO_REACH, Reach, reach_of
 from csm_graph.settings import Settings
 
@@ -72,9 +73,10 @@ class Context:
         """Forget per-operation state (loaders, access, redactions): a long-lived
         subscription calls this before each event, so it never serves stale data."""
         self.redacted.clear()
-        self._forget_access()
+        self.forget_access()
 
-    def _forget_access(self) -> None:
+    def forget_access(self) -> None:
+        """Load access afresh from here on (after a mutation changed it)."""
         self.loaders = Loaders(self)
         self._memo: dict[str, asyncio.Future[Any]] = {}
         self._visibility: dict[type[Model], DataLoader[Model, bool]] = {}
@@ -91,7 +93,7 @@ class Context:
         """From here on the operation speaks for `viewer`: a mutation that proved who
         someone is (login, a verification or reset link) answers as that user."""
         self.viewer = viewer
-        self._forget_access()
+        self.forget_access()
 
     def _once(self, key: str, load: Callable[[], Awaitable[T]]) -> Awaitable[T]:
         """One shared load per operation, so resolvers asking at the same moment
@@ -117,6 +119,13 @@ class Context:
             return await load_subject(viewer, await self.reach())
 
         return await self._once("subject", load)
+
+    async def actor(self) -> Subject:
+        """The subject a mutation acts as; UNAUTHENTICATED when there is none."""
+        subject = await self.subject()
+        if subject is None:
+            raise NotAuthenticated()
+        return subject
 
     async def visible(self, rows: Sequence[Model]) -> list[bool]:
         """For each row, whether the viewer may see it (`access.policy`), batched

@@ -1,10 +1,11 @@
 """One shape for every mutation.
 
-A mutation resolver decodes ids, calls a service and returns its payload
-with the object; `mutation(...)` adds the rest once: the permission class,
-the description's "(administrators)" from that class, and the catch that
-turns the `UserErrors` a service raises into the payload's `errors` (the
-unit of work has rolled the change back by then).
+A mutation resolver decodes ids, calls a service (with the request's access
+subject, `info.context.actor()`) and returns its payload with the object;
+`mutation(...)` adds the rest once: the permission class, the description's
+"(administrators)" from that class, and the catch that turns the
+`UserErrors` a service raises into the payload's `errors` (the unit of work
+has rolled the change back by then).
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ class UserErrorsAsPayload(FieldExtension):
         except UserErrors as exc:
             assert self.payload is not None
             return self.payload(errors=user_errors(exc, self.paths))
+        finally:
+            # The change may have changed what the viewer may see: the payload, and
+            # any mutation after this one, ask afresh.
+            info.context.forget_access()
 
 
 def mutation(

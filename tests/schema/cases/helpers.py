@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from csm_graph.access.engine import load_subject
 from csm_graph.accounts import services as accounts
 from csm_graph.accounts.models import Team, UserType
 from csm_graph.accounts.viewer import Viewer
@@ -91,7 +92,7 @@ async def open_case(world: World, **values: Any) -> Case:
     intake = Viewer(
         user_id=world.ids["intake"], user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"})
     )
-    return await cases.create_case(intake, data)
+    return await cases.create_case(await load_subject(intake), data)
 
 
 CASE_FIELDS = """

@@ -110,7 +110,9 @@ class AccessMutation:
         self, info: Info, input: RelatedPartyAddInput
     ) -> RelatedPartyPayload:
         data = _decoded(given(input))
-        return RelatedPartyPayload.of(await services.add_related_party(info.context.viewer, data))
+        return RelatedPartyPayload.of(
+            await services.add_related_party(await info.context.actor(), data)
+        )
 
     @mutation("Change a related party's type, responsibility or validity.", IsAuthenticated)
     async def related_party_update(
@@ -120,7 +122,9 @@ class AccessMutation:
         party_id = decode_id("id", str(data.pop("id")), "RelatedParty")
         if "relationship_type_id" in data and data["relationship_type_id"] is None:
             raise UserErrors.one("relationshipTypeId", "A party needs a relationship type.")
-        party = await services.update_related_party(info.context.viewer, party_id, _decoded(data))
+        party = await services.update_related_party(
+            await info.context.actor(), party_id, _decoded(data)
+        )
         return RelatedPartyPayload.of(party)
 
     @mutation("Remove a related party; what it granted ends at once.", IsAuthenticated)
@@ -129,5 +133,5 @@ class AccessMutation:
     ) -> RelatedPartyPayload:
         party_id = decode_id("id", input.id, "RelatedParty")
         return RelatedPartyPayload.of(
-            await services.remove_related_party(info.context.viewer, party_id)
+            await services.remove_related_party(await info.context.actor(), party_id)
         )

@@ -79,7 +79,7 @@ class CasesMutation:
         data["sold_product_id"] = decode_optional_id(
             "soldProductId", input.sold_product_id, "SoldProduct"
         )
-        return CasePayload.of(await services.create_case(info.context.viewer, data))
+        return CasePayload.of(await services.create_case(await info.context.actor(), data))
 
     @mutation("Change a case's fields, at the version last read (internal users).", IsAuthenticated)
     async def case_update(self, info: Info, input: CaseUpdateInput) -> CasePayload:
@@ -87,7 +87,7 @@ class CasesMutation:
         case_id = decode_id("id", data.pop("id"), "Case")
         version = data.pop("version")
         return CasePayload.of(
-            await services.update_case(info.context.viewer, case_id, version, data)
+            await services.update_case(await info.context.actor(), case_id, version, data)
         )
 
     @mutation(
@@ -96,7 +96,7 @@ class CasesMutation:
     )
     async def case_assign(self, info: Info, input: CaseAssignInput) -> CasePayload:
         case = await services.assign(
-            info.context.viewer,
+            await info.context.actor(),
             decode_id("id", input.id, "Case"),
             decode_optional_id("assigneeId", input.assignee_id, "User"),
             decode_optional_id("teamId", input.team_id, "Team"),
@@ -106,7 +106,9 @@ class CasesMutation:
     @mutation("Ask the consumer for information: OPEN becomes AWAITING_INFO.", IsAuthenticated)
     async def case_request_info(self, info: Info, input: CaseRequestInfoInput) -> CasePayload:
         case_id = decode_id("id", input.id, "Case")
-        return CasePayload.of(await services.request_info(info.context.viewer, case_id, input.body))
+        return CasePayload.of(
+            await services.request_info(await info.context.actor(), case_id, input.body)
+        )
 
     @mutation(
         "Comment on a case; a consumer's comment on a case awaiting information reopens it.",
@@ -115,7 +117,7 @@ class CasesMutation:
     async def case_comment_add(self, info: Info, input: CaseCommentAddInput) -> CaseCommentPayload:
         case_id = decode_id("caseId", input.case_id, "Case")
         comment = await services.add_comment(
-            info.context.viewer, case_id, input.body, input.work_note
+            await info.context.actor(), case_id, input.body, input.work_note
         )
         case = await CaseModel.get(id=case_id)
         return CaseCommentPayload(
@@ -127,7 +129,7 @@ class CasesMutation:
         self, info: Info, input: CaseSolutionProposeInput
     ) -> CasePayload:
         case = await services.propose_solution(
-            info.context.viewer,
+            await info.context.actor(),
             decode_id("caseId", input.case_id, "Case"),
             input.resolution_code,
             input.resolution_notes,
@@ -137,24 +139,24 @@ class CasesMutation:
     @mutation("Accept the proposed solution: the case closes.", IsAuthenticated)
     async def case_solution_accept(self, info: Info, input: CaseSolutionAcceptInput) -> CasePayload:
         case_id = decode_id("caseId", input.case_id, "Case")
-        return CasePayload.of(await services.accept_solution(info.context.viewer, case_id))
+        return CasePayload.of(await services.accept_solution(await info.context.actor(), case_id))
 
     @mutation("Reject the proposed solution, with a reason: the case reopens.", IsAuthenticated)
     async def case_solution_reject(self, info: Info, input: CaseSolutionRejectInput) -> CasePayload:
         case_id = decode_id("caseId", input.case_id, "Case")
         return CasePayload.of(
-            await services.reject_solution(info.context.viewer, case_id, input.reason)
+            await services.reject_solution(await info.context.actor(), case_id, input.reason)
         )
 
     @mutation("Close a case (the consumer side).", IsAuthenticated)
     async def case_close(self, info: Info, input: CaseCloseInput) -> CasePayload:
         case_id = decode_id("caseId", input.case_id, "Case")
-        return CasePayload.of(await services.close(info.context.viewer, case_id))
+        return CasePayload.of(await services.close(await info.context.actor(), case_id))
 
     @mutation("Cancel a case (internal users).", IsAuthenticated)
     async def case_cancel(self, info: Info, input: CaseCancelInput) -> CasePayload:
         case_id = decode_id("caseId", input.case_id, "Case")
-        return CasePayload.of(await services.cancel(info.context.viewer, case_id))
+        return CasePayload.of(await services.cancel(await info.context.actor(), case_id))
 
     @mutation(
         "Attach a file to a case (multipart upload); size and type are checked.", IsAuthenticated
@@ -167,7 +169,7 @@ class CasesMutation:
             case_id = decode_id("caseId", input.case_id, "Case")
             data = await upload.read(info.context.settings.attachment_max_bytes + 1)
             attachment = await services.add_attachment(
-                info.context.viewer, case_id, upload.filename or "", data
+                await info.context.actor(), case_id, upload.filename or "", data
             )
         finally:
             await upload.close()

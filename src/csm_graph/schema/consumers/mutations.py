@@ -105,7 +105,7 @@ class ConsumersMutation:
         data = consumer_data(input)
         data.pop("id")
         return ConsumerPayload.of(
-            await services.update_consumer(info.context.viewer, consumer_id, data)
+            await services.update_consumer(await info.context.actor(), consumer_id, data)
         )
 
     @mutation("Make a login from a consumer's name, email and phone, and link it.", IsAdmin)

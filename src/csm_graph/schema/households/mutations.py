@@ -106,7 +106,7 @@ class HouseholdsMutation:
         self, info: Info, input: ConsumerPrimaryHouseholdSetInput
     ) -> ConsumerPayload:
         consumer = await services.set_primary_household(
-            info.context.viewer,
+            await info.context.actor(),
             decode_id("consumerId", input.consumer_id, "Consumer"),
             decode_id("householdId", input.household_id, "Household"),
         )
