@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from csm_graph.settings import Settings, get_settings
 
@@ -35,9 +36,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    from arq.worker import Worker, async_check_health
+    from arq.worker import async_check_health
 
     from csm_graph.observability import configure_logging
+    from csm_graph.workers import supervise
     from csm_graph.workers.settings import worker_settings
 
     if not settings.redis_url:
@@ -46,17 +48,27 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    options = worker_settings(settings)
+
+    def options() -> dict[str, Any]:
+        # Fresh for every start: arq's cron jobs keep state between runs.
+        built = worker_settings(settings)
+        built["redis_settings"] = supervise.without_connect_retries(built["redis_settings"])
+        return built
+
     if args.check:
-        return asyncio.run(
-            async_check_health(
-                options["redis_settings"], options["health_check_key"], options["queue_name"]
+        checked = options()
+        try:
+            return asyncio.run(
+                async_check_health(
+                    checked["redis_settings"], checked["health_check_key"], checked["queue_name"]
+                )
             )
-        )
+        except supervise.CONNECTION_ERRORS as exc:
+            print(f"csm-graph worker --check: Redis unreachable: {exc}", file=sys.stderr)
+            return 1
     configure_logging(settings.log_level, settings.log_json)
-    worker = Worker(**options, burst=args.burst)
-    worker.run()
-    return 0
+    # Restarts the arq worker after a Redis outage, with back-off (see supervise).
+    return asyncio.run(supervise.run(options, burst=args.burst))
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -241,7 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--no-migrate", action="store_true")
     serve.set_defaults(run=_serve)
 
-    worker = commands.add_parser("worker", help="run an arq worker (needs REDIS_URL)")
+    worker = commands.add_parser(
+        "worker", help="run an arq worker (needs REDIS_URL); it reconnects after a Redis outage"
+    )
     worker.add_argument("--check", action="store_true", help="report worker health and exit")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     worker.set_defaults(run=_worker)

@@ -167,7 +167,9 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
     keys = Counter(str(m["X-CSM-Outbox-Key"]) for m in messages)
     assert set(keys) == {f"killed:{n}" for n in range(EMAILS)}
     repeated = {k for k, count in keys.items() if count > 1}
-    assert len(repeated) <= 10, repeated  # at most arq's concurrent jobs were in flight
+    # Only an email the server took in the instant before the kill can come again
+    # (docs/operations.md measured 0 to 2 over five kills); never more than in flight.
+    assert len(repeated) <= 10, repeated
     for key in repeated:
         assert len({m["Message-ID"] for m in messages if m["X-CSM-Outbox-Key"] == key}) == 1
     assert all(count <= 2 for count in keys.values())

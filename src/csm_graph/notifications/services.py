@@ -7,10 +7,12 @@ a retry coming due, a worker killed mid-send).
 
 Sending is at-least-once made once in practice: a job sends only after a
 single conditional UPDATE claims the row (PENDING or a lapsed SENDING, and
-due), so a repeated job or a second worker finds nothing to do. Only a
-worker that dies between the SMTP hand-over and marking the row SENT can
-cause a second copy, after `mail_sending_timeout_seconds`; the copy keeps
-the same Message-ID.
+due), so a repeated job or a second worker finds nothing to do. Marking the
+row SENT is retried on connection errors (`RECORD_ATTEMPTS`), so a dropped
+database connection does not send the email again. Only a worker that dies
+between the SMTP hand-over and that UPDATE, or a database unreachable for
+longer than the retries, can cause a second copy, after
+`mail_sending_timeout_seconds`; the copy keeps the same Message-ID.
 
 Retries are scheduled on the row (`next_attempt_at`), not in the queue, so
 they survive restarts and a lost Redis, and follow the one clock.
@@ -18,14 +20,18 @@ they survive restarts and a lost Redis, and follow the one clock.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
+import time
+from collections.abc import Awaitable, Callable, Collection
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+import asyncpg
 import jinja2
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import DBConnectionError, IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -41,6 +47,29 @@ SEND_JOB = "send_email"
 _CLAIMABLE = (OutboxState.PENDING, OutboxState.SENDING)
 _ERROR_LIMIT = 2000
 
+RECORD_ATTEMPTS = 7
+RECORD_FIRST_DELAY_SECONDS = 0.1
+"""Writing a claimed row's outcome is tried this often on a connection error,
+0.1 s apart at first and doubling (6.3 s in all), before the job gives up."""
+
+SWEEP_POLL_SECONDS = 0.2
+"""How often a sweep with more due than one batch looks for claimed emails."""
+
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    DBConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # the server shutting down or killing us
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.InterfaceError,  # the connection closed under us
+    # A connection the server dropped mid-statement: "cannot switch to state
+    # N; another operation is in progress". The pool discards it on release.
+    asyncpg.InternalClientError,
+)
+"""Errors after which the same statement on a new connection may well succeed."""
+
+_T = TypeVar("_T")
+
 
 class SendOutcome(StrEnum):
     SENT = "SENT"
@@ -48,7 +77,8 @@ class SendOutcome(StrEnum):
     """Failed this time; due again at the row's `next_attempt_at`."""
     FAILED = "FAILED"
     SKIPPED = "SKIPPED"
-    """Not claimable: already sent or failed, claimed by another job, or not yet due."""
+    """Nothing to send: already sent or failed, claimed by another job, not yet
+    due, or the row no longer exists."""
 
 
 async def queue_email(*, template: str, to: str, context: dict[str, Any], key: str) -> bool:
@@ -100,7 +130,11 @@ async def send_outbox_email(outbox_id: int) -> SendOutcome:
     )
     if not claimed:
         return SendOutcome.SKIPPED
-    row = await OutboxEmail.get(id=outbox_id)
+    row = await with_retries(lambda: OutboxEmail.get_or_none(id=outbox_id), "read", outbox_id)
+    if row is None:
+        # Deleted since the claim (an operator, a test's clean-up): nothing to send.
+        log.info("email %s was deleted before it was sent", outbox_id)
+        return SendOutcome.SKIPPED
     try:
         rendered = rendering.render(row.template, row.context)
         message = mailer.build_message(
@@ -115,12 +149,49 @@ async def send_outbox_email(outbox_id: int) -> SendOutcome:
     except Exception as exc:
         # Whatever went wrong (connection, timeout, 4xx), the row records it and retries.
         return await _record_failure(row, exc, permanent=False)
+    # The mail server has the email: from here until this UPDATE commits, a
+    # lost claim means a second copy, so a dropped connection is retried.
     # A sent email's context is no longer needed, and may hold links with
     # tokens (verification, reset, survey): it is not kept.
-    await OutboxEmail.filter(id=row.id, state=OutboxState.SENDING).update(
-        state=OutboxState.SENT, sent_at=clock.now(), next_attempt_at=None, context={}
+    await with_retries(
+        lambda: OutboxEmail.filter(id=row.id, state=OutboxState.SENDING).update(
+            state=OutboxState.SENT, sent_at=clock.now(), next_attempt_at=None, context={}
+        ),
+        "mark sent",
+        row.id,
     )
     return SendOutcome.SENT
+
+
+async def with_retries(statement: Callable[[], Awaitable[_T]], what: str, outbox_id: int) -> _T:
+    """Run `statement` (idempotent), again on a new connection after a connection
+    error, up to `RECORD_ATTEMPTS` times with doubling pauses."""
+    delay = RECORD_FIRST_DELAY_SECONDS
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            return await statement()
+        except CONNECTION_ERRORS as exc:
+            if attempt == RECORD_ATTEMPTS:
+                log.error(
+                    "email %s: %s failed %d times, last with %s: %s",
+                    outbox_id,
+                    what,
+                    attempt,
+                    type(exc).__name__,
+                    exc,
+                )
+                raise
+            log.warning(
+                "email %s: %s failed (%s: %s), trying again in %.1f s",
+                outbox_id,
+                what,
+                type(exc).__name__,
+                exc,
+                delay,
+            )
+        await asyncio.sleep(delay)
+        delay *= 2
+    raise AssertionError("unreachable")
 
 
 def retry_delay(settings: Settings, attempts: int) -> dt.timedelta:
@@ -139,8 +210,12 @@ async def _record_failure(row: OutboxEmail, exc: Exception, *, permanent: bool) 
         next_attempt_at = clock.now() + retry_delay(settings, row.attempts)
         state, outcome = OutboxState.PENDING, SendOutcome.RETRY
     # Only this claim's outcome: if the row was claimed again meanwhile, that claim decides.
-    await OutboxEmail.filter(id=row.id, state=OutboxState.SENDING, attempts=row.attempts).update(
-        state=state, next_attempt_at=next_attempt_at, last_error=error
+    await with_retries(
+        lambda: OutboxEmail.filter(
+            id=row.id, state=OutboxState.SENDING, attempts=row.attempts
+        ).update(state=state, next_attempt_at=next_attempt_at, last_error=error),
+        "record failure",
+        row.id,
     )
     log.warning(
         "email %s (%s) attempt %d failed%s: %s",
@@ -153,20 +228,51 @@ async def _record_failure(row: OutboxEmail, exc: Exception, *, permanent: bool) 
     return outcome
 
 
-async def due_outbox_ids(limit: int) -> list[int]:
-    """Emails due now: PENDING ones whose time has come and SENDING ones whose claim lapsed."""
-    rows = await (
-        OutboxEmail.filter(state__in=_CLAIMABLE, next_attempt_at__lte=clock.now())
-        .order_by("next_attempt_at", "id")
-        .limit(limit)
-        .only("id")
-    )
+async def due_outbox_ids(limit: int, *, besides: Collection[int] = ()) -> list[int]:
+    """Emails due now: PENDING ones whose time has come and SENDING ones whose
+    claim lapsed, oldest first, other than `besides`."""
+    query = OutboxEmail.filter(state__in=_CLAIMABLE, next_attempt_at__lte=clock.now())
+    if besides:
+        query = query.exclude(id__in=list(besides))
+    rows = await query.order_by("next_attempt_at", "id").limit(limit).only("id")
     return [row.id for row in rows]
 
 
-async def sweep_outbox() -> int:
-    """Enqueue every due email; returns how many. A duplicate job is harmless: it claims nothing."""
-    ids = await due_outbox_ids(get_settings().mail_sweep_batch)
-    for outbox_id in ids:
-        await enqueue(SEND_JOB, outbox_id)
-    return len(ids)
+async def _still_due(ids: Collection[int]) -> set[int]:
+    """Which of `ids` no job has claimed yet."""
+    if not ids:
+        return set()
+    rows = await OutboxEmail.filter(
+        id__in=list(ids), state__in=_CLAIMABLE, next_attempt_at__lte=clock.now()
+    ).only("id")
+    return {row.id for row in rows}
+
+
+async def sweep_outbox(budget_seconds: float = 0.0) -> int:
+    """Enqueue every due email; returns how many. A duplicate job is harmless: it claims nothing.
+
+    At most `mail_sweep_batch` of its jobs wait in the queue at a time. When
+    more are due (a backlog after an outage), the sweep stays for up to
+    `budget_seconds`, topping the queue up as jobs claim their emails, so a
+    backlog drains as fast as the workers and the mail server go, not one
+    batch a minute. What is left after the budget, the next sweep takes.
+    """
+    batch = get_settings().mail_sweep_batch
+    deadline = time.monotonic() + budget_seconds
+    waiting: set[int] = set()  # enqueued by this sweep, not yet claimed
+    enqueued = 0
+    while True:
+        room = batch - len(waiting)
+        fresh = await due_outbox_ids(room, besides=waiting) if room > 0 else []
+        for outbox_id in fresh:
+            await enqueue(SEND_JOB, outbox_id)
+        waiting.update(fresh)
+        enqueued += len(fresh)
+        if len(fresh) < room:
+            return enqueued  # everything due is in the queue
+        if time.monotonic() >= deadline:
+            if budget_seconds > 0:
+                log.info("outbox sweep: %d enqueued, more due; the next sweep goes on", enqueued)
+            return enqueued
+        await asyncio.sleep(SWEEP_POLL_SECONDS)
+        waiting = await _still_due(waiting)

@@ -13,8 +13,12 @@ async def send_email(ctx: dict[str, Any], outbox_id: int) -> str:
 
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
-    """Enqueue due and stalled outbox emails (every minute)."""
-    return await services.sweep_outbox()
+    """Enqueue due and stalled outbox emails (every minute, and when a worker starts).
+
+    A backlog larger than one batch is drained within this run, for up to
+    `SWEEP_BUDGET_SECONDS`, as fast as the send jobs claim it.
+    """
+    return await services.sweep_outbox(budget_seconds=SWEEP_BUDGET_SECONDS)
 
 
 send_email.timeout = 120  # type: ignore[attr-defined]
@@ -22,3 +26,5 @@ send_email.timeout = 120  # type: ignore[attr-defined]
 send_email.max_tries = 3  # type: ignore[attr-defined]
 sweep_outbox.timeout = 60  # type: ignore[attr-defined]
 sweep_outbox.max_tries = 1  # type: ignore[attr-defined]
+SWEEP_BUDGET_SECONDS = 50.0
+"""Within the sweep's timeout, and ended before the next minute's sweep starts."""

@@ -62,18 +62,26 @@ PERIODIC = {
 same jobs `cron_jobs` schedules under arq)."""
 
 
-def cron_jobs() -> list[CronJob]:
+def cron_jobs(namespace: str = "") -> list[CronJob]:
+    """The periodic jobs under arq, each with its job's own timeout.
+
+    `namespace` (a worker passes its queue name) starts their names. arq
+    builds a cron run's job id from the name and the time, and job ids are
+    global to a Redis: without it, deployments (or test runs) sharing one
+    Redis take each other's runs, and each gets only some of its sweeps.
+    """
+
+    def periodic(function: JobFunction, **when: Any) -> CronJob:
+        timeout, _ = job_options(function)
+        name = f"{namespace}cron:{function.__name__}"
+        return cron(function, name=name, timeout=timeout, unique=True, **when)  # type: ignore[arg-type]
+
     return [
-        cron(accounts.purge_expired_tokens, minute={7}, unique=True, run_at_startup=False),
-        cron(notifications.sweep_outbox, second={0}, unique=True, run_at_startup=False),
-        cron(cases.mark_sla_breaches, second={30}, unique=True, run_at_startup=False),
-        cron(
-            cases.auto_close_cases,
-            minute={3, 13, 23, 33, 43, 53},
-            second={15},
-            unique=True,
-            run_at_startup=False,
-        ),
+        periodic(accounts.purge_expired_tokens, minute={7}),
+        # Also at start-up: a worker (re)starting after an outage sends the backlog at once.
+        periodic(notifications.sweep_outbox, second={0}, run_at_startup=True),
+        periodic(cases.mark_sla_breaches, second={30}),
+        periodic(cases.auto_close_cases, minute={3, 13, 23, 33, 43, 53}, second={15}),
     ]
 
 
@@ -84,7 +92,14 @@ async def startup(ctx: dict[str, Any]) -> None:
     # shares its runtime instead of opening a second one.
     ctx["owns_runtime"] = not runtime.is_started()
     if ctx["owns_runtime"]:
-        await runtime.start(settings, with_jobs=True)
+        try:
+            await runtime.start(settings, with_jobs=True)
+        except BaseException:
+            # Half started (Redis or the database went away): close what opened,
+            # so the next start begins clean.
+            ctx["owns_runtime"] = False
+            await runtime.stop()
+            raise
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -94,6 +109,12 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 DEFAULT_JOB_TIMEOUT = 300
 DEFAULT_MAX_TRIES = 5
+MAX_JOBS = 20
+"""Jobs one worker runs at a time. Most are short and wait on SMTP or the
+database, so more than arq's 10 drains a backlog faster (see docs/operations.md)."""
+POLL_DELAY_SECONDS = 0.1
+"""How often a worker with free slots looks for jobs. arq's 0.5 s caps a
+worker at `MAX_JOBS` jobs per half second when jobs are shorter than that."""
 HEALTH_CHECK_INTERVAL = 10
 """Seconds between health records; `worker --check` calls a worker dead when
 its record is older than this plus a margin, so a dead worker shows within
@@ -117,7 +138,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.Worker`, from our settings."""
     return {
         "functions": [_function(name, f) for name, f in job_functions().items()],
-        "cron_jobs": cron_jobs(),
+        "cron_jobs": cron_jobs(f"{settings.arq_queue_name}:"),
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
@@ -125,6 +146,8 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "health_check_key": f"{settings.arq_queue_name}:health-check",
         "health_check_interval": HEALTH_CHECK_INTERVAL,
         "job_timeout": DEFAULT_JOB_TIMEOUT,
+        "max_jobs": MAX_JOBS,
+        "poll_delay": POLL_DELAY_SECONDS,
         "max_tries": DEFAULT_MAX_TRIES,
         "keep_result": 3600,
         "ctx": {"settings": settings},
@@ -137,9 +160,11 @@ class WorkerSettings:
 
     _settings = get_settings()
     functions = list(job_functions().values())
-    cron_jobs = cron_jobs()
+    cron_jobs = cron_jobs(f"{_settings.arq_queue_name}:")
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(_settings.redis_url or "redis://127.0.0.1:6379")
     queue_name = _settings.arq_queue_name
     health_check_key = f"{_settings.arq_queue_name}:health-check"
+    max_jobs = MAX_JOBS
+    poll_delay = POLL_DELAY_SECONDS
