@@ -36,9 +36,9 @@ from common import run_per_backend, settings_env, throwaway_postgres
 from redis.asyncio import Redis
 
 from csm_graph import db, jobs, runtime
-from csm_graph.jobs import unit_of_work
 from csm_graph.notifications import services
 from csm_graph.settings import Settings
+from csm_graph.transactions import unit_of_work
 
 TRANSACTION = 100
 REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")

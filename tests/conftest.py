@@ -21,7 +21,7 @@ import uvicorn
 from arq.worker import Worker
 from redis.asyncio import Redis
 
-from csm_graph import clock, db, jobs, runtime
+from csm_graph import clock, db, jobs, ratelimit, runtime
 from csm_graph.accounts.models import UserType
 from csm_graph.app import create_app
 from csm_graph.ratelimit import MemoryLimiter
@@ -179,7 +179,7 @@ async def wipe(rt: runtime.Runtime) -> None:
         if keys:
             await rt.redis.delete(*keys)
     else:
-        rt.limiter = MemoryLimiter()
+        ratelimit.install(MemoryLimiter())
 
 
 @pytest.fixture(autouse=True)

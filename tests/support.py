@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from csm_graph import db
-from csm_graph.accounts import services
+from csm_graph.accounts import users
 from csm_graph.accounts.models import User, UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.settings import get_settings
@@ -83,7 +83,7 @@ async def make_user(
 ) -> User:
     """A user written straight through the service layer (no HTTP)."""
     admin = Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
-    user = await services.create_user(
+    user = await users.create_user(
         admin,
         {
             "email": email,

@@ -16,7 +16,7 @@ from strawberry.types.base import StrawberryList, StrawberryOptional, get_object
 from strawberry.types.lazy_type import LazyType
 from strawberry.utils.str_converters import to_camel_case
 
-from csm_graph.accounts import services
+from csm_graph.accounts import users
 from csm_graph.accounts.models import User, UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases.models import Case
@@ -117,7 +117,7 @@ async def _world(http: httpx.AsyncClient) -> World:
         department="Support",
         manager_id=boss.id,
     )
-    team = await services.create_team(ADMIN, "Care", [subject.id])
+    team = await users.create_team(ADMIN, "Care", [subject.id])
     await make_user("admin@example.com", roles=("ADMIN",))
     await make_user("agent@example.com", roles=("AGENT",))
     outsider = await make_user("outsider@example.com", user_type=UserType.EXTERNAL)
@@ -275,7 +275,7 @@ async def test_redacted_paths_name_each_item_of_a_list(http: httpx.AsyncClient) 
     # given: an agent reading the roles of every member of a team
     world = await _world(http)
     other = await make_user("other@example.com", roles=("AGENT",))
-    team = await services.create_team(ADMIN, "Pair", [world.subject.id, other.id])
+    team = await users.create_team(ADMIN, "Pair", [world.subject.id, other.id])
     query = "query($id: ID!) { node(id: $id) { ... on Team { members { email roles } } } }"
 
     # when

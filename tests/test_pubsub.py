@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from csm_graph import jobs, pubsub, runtime
+from csm_graph import pubsub, runtime
 from csm_graph.pubsub import MemoryBroadcaster, RedisBroadcaster, Subscription
+from csm_graph.transactions import unit_of_work
 
 TIMEOUT = 5
 
@@ -30,7 +31,7 @@ class Boom(Exception):
 
 
 async def _publish_then_fail(channel: str, event: dict[str, Any]) -> None:
-    async with jobs.unit_of_work():
+    async with unit_of_work():
         await pubsub.publish(channel, event)
         raise Boom
 
@@ -74,7 +75,7 @@ async def test_a_committed_event_reaches_every_subscriber_once(product: runtime.
     channel = _channel()
     async with pubsub.subscribe(channel) as first, pubsub.subscribe(channel) as second:
         # when
-        async with jobs.unit_of_work():
+        async with unit_of_work():
             await pubsub.publish(channel, {"caseId": 7, "kind": "UPDATED"})
             await pubsub.publish(channel, {"caseId": 7, "kind": "COMMENTED"})
         await pubsub.publish(channel, {"end": True})
@@ -89,7 +90,7 @@ async def test_a_committed_event_reaches_every_subscriber_once(product: runtime.
 async def test_events_are_published_only_after_the_commit(product: runtime.Runtime) -> None:
     channel = _channel()
     async with pubsub.subscribe(channel) as events:
-        async with jobs.unit_of_work():
+        async with unit_of_work():
             await pubsub.publish(channel, {"n": 1})
             await asyncio.sleep(0.1)  # would be long enough for Redis to deliver
 

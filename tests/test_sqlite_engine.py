@@ -12,8 +12,8 @@ import pytest
 
 from csm_graph import db
 from csm_graph.accounts.models import Team
-from csm_graph.jobs import unit_of_work
 from csm_graph.settings import Settings
+from csm_graph.transactions import unit_of_work
 
 
 def _other_process_renames(path: str, team_id: int) -> float:

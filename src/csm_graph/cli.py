@@ -92,7 +92,7 @@ def _makemigrations(settings: Settings, args: argparse.Namespace) -> int:
 
 def _createadmin(settings: Settings, args: argparse.Namespace) -> int:
     from csm_graph import runtime
-    from csm_graph.accounts.services import create_admin
+    from csm_graph.accounts.users import create_admin
     from csm_graph.errors import UserErrors
 
     async def run() -> int:

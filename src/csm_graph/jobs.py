@@ -1,37 +1,87 @@
 """How services start background work.
 
-`enqueue(name, *args)` is the only entry point. Inside `unit_of_work()` it
-waits for the transaction to commit (a rolled-back change starts nothing);
-outside it dispatches at once. With `REDIS_URL` set, work goes to arq and
-any number of `csm-graph worker` processes; otherwise it runs as a task in
-this process, with the same functions, retries included.
+A job is a service function declared with `@job(timeout=..., max_tries=...)`
+where it lives, in its domain's services. `await some_job.later(*ids)` is
+how a service starts one: inside a unit of work it waits for the commit (a
+rolled-back change starts nothing); outside one it dispatches at once.
+`await some_job(*ids)` runs it here and now. With `REDIS_URL` set, work
+goes to arq and any number of `csm-graph worker` processes; otherwise it
+runs as a task in this process, with the same functions, retries included.
+
+Which jobs exist, and which run periodically, is one table
+(`workers/catalogue.py`) that the entry points hand to `start()` and to
+the arq worker alike.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Retry
-from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
+from csm_graph.observability import JOBS
 from csm_graph.settings import Settings
+from csm_graph.transactions import after_commit
 
 log = logging.getLogger(__name__)
 
-JobFunction = Callable[..., Awaitable[Any]]
-AfterCommit = Callable[[], Awaitable[None]]
+P = ParamSpec("P")
+R = TypeVar("R")
 
-_after_commit: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.ContextVar(
-    "after_commit", default=None
-)
+DEFAULT_TIMEOUT = 300
+DEFAULT_MAX_TRIES = 5
+
+
+@dataclass(frozen=True, eq=False)
+class Job(Generic[P, R]):
+    """A function that can also run later, elsewhere, by its name."""
+
+    function: Callable[P, Awaitable[R]]
+    name: str
+    timeout: int = DEFAULT_TIMEOUT
+    """Seconds one run may take."""
+    max_tries: int = DEFAULT_MAX_TRIES
+    """Runs before a failing job is given up (arq's `Retry` asks for another)."""
+
+    async def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return await self.function(*args, **kwargs)
+
+    async def later(self, *ids: Any, job_id: str | None = None) -> None:
+        """Run the job with `ids` (never objects) after the current commit."""
+
+        async def send() -> None:
+            await get_dispatcher().dispatch(self.name, ids, job_id)
+
+        await after_commit(send)
+
+
+def job(
+    *, name: str | None = None, timeout: int = DEFAULT_TIMEOUT, max_tries: int = DEFAULT_MAX_TRIES
+) -> Callable[[Callable[P, Awaitable[R]]], Job[P, R]]:
+    """Declare a service function as a job, with its limits beside it."""
+
+    def declare(function: Callable[P, Awaitable[R]]) -> Job[P, R]:
+        return Job(function, name or function.__name__, timeout, max_tries)
+
+    return declare
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job that runs on its own: every `every_seconds` in the embedded default,
+    at `cron` (arq's `cron()` fields) under a worker, and at worker start-up too
+    with `at_startup`."""
+
+    job: Job[[], Any]
+    every_seconds: float
+    cron: dict[str, Any] = field(default_factory=dict)
+    at_startup: bool = False
 
 
 class Dispatcher(Protocol):
@@ -68,52 +118,49 @@ class InProcessDispatcher:
     job behaves the same here as under a worker.
     """
 
-    def __init__(self, functions: dict[str, JobFunction], ctx: dict[str, Any]) -> None:
-        self.functions = functions
-        self.ctx = ctx
+    def __init__(self, jobs: Iterable[Job[..., Any]]) -> None:
+        self.jobs = {j.name: j for j in jobs}
         self.tasks: set[asyncio.Task[None]] = set()
         self.periodic: list[asyncio.Task[None]] = []
         self._running_ids: set[str] = set()
 
     async def dispatch(self, name: str, args: tuple[Any, ...], job_id: str | None) -> None:
-        if name not in self.functions:
+        if name not in self.jobs:
             raise LookupError(f"no job named {name!r}")
         if job_id is not None and job_id in self._running_ids:
             return
-        task = asyncio.create_task(self._run(name, args, job_id), name=f"job:{name}")
+        task = asyncio.create_task(self._run(self.jobs[name], args, job_id), name=f"job:{name}")
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _run(self, name: str, args: tuple[Any, ...], job_id: str | None) -> None:
-        function = self.functions[name]
-        max_tries = int(getattr(function, "max_tries", 5))
+    async def _run(self, job: Job[..., Any], args: tuple[Any, ...], job_id: str | None) -> None:
         if job_id is not None:
             self._running_ids.add(job_id)
         try:
-            for attempt in range(1, max_tries + 1):
-                ctx = {**self.ctx, "job_try": attempt, "job_id": job_id}
+            for attempt in range(1, job.max_tries + 1):
                 try:
-                    await function(ctx, *args)
+                    await asyncio.wait_for(counted(job)(*args), job.timeout)
                     return
                 except Retry as retry:
-                    if attempt == max_tries:
-                        log.error("job %s gave up after %d tries", name, attempt)
+                    if attempt == job.max_tries:
+                        log.error("job %s gave up after %d tries", job.name, attempt)
                         return
                     defer = retry.defer_score / 1000 if retry.defer_score else 0
                     await asyncio.sleep(defer)
                 except Exception:
-                    log.exception("job %s failed", name)
+                    log.exception("job %s failed", job.name)
                     return
         finally:
             if job_id is not None:
                 self._running_ids.discard(job_id)
 
-    def schedule(self, name: str, every_seconds: float) -> None:
-        """Start job `name` every `every_seconds`, as arq's cron does under a worker."""
+    def schedule(self, periodic: Periodic) -> None:
+        """Start `periodic` every so often, as arq's cron does under a worker."""
+        name = periodic.job.name
 
         async def tick() -> None:
             while True:
-                await asyncio.sleep(every_seconds)
+                await asyncio.sleep(periodic.every_seconds)
                 await self.dispatch(name, (), f"periodic:{name}")
 
         self.periodic.append(asyncio.create_task(tick(), name=f"periodic:{name}"))
@@ -130,6 +177,21 @@ class InProcessDispatcher:
         await self.drain()
 
 
+def counted(job: Job[..., R]) -> Callable[..., Awaitable[R]]:
+    """`job`'s function, counting its runs in the `csm_jobs_total` metric."""
+
+    async def run(*args: Any) -> R:
+        try:
+            result = await job(*args)
+        except Exception:
+            JOBS.labels(job.name, "error").inc()
+            raise
+        JOBS.labels(job.name, "ok").inc()
+        return result
+
+    return run
+
+
 _dispatcher: Dispatcher | None = None
 
 
@@ -144,21 +206,19 @@ def get_dispatcher() -> Dispatcher:
     return _dispatcher
 
 
-async def start(settings: Settings) -> Dispatcher:
-    """Configure job dispatch for this process from the settings."""
-    from csm_graph.workers.settings import job_functions
-
+async def start(
+    settings: Settings, jobs: Iterable[Job[..., Any]], periodic: Iterable[Periodic]
+) -> Dispatcher:
+    """Configure job dispatch for this process: arq with Redis, else in-process,
+    where `periodic` also run (without a worker there is no arq cron)."""
     dispatcher: Dispatcher
     if settings.uses_redis:
         dispatcher = await ArqDispatcher.connect(settings)
     else:
-        in_process = InProcessDispatcher(job_functions(), {"settings": settings})
+        in_process = InProcessDispatcher(jobs)
         if settings.inprocess_periodic_jobs:
-            # Without a worker there is no arq cron: run the periodic jobs here.
-            from csm_graph.workers.settings import PERIODIC
-
-            for name, every_seconds in PERIODIC.items():
-                in_process.schedule(name, every_seconds)
+            for each in periodic:
+                in_process.schedule(each)
         dispatcher = in_process
     set_dispatcher(dispatcher)
     return dispatcher
@@ -169,48 +229,3 @@ async def stop() -> None:
     if _dispatcher is not None:
         await _dispatcher.close()
         _dispatcher = None
-
-
-async def enqueue(name: str, *args: Any, job_id: str | None = None) -> None:
-    """Start job `name` with `args` (ids, never objects), after the current commit."""
-
-    async def send() -> None:
-        await get_dispatcher().dispatch(name, args, job_id)
-
-    await after_commit(send)
-
-
-async def after_commit(callback: AfterCommit) -> None:
-    """Run `callback` once the surrounding unit of work commits, or now if there is none."""
-    pending = _after_commit.get()
-    if pending is None:
-        await callback()
-    else:
-        pending.append(callback)
-
-
-@asynccontextmanager
-async def unit_of_work() -> AsyncIterator[BaseDBAsyncClient]:
-    """One transaction; jobs and events queued inside start only after it commits.
-
-    Nested units join the outermost one, so a service may open one whether
-    or not its caller already has.
-    """
-    outer = _after_commit.get()
-    if outer is not None:
-        async with in_transaction() as connection:
-            yield connection
-        return
-    pending: list[AfterCommit] = []
-    token = _after_commit.set(pending)
-    try:
-        async with in_transaction() as connection:
-            yield connection
-    finally:
-        _after_commit.reset(token)
-    for callback in pending:
-        try:
-            await callback()
-        except Exception:
-            # The change is committed; the periodic sweeps pick up what did not start.
-            log.exception("after-commit callback failed")

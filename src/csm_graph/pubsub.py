@@ -24,8 +24,8 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from csm_graph import jobs
 from csm_graph.settings import Settings
+from csm_graph.transactions import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +301,7 @@ async def publish(channel: str, event: Event) -> None:
             # The change is committed; subscribers catch up on their next load.
             log.exception("publishing an event on %r failed", channel)
 
-    await jobs.after_commit(send)
+    await after_commit(send)
 
 
 def subscribe(channel: str) -> AbstractAsyncContextManager[Subscription]:

@@ -20,6 +20,8 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from csm_graph.errors import ErrorCode, UserErrors
+
 log = logging.getLogger(__name__)
 
 
@@ -123,3 +125,25 @@ class FallbackLimiter:
         except (RedisError, OSError) as error:
             self._fell_back(error)
         await self.local.clear(key)
+
+
+_limiter: Limiter = MemoryLimiter()
+
+
+def install(limiter: Limiter) -> None:
+    """Make `limiter` this process's (the runtime does, when it starts)."""
+    global _limiter
+    _limiter = limiter
+
+
+def limiter() -> Limiter:
+    return _limiter
+
+
+async def throttle(window_seconds: int, message: str, **limits: int) -> None:
+    """Count one attempt against each key (`key=limit`); past any limit, refuse."""
+    exceeded = False
+    for key, limit in limits.items():
+        exceeded = await _limiter.hit(key, window_seconds) > limit or exceeded
+    if exceeded:
+        raise UserErrors.one(None, message, ErrorCode.THROTTLED)

@@ -10,17 +10,17 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from csm_graph import db, jobs, pubsub
+from csm_graph import db, jobs, pubsub, ratelimit
 from csm_graph.accounts import passwords
 from csm_graph.ratelimit import FallbackLimiter, Limiter, MemoryLimiter, RedisLimiter
 from csm_graph.settings import Settings, use_settings
+from csm_graph.workers import catalogue
 
 
 @dataclass
 class Runtime:
     settings: Settings
     redis: Redis | None
-    limiter: Limiter
 
 
 _runtime: Runtime | None = None
@@ -49,10 +49,11 @@ async def start(settings: Settings, *, with_jobs: bool = True) -> Runtime:
         limiter = FallbackLimiter(RedisLimiter(redis, prefix=f"{settings.redis_prefix}rl:"))
     else:
         limiter = MemoryLimiter()
+    ratelimit.install(limiter)
     if with_jobs:
-        await jobs.start(settings)
+        await jobs.start(settings, catalogue.JOBS, catalogue.PERIODIC)
     pubsub.start(settings, redis)
-    _runtime = Runtime(settings=settings, redis=redis, limiter=limiter)
+    _runtime = Runtime(settings=settings, redis=redis)
     return _runtime
 
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from csm_graph.jobs import unit_of_work
 from csm_graph.notifications.mailer import OUTBOX_KEY_HEADER
 from csm_graph.notifications.models import OutboxEmail, OutboxState
 from csm_graph.notifications.services import queue_email
+from csm_graph.transactions import unit_of_work
 from tests.mail import Mailbox, body
 
 LINK = "https://portal.example.com/verify/abc"

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from csm_graph.accounts import services
+from csm_graph.accounts import users
 from csm_graph.accounts.models import UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.schema.node import to_global_id
@@ -31,7 +31,7 @@ async def _node(client: GraphQLClient, global_id: str) -> dict[str, object] | No
 async def test_admin_fetches_users_and_teams(admin_client: GraphQLClient) -> None:
     # given
     consumer = await make_user("consumer@example.com", user_type=UserType.EXTERNAL)
-    team = await services.create_team(ADMIN, "Care", [])
+    team = await users.create_team(ADMIN, "Care", [])
     user_id = to_global_id("User", consumer.id)
     team_id = to_global_id("Team", team.id)
 
@@ -50,7 +50,7 @@ async def test_an_agent_sees_internal_users_and_teams_but_not_consumers(
     # given
     colleague = await make_user("colleague@example.com", roles=("AGENT",))
     consumer = await make_user("consumer@example.com", user_type=UserType.EXTERNAL)
-    team = await services.create_team(ADMIN, "Care", [])
+    team = await users.create_team(ADMIN, "Care", [])
 
     # when / then
     assert await _node(agent_client, to_global_id("User", colleague.id)) is not None
@@ -63,7 +63,7 @@ async def test_an_external_user_sees_only_themselves(external_client: GraphQLCli
     assert external_client.user is not None
     agent = await make_user("someone@example.com", roles=("AGENT",))
     other = await make_user("other@example.com", user_type=UserType.EXTERNAL)
-    team = await services.create_team(ADMIN, "Care", [agent.id])
+    team = await users.create_team(ADMIN, "Care", [agent.id])
 
     # when / then
     me = await _node(external_client, to_global_id("User", external_client.user.id))

@@ -20,7 +20,6 @@ from csm_graph.consumers.models import Consumer, SlaLevel
 from csm_graph.sla import services as sla
 from csm_graph.sla.defaults import DEFAULT_TARGETS
 from csm_graph.sla.models import SlaTarget
-from csm_graph.workers.cases import mark_sla_breaches
 from tests.mail import Mailbox
 from tests.schema.cases.helpers import World, gid, make_world, open_case
 
@@ -137,11 +136,10 @@ async def test_a_breach_is_marked_and_notified_once(
     mailbox.clear()
 
     # when: the scan runs before, after, and again after the response target
-    ctx = {"settings": settings}
-    assert await mark_sla_breaches(ctx) == 0
+    assert await sla.mark_breaches() == 0
     clock.travel(dt.timedelta(minutes=16))
-    first = await mark_sla_breaches(ctx)
-    again = await mark_sla_breaches(ctx)
+    first = await sla.mark_breaches()
+    again = await sla.mark_breaches()
 
     # then
     assert (first, again) == (1, 0)

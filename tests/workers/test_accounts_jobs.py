@@ -15,6 +15,7 @@ from arq.worker import Worker
 
 from csm_graph import clock, jobs
 from csm_graph.accounts.models import RefreshToken
+from csm_graph.accounts.sessions import purge_expired_tokens
 from csm_graph.settings import Settings
 from csm_graph.workers.settings import worker_settings
 from tests.support import login, make_user
@@ -112,14 +113,14 @@ async def test_purging_twice_is_harmless(
 async def test_the_products_own_dispatch_reaches_the_worker(
     http: httpx.AsyncClient, settings: Settings
 ) -> None:
-    """With Redis configured, `jobs.enqueue` goes to the worker the suite runs;
+    """With Redis configured, `Job.later` goes to the worker the suite runs;
     without it, the job runs in-process."""
     # given
     expired, live = await _sessions(http)
     job_id = f"purge-{uuid.uuid4().hex}"
 
     # when
-    await jobs.enqueue("purge_expired_tokens", job_id=job_id)
+    await purge_expired_tokens.later(job_id=job_id)
 
     # then
     dispatcher = jobs.get_dispatcher()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from email.message import EmailMessage
-from typing import Any
 
 import httpx
 import pytest
@@ -22,8 +21,6 @@ from csm_graph.notifications import services as outbox
 from csm_graph.notifications.models import OutboxEmail, OutboxState
 from csm_graph.settings import Settings
 from csm_graph.surveys.models import Survey
-from csm_graph.workers.cases import auto_close_cases
-from csm_graph.workers.notifications import sweep_outbox
 from tests.mail import Mailbox, SmtpServer
 from tests.schema.cases.helpers import World, make_world, open_case
 from tests.workers.test_notifications_jobs import queue_unreachable
@@ -74,11 +71,6 @@ async def conversation(world: World) -> tuple[str, Counter[tuple[str, str]]]:
     for to in FAMILY - {"member@example.com"}:
         expected[(to, f"[{n}] New reply on your case")] = 2
     return n, expected
-
-
-@pytest.fixture
-def ctx(settings: Settings) -> dict[str, Any]:
-    return {"settings": settings}
 
 
 async def test_the_consumer_side_hears_of_every_public_change(
@@ -143,7 +135,6 @@ async def test_a_consumer_who_wants_no_email_gets_none(
 async def test_with_the_queue_down_every_email_arrives_once_after_the_sweep(
     http: httpx.AsyncClient,
     mailbox: Mailbox,
-    ctx: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given: Redis unreachable while the case is opened and commented
@@ -154,8 +145,8 @@ async def test_with_the_queue_down_every_email_arrives_once_after_the_sweep(
     assert await mailbox.settle() == []
 
     # when: it is back, and the sweep runs (twice: a repeated sweep is harmless)
-    await sweep_outbox(ctx)
-    await sweep_outbox(ctx)
+    await outbox.sweep_outbox()
+    await outbox.sweep_outbox()
 
     # then
     assert received(await mailbox.settle()) == expected
@@ -167,7 +158,6 @@ async def test_with_the_mail_server_refusing_for_a_while_every_email_arrives_onc
     mailbox: Mailbox,
     smtp_server: SmtpServer,
     settings: Settings,
-    ctx: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given: SMTP on either backend, refusing the next ten messages
@@ -182,7 +172,7 @@ async def test_with_the_mail_server_refusing_for_a_while_every_email_arrives_onc
     for attempt in range(1, 6):
         await mailbox.settle()
         clock.travel(outbox.retry_delay(settings, attempt))
-        await sweep_outbox(ctx)
+        await outbox.sweep_outbox()
 
     # then
     assert received(await mailbox.settle()) == expected
@@ -191,7 +181,7 @@ async def test_with_the_mail_server_refusing_for_a_while_every_email_arrives_onc
 
 
 async def test_resolved_cases_left_unanswered_close_on_their_own(
-    http: httpx.AsyncClient, mailbox: Mailbox, ctx: dict[str, Any], settings: Settings
+    http: httpx.AsyncClient, mailbox: Mailbox, settings: Settings
 ) -> None:
     # given
     world = await make_world(http)
@@ -204,9 +194,9 @@ async def test_resolved_cases_left_unanswered_close_on_their_own(
 
     # when
     clock.travel(dt.timedelta(days=settings.auto_close_days) - dt.timedelta(minutes=1))
-    early = await auto_close_cases(ctx)
+    early = await cases.auto_close_resolved()
     clock.travel(dt.timedelta(minutes=2))
-    closed = await auto_close_cases(ctx)
+    closed = await cases.auto_close_resolved()
 
     # then
     assert (early, closed) == (0, 1)

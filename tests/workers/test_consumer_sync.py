@@ -7,9 +7,10 @@ import datetime as dt
 
 import httpx
 
-from csm_graph import clock, jobs
+from csm_graph import clock
 from csm_graph.accounts.models import User
 from csm_graph.consumers.models import Consumer
+from csm_graph.consumers.services import sync_identity
 from csm_graph.observability import JOBS
 from csm_graph.settings import Settings
 from tests.mail import settle_jobs
@@ -99,7 +100,7 @@ async def test_the_newer_side_wins_when_both_changed(settings: Settings) -> None
     await user.save()
 
     # when
-    await jobs.enqueue("sync_consumer_identity", consumer.id)
+    await sync_identity.later(consumer.id)
     await settle_jobs(settings)
 
     # then
@@ -113,12 +114,10 @@ async def test_sync_is_idempotent(settings: Settings) -> None:
     consumer.identity_changed_at = clock.now()
     await consumer.save()
 
-    await jobs.enqueue("sync_consumer_identity", consumer.id)
-    await jobs.enqueue("sync_consumer_identity", consumer.id)
+    await sync_identity.later(consumer.id)
+    await sync_identity.later(consumer.id)
     await settle_jobs(settings)
 
     await user.refresh_from_db()
     assert user.middle_name == "Q"
-    from csm_graph.consumers.services import sync_identity
-
     assert await sync_identity(consumer.id) == "equal"

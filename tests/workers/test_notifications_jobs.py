@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from csm_graph import clock, jobs
-from csm_graph.jobs import unit_of_work
 from csm_graph.notifications import mailer, services
 from csm_graph.notifications.models import OutboxEmail, OutboxState
+from csm_graph.notifications.services import send_email, sweep_outbox
 from csm_graph.settings import Settings
-from csm_graph.workers.notifications import send_email, sweep_outbox
+from csm_graph.transactions import unit_of_work
 from csm_graph.workers.settings import cron_jobs
 from tests.mail import Mailbox, SmtpServer
 
@@ -46,11 +46,6 @@ async def queue(key: str = "reset:1", to: str = "ann@example.com") -> OutboxEmai
 
 
 @pytest.fixture
-def ctx(settings: Settings) -> dict[str, Any]:
-    return {"settings": settings}
-
-
-@pytest.fixture
 def smtp(
     settings: Settings, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> SmtpServer:
@@ -61,7 +56,7 @@ def smtp(
 
 
 async def test_a_row_left_pending_by_a_queue_outage_is_sent_by_the_sweep(
-    mailbox: Mailbox, ctx: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given
     with queue_unreachable(monkeypatch):
@@ -69,7 +64,7 @@ async def test_a_row_left_pending_by_a_queue_outage_is_sent_by_the_sweep(
     assert await mailbox.settle() == []
 
     # when
-    swept = await sweep_outbox(ctx)
+    swept = await sweep_outbox()
 
     # then
     assert swept >= 1
@@ -80,15 +75,15 @@ async def test_a_row_left_pending_by_a_queue_outage_is_sent_by_the_sweep(
 
 
 async def test_the_job_run_twice_sends_one_email(
-    mailbox: Mailbox, ctx: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given
     with queue_unreachable(monkeypatch):
         row = await queue()
 
     # when
-    together = await asyncio.gather(send_email(ctx, row.id), send_email(ctx, row.id))
-    later = await send_email(ctx, row.id)
+    together = await asyncio.gather(send_email(row.id), send_email(row.id))
+    later = await send_email(row.id)
 
     # then
     assert sorted(together) == ["SENT", "SKIPPED"]
@@ -99,7 +94,7 @@ async def test_the_job_run_twice_sends_one_email(
 
 
 async def test_temporary_refusals_are_retried_with_back_off_until_accepted(
-    mailbox: Mailbox, smtp: SmtpServer, settings: Settings, ctx: dict[str, Any]
+    mailbox: Mailbox, smtp: SmtpServer, settings: Settings
 ) -> None:
     # given: the server answers 451 twice
     smtp.refuse_next(2)
@@ -110,10 +105,10 @@ async def test_temporary_refusals_are_retried_with_back_off_until_accepted(
     assert "451" in row.last_error
 
     # when: not yet due, then due after each back-off
-    assert await sweep_outbox(ctx) == 0
+    assert await sweep_outbox() == 0
     for attempts in (1, 2):
         clock.travel(services.retry_delay(settings, attempts))
-        await sweep_outbox(ctx)
+        await sweep_outbox()
         await mailbox.settle()
 
     # then
@@ -127,7 +122,6 @@ async def test_after_the_last_attempt_the_email_is_failed_with_its_error(
     mailbox: Mailbox,
     smtp: SmtpServer,
     settings: Settings,
-    ctx: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given
@@ -139,7 +133,7 @@ async def test_after_the_last_attempt_the_email_is_failed_with_its_error(
     # when
     for attempts in (1, 2, 3):
         clock.travel(services.retry_delay(settings, attempts))
-        await sweep_outbox(ctx)
+        await sweep_outbox()
         await mailbox.settle()
 
     # then
@@ -150,9 +144,7 @@ async def test_after_the_last_attempt_the_email_is_failed_with_its_error(
     assert await mailbox.settle() == []
 
 
-async def test_a_permanent_refusal_fails_at_once(
-    mailbox: Mailbox, smtp: SmtpServer, ctx: dict[str, Any]
-) -> None:
+async def test_a_permanent_refusal_fails_at_once(mailbox: Mailbox, smtp: SmtpServer) -> None:
     # given
     smtp.reject_recipient("gone@example.com")
 
@@ -176,7 +168,6 @@ class _DyingMailer:
 async def test_an_email_stuck_in_sending_is_taken_again_after_the_timeout(
     mailbox: Mailbox,
     settings: Settings,
-    ctx: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given
@@ -185,14 +176,14 @@ async def test_an_email_stuck_in_sending_is_taken_again_after_the_timeout(
     with monkeypatch.context() as patch:
         patch.setattr(mailer, "mailer_for", lambda settings: _DyingMailer())
         with pytest.raises(asyncio.CancelledError):
-            await send_email(ctx, row.id)
+            await send_email(row.id)
     await row.refresh_from_db()
     assert row.state == OutboxState.SENDING
 
     # when
-    assert await sweep_outbox(ctx) == 0
+    assert await sweep_outbox() == 0
     clock.travel(dt.timedelta(seconds=settings.mail_sending_timeout_seconds + 1))
-    await sweep_outbox(ctx)
+    await sweep_outbox()
 
     # then
     assert len(await mailbox.settle()) == 1

@@ -18,11 +18,11 @@ import pytest
 from tortoise import connections
 
 from csm_graph import jobs
-from csm_graph.jobs import ArqDispatcher, unit_of_work
+from csm_graph.jobs import ArqDispatcher
 from csm_graph.notifications import services
 from csm_graph.notifications.models import OutboxEmail, OutboxState
 from csm_graph.settings import Settings
-from csm_graph.workers.notifications import send_email
+from csm_graph.transactions import unit_of_work
 from csm_graph.workers.settings import worker_settings as arq_options
 from csm_graph.workers.supervise import Backoff
 from tests.mail import SmtpServer
@@ -196,7 +196,7 @@ async def test_dropped_database_connections_mid_batch_send_no_email_twice(
     admin = await asyncpg.connect(settings.database_url)
     try:
         await _until(lambda: _worker_up(dispatcher, worker_settings), "a healthy worker", 20)
-        await services.sweep_outbox()
+        await services.sweep()
 
         # when: the database terminates the worker's connections, again and again, while it sends
         terminated = 0
@@ -217,7 +217,7 @@ async def test_dropped_database_connections_mid_batch_send_no_email_twice(
             if await OutboxEmail.filter(state=OutboxState.SENT).count() == emails:
                 return True
             if await dispatcher.pool.zcard(worker_settings.arq_queue_name) == 0:
-                await services.sweep_outbox()
+                await services.sweep()
             return False
 
         await _until(all_sent, "every email to be sent", 35, 0.5)
@@ -310,7 +310,7 @@ async def test_a_send_job_whose_row_was_deleted_after_its_claim_ends_quietly(
         # when
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="csm_graph"):
-            outcome = await send_email({"settings": settings}, row.id)
+            outcome = await services.send_email(row.id)
     finally:
         await connection.execute_script(
             "DROP TRIGGER IF EXISTS outbox_vanish ON outbox_email;"

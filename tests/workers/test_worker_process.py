@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from csm_graph import jobs
-from csm_graph.jobs import ArqDispatcher, unit_of_work
+from csm_graph.jobs import ArqDispatcher
 from csm_graph.notifications import services
 from csm_graph.notifications.models import OutboxEmail, OutboxState
 from csm_graph.settings import Settings
+from csm_graph.transactions import unit_of_work
 from csm_graph.workers.settings import HEALTH_CHECK_INTERVAL
 from tests.mail import SmtpServer
 from tests.processes import INHERITED, settings_env
@@ -120,7 +121,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
         await _until(healthy, "the first worker's health record")
         # The worker's own sweep (each minute, on the minute) may already have
         # claimed some; whatever it did not is enqueued here.
-        swept = await services.sweep_outbox()
+        swept = await services.sweep()
         assert 0 < swept <= EMAILS
         claimed = await OutboxEmail.exclude(state=OutboxState.PENDING).count()
         assert swept + claimed >= EMAILS
@@ -150,7 +151,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
             async def all_sent() -> bool:
                 if await OutboxEmail.filter(state=OutboxState.SENT).count() == EMAILS:
                     return True
-                await services.sweep_outbox()
+                await services.sweep()
                 await asyncio.sleep(0.5)
                 return False
 

@@ -27,8 +27,8 @@ from csm_graph.accounts.viewer import Viewer, load_viewer
 from csm_graph.cases.models import Case
 from csm_graph.consumers.models import Consumer
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
-from csm_graph.jobs import unit_of_work
 from csm_graph.products.models import SoldProduct
+from csm_graph.transactions import unit_of_work
 from csm_graph.validation import require_text
 
 A = CaseAction

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from tortoise.expressions import F
 
-from csm_graph import clock
+from csm_graph import clock, ratelimit
 from csm_graph.accounts import passwords, tokens
 from csm_graph.accounts.models import RefreshToken, User, UserType
 from csm_graph.errors import ErrorCode, UserErrors
-from csm_graph.jobs import unit_of_work
-from csm_graph.runtime import get_runtime
+from csm_graph.jobs import job
 from csm_graph.settings import get_settings
+from csm_graph.transactions import unit_of_work
 from csm_graph.validation import fits
 
 INVALID_LOGIN = "Invalid email or password."
@@ -72,7 +72,7 @@ async def login(email: str, password: str, client_address: str) -> Session:
     successful login gives its address slot back and clears the account's.
     """
     settings = get_settings()
-    limiter = get_runtime().limiter
+    limiter = ratelimit.limiter()
     window = settings.login_failure_window_seconds
     key_email = (email or "").strip().lower()
     account_key = f"login:account:{key_email}"
@@ -181,6 +181,7 @@ async def _tell_sockets(user_id: int) -> None:
     await pubsub.publish(SESSIONS_CHANNEL, {"userId": user_id})
 
 
+@job()
 async def purge_expired_tokens() -> int:
     """Delete refresh tokens past their expiry (a periodic job)."""
     return await RefreshToken.filter(expires_at__lt=clock.now()).delete()

@@ -35,11 +35,12 @@ from csm_graph.core.numbering import next_number
 from csm_graph.errors import ErrorCode, ErrorList, UserErrors
 from csm_graph.households.access import current_memberships
 from csm_graph.households.models import Household, HouseholdMember
-from csm_graph.jobs import unit_of_work
+from csm_graph.jobs import job
 from csm_graph.products.services import product_for_case
 from csm_graph.settings import get_settings
 from csm_graph.sla import services as sla
 from csm_graph.surveys import services as surveys
+from csm_graph.transactions import unit_of_work
 from csm_graph.validation import require_text, search_term
 
 NUMBER_PREFIX = "CS"
@@ -473,6 +474,7 @@ async def _closed(case: Case) -> None:
     await surveys.on_case_closed(case)
 
 
+@job(name="auto_close_cases", timeout=300, max_tries=1)
 async def auto_close_resolved() -> int:
     """Close the RESOLVED cases whose solution has waited AUTO_CLOSE_DAYS for an
     answer; each in its own transaction, like a consumer accepting it."""

@@ -19,11 +19,13 @@ from typing import Any
 from csm_graph import clock, db
 from csm_graph.accounts.viewer import Viewer, require_admin
 from csm_graph.consumers.models import Consumer, ImportJob, ImportRowError, ImportState
+from csm_graph.consumers.services import sync_identity
 from csm_graph.consumers.validation import IDENTITY_FIELDS, clean, require_name
 from csm_graph.core.numbering import format_number, take
 from csm_graph.errors import ErrorCode, UserErrors
-from csm_graph.jobs import enqueue, unit_of_work
+from csm_graph.jobs import job
 from csm_graph.settings import get_settings
+from csm_graph.transactions import unit_of_work
 
 COLUMNS = frozenset(
     {
@@ -99,7 +101,7 @@ async def start_import(viewer: Viewer | None, file_name: str, content: bytes) ->
     assert viewer is not None
     async with unit_of_work():
         job = await create_job(file_name, content, viewer.user_id)
-        await enqueue("import_consumers", job.id)
+        await import_consumers.later(job.id)
     return job
 
 
@@ -110,6 +112,13 @@ def _rows(source: str) -> list[Row]:
     return [
         (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader
     ]
+
+
+@job(max_tries=1)
+async def import_consumers(job_id: int) -> str:
+    """The worker's side of `start_import`: the import's state once it ends."""
+    found = await run_import(job_id)
+    return found.state.value if found else "missing"
 
 
 async def run_import(job_id: int, progress: Progress | None = None) -> ImportJob | None:
@@ -303,4 +312,4 @@ async def _write(job: ImportJob, processed: int, plan: _Plan) -> None:
         job.failed += len(plan.errors)
         await job.save(update_fields=["processed", "created", "updated", "failed"])
         for consumer_id in plan.relink:
-            await enqueue("sync_consumer_identity", consumer_id)
+            await sync_identity.later(consumer_id)

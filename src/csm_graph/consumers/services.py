@@ -18,14 +18,13 @@ from csm_graph import clock
 from csm_graph.access import policy
 from csm_graph.access.engine import Subject
 from csm_graph.accounts import passwords, tokens
-from csm_graph.accounts.models import TokenPurpose, User, UserType
-from csm_graph.accounts.services import (
+from csm_graph.accounts.email_tokens import (
     INVALID_LINK,
     send_set_password_email,
     send_token_email,
     spend_email_token,
-    throttle,
 )
+from csm_graph.accounts.models import TokenPurpose, User, UserType
 from csm_graph.accounts.viewer import Viewer, require_admin
 from csm_graph.consumers.models import Consumer
 from csm_graph.consumers.validation import (
@@ -36,8 +35,11 @@ from csm_graph.consumers.validation import (
 )
 from csm_graph.core.numbering import next_number
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
-from csm_graph.jobs import enqueue, unit_of_work
+from csm_graph.jobs import job
+from csm_graph.notifications.services import queue_email
+from csm_graph.ratelimit import throttle
 from csm_graph.settings import get_settings
+from csm_graph.transactions import unit_of_work
 from csm_graph.validation import (
     check_password,
     normalize_email,
@@ -169,7 +171,7 @@ async def update_consumer(subject: Subject, consumer_id: int, data: dict[str, An
                 "external_id", "A consumer with this external id exists.", ErrorCode.CONFLICT
             ) from None
         if identity_changed and consumer.user_id is not None:
-            await enqueue("sync_consumer_identity", consumer.id)
+            await sync_identity.later(consumer.id)
     return consumer
 
 
@@ -236,8 +238,6 @@ async def _propose_email(user: User, address: str) -> None:
     agent, an import, a link): the login keeps its own until the owner confirms
     the new one from a link sent there, and the old address is told. Asking
     again for the same address sends nothing more."""
-    from csm_graph.notifications.services import queue_email
-
     if user.pending_email == address:
         return
     user.pending_email = address
@@ -380,6 +380,7 @@ async def create_user_for_consumer(
 # --- sync ------------------------------------------------------------------------
 
 
+@job(name="sync_consumer_identity")
 async def sync_identity(consumer_id: int) -> str:
     """Carry the newer side's name, email and phone to the other side.
 
@@ -402,6 +403,7 @@ async def sync_identity(consumer_id: int) -> str:
         return "user-to-consumer"
 
 
+@job()
 async def sync_user_identity(user_id: int) -> str:
     consumer = await Consumer.get_or_none(user_id=user_id)
     if consumer is None:
@@ -423,8 +425,6 @@ async def signup(data: dict[str, Any], client_address: str) -> None:
     When the email already has a login, the answer is the same and the
     owner gets an email saying so: the response never reveals an account.
     """
-    from csm_graph.notifications.services import queue_email
-
     settings = get_settings()
     errors = ErrorList()
     values: dict[str, Any] = {}

@@ -19,9 +19,9 @@ from csm_graph.demo.people import People, Staff
 from csm_graph.demo.products import Products
 from csm_graph.demo.state import MODELS
 from csm_graph.households.models import Household, HouseholdMember, Representation
-from csm_graph.jobs import unit_of_work
 from csm_graph.products.models import SoldProduct
 from csm_graph.settings import get_settings
+from csm_graph.transactions import unit_of_work
 
 BATCH = 1000
 

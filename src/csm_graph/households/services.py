@@ -25,7 +25,7 @@ from csm_graph.households.access import (
     households_of_user,
 )
 from csm_graph.households.models import Household, HouseholdMember, Relationship, Representation
-from csm_graph.jobs import unit_of_work
+from csm_graph.transactions import unit_of_work
 from csm_graph.validation import require_text, search_term
 
 NUMBER_PREFIX = "HOLD"

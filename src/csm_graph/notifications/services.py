@@ -36,14 +36,14 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from csm_graph import clock
-from csm_graph.jobs import enqueue, unit_of_work
+from csm_graph.jobs import job
 from csm_graph.notifications import mailer, rendering
 from csm_graph.notifications.models import OutboxEmail, OutboxState
 from csm_graph.settings import Settings, get_settings
+from csm_graph.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
-SEND_JOB = "send_email"
 _CLAIMABLE = (OutboxState.PENDING, OutboxState.SENDING)
 _ERROR_LIMIT = 2000
 
@@ -113,11 +113,12 @@ async def queue_email(*, template: str, to: str, context: dict[str, Any], key: s
                 )
         except IntegrityError:
             return False
-        await enqueue(SEND_JOB, row.id)
+        await send_email.later(row.id)
     return True
 
 
-async def send_outbox_email(outbox_id: int) -> SendOutcome:
+@job(name="send_email", timeout=120, max_tries=3)
+async def send_email(outbox_id: int) -> SendOutcome:
     """Claim email `outbox_id` if it is due, send it, and record how that went."""
     settings = get_settings()
     now = clock.now()
@@ -248,7 +249,21 @@ async def _still_due(ids: Collection[int]) -> set[int]:
     return {row.id for row in rows}
 
 
-async def sweep_outbox(budget_seconds: float = 0.0) -> int:
+SWEEP_BUDGET_SECONDS = 50.0
+"""Within the sweep job's timeout, and ended before the next minute's sweep starts."""
+
+
+@job(name="sweep_outbox", timeout=60, max_tries=1)
+async def sweep_outbox() -> int:
+    """Enqueue due and stalled outbox emails (every minute, and when a worker starts).
+
+    A backlog larger than one batch is drained within this run, for up to
+    `SWEEP_BUDGET_SECONDS`, as fast as the send jobs claim it.
+    """
+    return await sweep(budget_seconds=SWEEP_BUDGET_SECONDS)
+
+
+async def sweep(budget_seconds: float = 0.0) -> int:
     """Enqueue every due email; returns how many. A duplicate job is harmless: it claims nothing.
 
     At most `mail_sweep_batch` of its jobs wait in the queue at a time. When
@@ -265,7 +280,7 @@ async def sweep_outbox(budget_seconds: float = 0.0) -> int:
         room = batch - len(waiting)
         fresh = await due_outbox_ids(room, besides=waiting) if room > 0 else []
         for outbox_id in fresh:
-            await enqueue(SEND_JOB, outbox_id)
+            await send_email.later(outbox_id)
         waiting.update(fresh)
         enqueued += len(fresh)
         if len(fresh) < room:

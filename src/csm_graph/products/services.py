@@ -9,8 +9,8 @@ from csm_graph.accounts.viewer import Viewer
 from csm_graph.consumers.models import Consumer
 from csm_graph.errors import ErrorCode, ErrorList, UserErrors
 from csm_graph.households.models import Household
-from csm_graph.jobs import unit_of_work
 from csm_graph.products.models import SoldProduct
+from csm_graph.transactions import unit_of_work
 from csm_graph.validation import require_text
 
 

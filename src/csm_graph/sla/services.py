@@ -21,11 +21,12 @@ from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases.models import FINAL_STATES, ActivityKind, Case, CaseActivity, CaseState
 from csm_graph.consumers.models import Consumer, SlaLevel
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList
-from csm_graph.jobs import unit_of_work
+from csm_graph.jobs import job
 from csm_graph.notifications.services import queue_email
 from csm_graph.settings import get_settings
 from csm_graph.sla.defaults import DEFAULT_TARGETS
 from csm_graph.sla.models import SlaTarget
+from csm_graph.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ def _breach_candidates(now: dt.datetime) -> Q:
     return running & late
 
 
+@job(name="mark_sla_breaches", timeout=120, max_tries=1)
 async def mark_breaches() -> int:
     """Mark every newly breached case and email its team's members, once per breach.
 

@@ -20,10 +20,10 @@ from csm_graph import clock
 from csm_graph.cases.models import Case, CaseCategory
 from csm_graph.consumers.models import Consumer
 from csm_graph.errors import ErrorCode, ErrorList, UserErrors
-from csm_graph.jobs import unit_of_work
 from csm_graph.notifications.services import queue_email
 from csm_graph.settings import get_settings
 from csm_graph.surveys.models import SkipReason, Survey
+from csm_graph.transactions import unit_of_work
 
 COMMENT_LIMIT = 5000
 

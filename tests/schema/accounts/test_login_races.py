@@ -14,7 +14,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from csm_graph import runtime
+from csm_graph import ratelimit
 from csm_graph.accounts import passwords
 from csm_graph.ratelimit import FallbackLimiter, RedisLimiter
 from csm_graph.settings import Settings
@@ -96,12 +96,11 @@ def _closed_port() -> int:
 @pytest.fixture
 def redis_down() -> Iterator[None]:
     """The runtime's throttle counts on a Redis that does not answer (the port is closed)."""
-    rt = runtime.get_runtime()
-    before = rt.limiter
+    before = ratelimit.limiter()
     unreachable = Redis(host="127.0.0.1", port=_closed_port(), socket_connect_timeout=0.5)
-    rt.limiter = FallbackLimiter(RedisLimiter(unreachable, prefix="down:"))
+    ratelimit.install(FallbackLimiter(RedisLimiter(unreachable, prefix="down:")))
     yield
-    rt.limiter = before
+    ratelimit.install(before)
 
 
 @pytest.mark.usefixtures("redis_down")

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from csm_graph.accounts import services
+from csm_graph.accounts import email_tokens
 from csm_graph.accounts.models import TokenPurpose, User
 from tests.schema.accounts.test_logout import LOGOUT, TOKEN_REFRESH
 from tests.schema.consumers.test_consumer_user_associate import gid
@@ -142,7 +142,7 @@ async def test_an_administrators_change_ends_every_access_token(
 async def test_a_password_reset_ends_every_session(http: httpx.AsyncClient) -> None:
     # given
     user, this, other = await _two_sessions(http)
-    token = await services.issue_email_token(
+    token = await email_tokens.issue_email_token(
         user, TokenPurpose.PASSWORD_RESET, dt.timedelta(hours=1)
     )
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from csm_graph.accounts import services
+from csm_graph.accounts import users
 from csm_graph.accounts.models import Team, User, UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.schema.node import to_global_id
@@ -34,7 +34,7 @@ async def test_admin_adds_an_internal_user(admin_client: GraphQLClient) -> None:
     # given
     old = await make_user("old@example.com", roles=("AGENT",))
     new = await make_user("new@example.com", roles=("AGENT",))
-    team = await services.create_team(ADMIN, "Returns", [old.id])
+    team = await users.create_team(ADMIN, "Returns", [old.id])
 
     # when
     payload = (await admin_client.data(TEAM_MEMBER_ADD, _input(team, new)))["teamMemberAdd"]
@@ -52,7 +52,7 @@ async def test_admin_adds_an_internal_user(admin_client: GraphQLClient) -> None:
 async def test_adding_a_member_twice_is_a_conflict(admin_client: GraphQLClient) -> None:
     # given
     member = await make_user("member@example.com", roles=("AGENT",))
-    team = await services.create_team(ADMIN, "Repeat", [member.id])
+    team = await users.create_team(ADMIN, "Repeat", [member.id])
 
     # when
     payload = (await admin_client.data(TEAM_MEMBER_ADD, _input(team, member)))["teamMemberAdd"]
@@ -68,7 +68,7 @@ async def test_adding_a_member_twice_is_a_conflict(admin_client: GraphQLClient) 
 async def test_an_external_user_cannot_join(admin_client: GraphQLClient) -> None:
     # given
     consumer = await make_user("consumer@example.com", user_type=UserType.EXTERNAL)
-    team = await services.create_team(ADMIN, "Internal only", [])
+    team = await users.create_team(ADMIN, "Internal only", [])
 
     # when
     payload = (await admin_client.data(TEAM_MEMBER_ADD, _input(team, consumer)))["teamMemberAdd"]
@@ -81,7 +81,7 @@ async def test_an_external_user_cannot_join(admin_client: GraphQLClient) -> None
 async def test_an_unknown_team_is_not_found(admin_client: GraphQLClient) -> None:
     # given
     agent = await make_user("lonely@example.com", roles=("AGENT",))
-    team = await services.create_team(ADMIN, "Dissolved", [])
+    team = await users.create_team(ADMIN, "Dissolved", [])
     await team.delete()
 
     # when
@@ -96,7 +96,7 @@ async def test_an_unknown_team_is_not_found(admin_client: GraphQLClient) -> None
 async def test_a_non_admin_is_forbidden(agent_client: GraphQLClient) -> None:
     # given
     assert agent_client.user is not None
-    team = await services.create_team(ADMIN, "Closed", [])
+    team = await users.create_team(ADMIN, "Closed", [])
 
     # when
     result = await agent_client.execute(TEAM_MEMBER_ADD, _input(team, agent_client.user))

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from csm_graph.accounts import services
-from csm_graph.accounts.models import Team, User
+from csm_graph.accounts import users
+from csm_graph.accounts.models import Team, User, UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.schema.node import to_global_id
 from tests.support import PASSWORD, GraphQLClient, login, make_user
@@ -23,7 +23,7 @@ mutation UserCreate($input: UserCreateInput!) {
 }
 """
 
-ADMIN = Viewer(user_id=0, user_type=services.UserType.INTERNAL, roles=frozenset({"ADMIN"}))
+ADMIN = Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
 
 
 def _input(**overrides: Any) -> dict[str, Any]:
@@ -43,7 +43,7 @@ async def test_admin_creates_an_internal_user_with_roles_teams_and_manager(
     admin_client: GraphQLClient,
 ) -> None:
     # given
-    team = await services.create_team(ADMIN, "Billing", [])
+    team = await users.create_team(ADMIN, "Billing", [])
     boss = await make_user("boss@example.com", roles=("MANAGER",))
 
     # when
@@ -156,7 +156,7 @@ async def test_external_users_cannot_have_roles_or_teams(
 ) -> None:
     # given
     if field == "teamIds":
-        team = await services.create_team(ADMIN, "Sales", [])
+        team = await users.create_team(ADMIN, "Sales", [])
         overrides = {"teamIds": [to_global_id("Team", team.id)]}
 
     # when
@@ -180,7 +180,7 @@ async def test_external_users_cannot_have_roles_or_teams(
 
 async def test_an_unknown_team_writes_nothing(admin_client: GraphQLClient) -> None:
     # given
-    team = await services.create_team(ADMIN, "Gone", [])
+    team = await users.create_team(ADMIN, "Gone", [])
     gone = to_global_id("Team", team.id)
     await Team.filter(id=team.id).delete()
 

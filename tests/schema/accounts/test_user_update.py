@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from csm_graph.accounts import passwords, services
+from csm_graph.accounts import passwords, users
 from csm_graph.accounts.models import RefreshToken, User, UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.schema.node import to_global_id
@@ -36,7 +36,7 @@ def _update(user: User, **fields: Any) -> dict[str, Any]:
 async def test_admin_changes_any_field(admin_client: GraphQLClient) -> None:
     # given
     user = await make_user("worker@example.com", roles=("AGENT",))
-    team = await services.create_team(ADMIN, "Escalations", [])
+    team = await users.create_team(ADMIN, "Escalations", [])
 
     # when
     payload = (

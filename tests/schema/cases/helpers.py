@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from csm_graph.access.engine import load_subject
-from csm_graph.accounts import services as accounts
+from csm_graph.accounts import users as accounts
 from csm_graph.accounts.models import Team, UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import services as cases

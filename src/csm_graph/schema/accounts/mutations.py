@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from csm_graph.accounts import models, services, sessions
+from csm_graph.accounts import models, sessions, users
 from csm_graph.accounts.viewer import load_viewer
 from csm_graph.schema.accounts.inputs import (
     LoginInput,
@@ -115,7 +115,7 @@ class AccountsMutation:
         data = given(input)
         data["team_ids"] = _ids("teamIds", input.team_ids, "Team")
         data["manager_id"] = decode_optional_id("managerId", input.manager_id, "User")
-        return UserPayload.of(await services.create_user(info.context.viewer, data))
+        return UserPayload.of(await users.create_user(info.context.viewer, data))
 
     @mutation(
         "Change a user: administrators any field; a user their own name, phone and password.",
@@ -129,17 +129,15 @@ class AccountsMutation:
             data["team_ids"] = _ids("teamIds", data["team_ids"], "Team")
         if data.get("manager_id"):
             data["manager_id"] = decode_id("managerId", data["manager_id"], "User")
-        return UserPayload.of(await services.update_user(info.context.viewer, user_id, data))
+        return UserPayload.of(await users.update_user(info.context.viewer, user_id, data))
 
     @mutation("Create a team.", IsAdmin)
     async def team_create(self, info: Info, input: TeamCreateInput) -> TeamPayload:
         member_ids = _ids("memberIds", input.member_ids, "User")
-        return TeamPayload.of(
-            await services.create_team(info.context.viewer, input.name, member_ids)
-        )
+        return TeamPayload.of(await users.create_team(info.context.viewer, input.name, member_ids))
 
     @mutation("Add an internal user to a team.", IsAdmin)
     async def team_member_add(self, info: Info, input: TeamMemberAddInput) -> TeamPayload:
         team_id = decode_id("teamId", input.team_id, "Team")
         user_id = decode_id("userId", input.user_id, "User")
-        return TeamPayload.of(await services.add_team_member(info.context.viewer, team_id, user_id))
+        return TeamPayload.of(await users.add_team_member(info.context.viewer, team_id, user_id))

@@ -7,7 +7,7 @@ from typing import cast
 import strawberry
 from starlette.datastructures import UploadFile
 
-from csm_graph.accounts import services as accounts
+from csm_graph.accounts import email_tokens
 from csm_graph.accounts.viewer import load_viewer
 from csm_graph.consumers import importing, models, services
 from csm_graph.schema.accounts.loaders import UserByIdLoader
@@ -179,11 +179,11 @@ class ConsumersMutation:
     async def password_reset_request(
         self, info: Info, input: PasswordResetRequestInput
     ) -> PasswordResetRequestPayload:
-        await accounts.request_password_reset(input.email, info.context.client_address)
+        await email_tokens.request_password_reset(input.email, info.context.client_address)
         return PasswordResetRequestPayload(message=CHECK_EMAIL)
 
     @mutation("Set a new password with the emailed token.")
     async def password_reset(self, info: Info, input: PasswordResetInput) -> PasswordResetPayload:
-        user = await accounts.reset_password(input.token, input.password)
+        user = await email_tokens.reset_password(input.token, input.password)
         info.context.act_as(await load_viewer(user.id))
         return PasswordResetPayload(user=User.from_model(user))
