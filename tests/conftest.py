@@ -17,7 +17,6 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from arq.worker import Worker
 from redis.asyncio import Redis
 
@@ -28,6 +27,7 @@ from csm_graph.ratelimit import MemoryLimiter
 from csm_graph.settings import Settings, use_settings
 from tests.mail import Mailbox, SmtpServer
 from tests.processes import start_api_process
+from tests.serving import serve
 from tests.support import GraphQLClient, login, make_user
 
 BACKEND = os.environ.get("CSM_TEST_DB", "sqlite")
@@ -124,17 +124,8 @@ async def product(settings: Settings) -> AsyncIterator[runtime.Runtime]:
 async def server_url(product: runtime.Runtime, settings: Settings) -> AsyncIterator[str]:
     """The app served by uvicorn on a free local port, in the test's event loop."""
     app = create_app(settings, manage_runtime=False)
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", log_config=None, ws="websockets-sansio"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn exposes no event for this
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with serve(app, ws="websockets-sansio") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from csm_graph.app import create_app
 from csm_graph.runtime import Runtime
 from csm_graph.settings import Settings, use_settings
+from tests.serving import serve
 
 PORTAL = "https://portal.example.com"
 
@@ -22,18 +21,10 @@ async def portal_server(product: Runtime, settings: Settings) -> AsyncIterator[s
     """The app configured with one allowed SPA origin, on its own port."""
     configured = settings.model_copy(update={"allowed_origins": [PORTAL]})
     app = create_app(configured, manage_runtime=False)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None)
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn exposes no event for this
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"ws://127.0.0.1:{port}/graphql"
+        async with serve(app) as url:
+            yield url.replace("http://", "ws://") + "/graphql"
     finally:
-        server.should_exit = True
-        await task
         use_settings(settings)  # create_app made the copy the process's settings
 
 

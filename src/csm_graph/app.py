@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -17,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketDisconnected as StarletteDisconnected
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
@@ -27,7 +28,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from csm_graph import downloads, runtime, sqlcount
+from csm_graph import downloads, runtime, sqlcount, tracing
 from csm_graph.accounts.viewer import Viewer, authenticate
 from csm_graph.db import fetch
 from csm_graph.errors import NotAuthenticated
@@ -334,6 +335,29 @@ async def readyz(request: Request) -> Response:
     )
 
 
+class TracedHttp:
+    """A span per HTTP request (continuing a client's `traceparent`), around
+    everything else. WebSocket connections get none: one would last as long
+    as the connection; their operations have their own spans."""
+
+    UNTRACED = "/healthz,/readyz,/metrics,/static"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.traced = OpenTelemetryMiddleware(
+            app,
+            excluded_urls=self.UNTRACED,
+            exclude_spans=["receive", "send"],
+            tracer_provider=tracing.provider(),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.traced(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, *, manage_runtime: bool = True) -> Starlette:
     """The ASGI app. With `manage_runtime` its lifespan opens and closes the
     database, Redis and job dispatch; tests that share a runtime turn it off."""
@@ -349,8 +373,11 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
             if manage_runtime:
                 await runtime.stop()
 
+    tracing.configure()
     graphql = GraphQLApp(settings)
     middleware = [Middleware(RequestContextMiddleware)]
+    if tracing.provider() is not None:
+        middleware.insert(0, Middleware(TracedHttp))
     if settings.sql_count_header:
         sqlcount.install()
         middleware.insert(0, Middleware(sqlcount.SqlCountMiddleware))

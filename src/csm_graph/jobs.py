@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Retry
+from opentelemetry.trace import SpanKind
 
+from csm_graph import tracing
 from csm_graph.observability import JOBS
 from csm_graph.settings import Settings
 from csm_graph.transactions import after_commit
@@ -53,10 +55,14 @@ class Job(Generic[P, R]):
         return await self.function(*args, **kwargs)
 
     async def later(self, *ids: Any, job_id: str | None = None) -> None:
-        """Run the job with `ids` (never objects) after the current commit."""
+        """Run the job with `ids` (never objects) after the current commit.
+
+        The run's span continues the trace of the code that asked for it.
+        """
+        trace = tracing.carrier()
 
         async def send() -> None:
-            await get_dispatcher().dispatch(self.name, ids, job_id)
+            await get_dispatcher().dispatch(self.name, ids, job_id, trace)
 
         await after_commit(send)
 
@@ -84,8 +90,14 @@ class Periodic:
     at_startup: bool = False
 
 
+Trace = Mapping[str, str]
+"""A `tracing.carrier()`: the trace context a job's run continues."""
+
+
 class Dispatcher(Protocol):
-    async def dispatch(self, name: str, args: tuple[Any, ...], job_id: str | None) -> None: ...
+    async def dispatch(
+        self, name: str, args: tuple[Any, ...], job_id: str | None, trace: Trace | None = None
+    ) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -104,8 +116,14 @@ class ArqDispatcher:
         )
         return cls(pool, settings.arq_queue_name)
 
-    async def dispatch(self, name: str, args: tuple[Any, ...], job_id: str | None) -> None:
-        await self.pool.enqueue_job(name, *args, _job_id=job_id, _queue_name=self.queue_name)
+    async def dispatch(
+        self, name: str, args: tuple[Any, ...], job_id: str | None, trace: Trace | None = None
+    ) -> None:
+        # The trace goes as a keyword argument, only when there is one.
+        extra: dict[str, Any] = {"trace": dict(trace)} if trace else {}
+        await self.pool.enqueue_job(
+            name, *args, _job_id=job_id, _queue_name=self.queue_name, **extra
+        )
 
     async def close(self) -> None:
         await self.pool.aclose()
@@ -124,22 +142,28 @@ class InProcessDispatcher:
         self.periodic: list[asyncio.Task[None]] = []
         self._running_ids: set[str] = set()
 
-    async def dispatch(self, name: str, args: tuple[Any, ...], job_id: str | None) -> None:
+    async def dispatch(
+        self, name: str, args: tuple[Any, ...], job_id: str | None, trace: Trace | None = None
+    ) -> None:
         if name not in self.jobs:
             raise LookupError(f"no job named {name!r}")
         if job_id is not None and job_id in self._running_ids:
             return
-        task = asyncio.create_task(self._run(self.jobs[name], args, job_id), name=f"job:{name}")
+        task = asyncio.create_task(
+            self._run(self.jobs[name], args, job_id, trace), name=f"job:{name}"
+        )
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _run(self, job: Job[..., Any], args: tuple[Any, ...], job_id: str | None) -> None:
+    async def _run(
+        self, job: Job[..., Any], args: tuple[Any, ...], job_id: str | None, trace: Trace | None
+    ) -> None:
         if job_id is not None:
             self._running_ids.add(job_id)
         try:
             for attempt in range(1, job.max_tries + 1):
                 try:
-                    await asyncio.wait_for(counted(job)(*args), job.timeout)
+                    await asyncio.wait_for(run(job, args, trace), job.timeout)
                     return
                 except Retry as retry:
                     if attempt == job.max_tries:
@@ -177,19 +201,22 @@ class InProcessDispatcher:
         await self.drain()
 
 
-def counted(job: Job[..., R]) -> Callable[..., Awaitable[R]]:
-    """`job`'s function, counting its runs in the `csm_jobs_total` metric."""
-
-    async def run(*args: Any) -> R:
+async def run(job: Job[..., R], args: tuple[Any, ...], trace: Trace | None = None) -> R:
+    """One run of `job`, in a span continuing `trace` and counted in the
+    `csm_jobs_total` metric: how both running modes call a job."""
+    with tracing.span(
+        f"job {job.name}",
+        kind=SpanKind.CONSUMER,
+        parent=trace,
+        attributes={"messaging.operation.type": "process", "csm.job": job.name},
+    ):
         try:
             result = await job(*args)
         except Exception:
             JOBS.labels(job.name, "error").inc()
             raise
-        JOBS.labels(job.name, "ok").inc()
-        return result
-
-    return run
+    JOBS.labels(job.name, "ok").inc()
+    return result
 
 
 _dispatcher: Dispatcher | None = None

@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from redis.asyncio import Redis
 
 from csm_graph.app import create_app
 from csm_graph.persisted import MemoryStore, RedisStore
 from csm_graph.settings import Settings, use_settings
+from tests.serving import serve
 from tests.support import GraphQLClient
 
 CSM_GRAPH = str(Path(sys.executable).with_name("csm-graph"))
@@ -233,15 +233,8 @@ async def allow_list_url(settings: Settings) -> AsyncIterator[str]:
     strict = settings.model_copy(update={"apq_allow_list_only": True})
     app = create_app(strict, manage_runtime=False)
     use_settings(settings)  # create_app made `strict` the process's settings
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn exposes no event for this
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with serve(app) as url:
+        yield url
 
 
 async def register(settings: Settings, *files: Path) -> str:

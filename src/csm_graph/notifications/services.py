@@ -31,11 +31,12 @@ from typing import Any, TypeVar
 
 import asyncpg
 import jinja2
+from opentelemetry.trace import SpanKind
 from tortoise.exceptions import DBConnectionError, IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from csm_graph import clock
+from csm_graph import clock, tracing
 from csm_graph.jobs import job
 from csm_graph.notifications import mailer, rendering
 from csm_graph.notifications.models import OutboxEmail, OutboxState
@@ -144,7 +145,17 @@ async def send_email(outbox_id: int) -> SendOutcome:
     except (LookupError, jinja2.TemplateError) as exc:
         return await _record_failure(row, exc, permanent=True)
     try:
-        await mailer.mailer_for(settings).send(message, outbox_id=row.id)
+        with tracing.span(
+            "email send",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "csm.email.template": row.template,
+                "csm.email.outbox_id": row.id,
+                "csm.email.attempt": row.attempts,
+                "server.address": settings.smtp_host if settings.smtp_host else "file",
+            },
+        ):
+            await mailer.mailer_for(settings).send(message, outbox_id=row.id)
     except mailer.PermanentMailError as exc:
         return await _record_failure(row, exc, permanent=True)
     except Exception as exc:

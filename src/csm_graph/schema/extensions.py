@@ -19,7 +19,9 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.extensions.tracing import OpenTelemetryExtension
 
+from csm_graph import tracing
 from csm_graph.observability import (
     GRAPHQL_ERRORS,
     GRAPHQL_LATENCY,
@@ -170,6 +172,10 @@ DOCUMENT_CACHE_SIZE = 256
 """Parsed and validated documents kept per process (least recently used go)."""
 
 
+def _no_args(args: dict[str, Any], info: Any) -> dict[str, Any]:
+    return {}
+
+
 def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Extension factories (Strawberry wants classes or factories, not instances).
 
@@ -181,7 +187,16 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         max_depth_rule(settings.max_query_depth, None),
         max_aliases_rule(settings.max_query_aliases),
     ]
+    traced: list[Callable[[], SchemaExtension]] = []
+    provider = tracing.provider()
+    if provider is not None:
+        # Spans per operation and per resolver, without argument values: they
+        # may hold personal data, tokens or passwords.
+        traced.append(
+            partial(OpenTelemetryExtension, arg_filter=_no_args, tracer_provider=provider)
+        )
     return [
+        *traced,
         # First: it may supply the document the others read.
         partial(PersistedQueries, settings=settings),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),

@@ -16,7 +16,7 @@ import secrets
 
 from tortoise.expressions import Q
 
-from csm_graph import clock
+from csm_graph import clock, tracing
 from csm_graph.cases.models import Case, CaseCategory
 from csm_graph.consumers.models import Consumer
 from csm_graph.errors import ErrorCode, ErrorList, UserErrors
@@ -51,8 +51,16 @@ async def on_case_closed(case: Case) -> Survey:
     """Record whether `case`'s consumer gets a survey, and queue it if so.
 
     Runs inside the unit of work that closes the case, so the decision, the
-    consumer's `last_survey_at` and the email commit with the closing.
+    consumer's `last_survey_at` and the email commit with the closing. Its
+    span ("survey decision") says which way it went.
     """
+    with tracing.span("survey decision", attributes={"csm.case": case.id}) as span:
+        survey = await _decide(case)
+        span.set_attribute("csm.survey.outcome", str(survey.skip_reason or "SENT"))
+    return survey
+
+
+async def _decide(case: Case) -> Survey:
     settings = get_settings()
     now = clock.now()
     async with unit_of_work():

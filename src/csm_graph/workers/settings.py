@@ -14,8 +14,8 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 from arq.worker import Function, func
 
-from csm_graph import runtime
-from csm_graph.jobs import DEFAULT_MAX_TRIES, DEFAULT_TIMEOUT, Job, Periodic, counted
+from csm_graph import runtime, tracing
+from csm_graph.jobs import DEFAULT_MAX_TRIES, DEFAULT_TIMEOUT, Job, Periodic, Trace, run
 from csm_graph.settings import Settings, get_settings
 from csm_graph.workers.catalogue import JOBS, PERIODIC
 
@@ -32,11 +32,11 @@ a minute."""
 
 
 def arq_coroutine(job: Job[..., Any]) -> Any:
-    """`job` as arq calls it: with its context first, which our jobs do not use."""
-    run = counted(job)
+    """`job` as arq calls it: with its context first, which our jobs do not
+    use, and the trace it continues as a keyword argument (`Job.later`)."""
 
-    async def coroutine(ctx: dict[str, Any], *args: Any) -> Any:
-        return await run(*args)
+    async def coroutine(ctx: dict[str, Any], *args: Any, trace: Trace | None = None) -> Any:
+        return await run(job, args, trace)
 
     coroutine.__qualname__ = coroutine.__name__ = job.name
     return coroutine
@@ -74,6 +74,7 @@ def cron_jobs(namespace: str = "") -> list[CronJob]:
 
 
 async def startup(ctx: dict[str, Any]) -> None:
+    tracing.configure()
     settings: Settings = ctx.get("settings") or get_settings()
     ctx["settings"] = settings
     # A worker inside a process that already runs the product (the tests)
