@@ -119,7 +119,9 @@ async def test_a_search_term_over_the_limit_is_a_bad_request(http: httpx.AsyncCl
     assert fine == {"data": {"consumers": {"totalCount": 0}}}
 
 
-@pytest.mark.parametrize("key", [2**63, 2**64 + 5, -1, 0], ids=["2^63", "past 2^64", "-1", "0"])
+@pytest.mark.parametrize(
+    "key", [2**31, 2**63, 2**64 + 5, -1, 0], ids=["past int4", "2^63", "past 2^64", "-1", "0"]
+)
 async def test_a_cursor_outside_any_key_is_a_bad_request(http: httpx.AsyncClient, key: int) -> None:
     # given
     world = await make_world(http)

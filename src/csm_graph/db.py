@@ -17,6 +17,11 @@ from tortoise.migrations.api import migrate as run_migrations
 
 from csm_graph.settings import Settings
 
+MAX_KEY = 2**31 - 1
+"""The largest primary key: keys are `integer` (int4) columns on PostgreSQL.
+A larger number is no row's key, and asyncpg refuses it as a parameter, so
+the decoders of ids and cursors refuse it first."""
+
 # Order matters only for readability: the migration graph orders them.
 DOMAINS: tuple[str, ...] = (
     "core",

@@ -72,6 +72,26 @@ async def _manager(manager_id: int, user_id: int | None = None) -> User:
     return manager
 
 
+TEXT_LIMITS = {"department": 100, "title": 100, "employee_id": 40}
+"""The free-text fields of a user, by their longest value (their columns')."""
+
+
+def _texts(data: dict[str, Any], errors: ErrorList) -> dict[str, str | None]:
+    """The free-text fields given in `data`, trimmed and checked against
+    their length; an empty employee id is none (it is unique when set)."""
+    texts: dict[str, str | None] = {}
+    for key, limit in TEXT_LIMITS.items():
+        if key not in data or data[key] is None:
+            continue
+        try:
+            text = require_text(key, data[key], max_length=limit, required=False)
+        except UserErrors as exc:
+            errors.errors.extend(exc.errors)
+            continue
+        texts[key] = text or None if key == "employee_id" else text
+    return texts
+
+
 async def create_user(viewer: Viewer | None, data: dict[str, Any]) -> User:
     """Create a user (admins). Users an admin creates count as email-verified;
     without an initial password they are emailed a link to set one."""
@@ -102,12 +122,7 @@ async def create_user(viewer: Viewer | None, data: dict[str, Any]) -> User:
         phone = normalize_phone("phone", data.get("phone") or "", settings.default_phone_region)
     except UserErrors as exc:
         errors.errors.extend(exc.errors)
-    extra: dict[str, Any] = {}
-    for key, gql, limit in (("department", "department", 100), ("title", "title", 100)):
-        try:
-            extra[key] = require_text(gql, data.get(key), max_length=limit, required=False)
-        except UserErrors as exc:
-            errors.errors.extend(exc.errors)
+    extra: dict[str, Any] = dict(_texts(data, errors))
     errors.raise_if_any()
 
     async with unit_of_work():
@@ -124,7 +139,6 @@ async def create_user(viewer: Viewer | None, data: dict[str, Any]) -> User:
                 phone=phone,
                 email_verified=True,
                 manager=manager,
-                employee_id=data.get("employee_id") or None,
                 **names,
                 **extra,
             )
@@ -198,13 +212,8 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
                 user.password_hash = await passwords.hash_password(changes["password"])
         except UserErrors as exc:
             errors.errors.extend(exc.errors)
-        for key in ("department", "title"):
-            if key in changes:
-                user.__setattr__(
-                    key, require_text(key, changes[key], max_length=100, required=False)
-                )
-        if "employee_id" in changes:
-            user.employee_id = changes["employee_id"] or None
+        for key, text in _texts(changes, errors).items():
+            setattr(user, key, text)
         if "is_active" in changes:
             if is_self and not changes["is_active"]:
                 errors.add("is_active", "You cannot deactivate yourself.")

@@ -7,10 +7,20 @@ from collections.abc import Iterable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    GraphQLBoolean,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLObjectType,
+)
+from starlette.datastructures import UploadFile
+from strawberry.file_uploads import Upload
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.types.scalar import scalar
 
+from csm_graph.errors import BadRequest
 from csm_graph.schema.access.mutations import AccessMutation
 from csm_graph.schema.access.queries import AccessQuery
 from csm_graph.schema.accounts.mutations import AccountsMutation
@@ -92,6 +102,22 @@ class Schema(strawberry.Schema):
             operation_extensions=operation_extensions,
         )
 
+    def _extend_introspection(self) -> None:
+        """`__Type.isOneOf` as the spec has it: true or false for an input
+        object, null for every other type. (Strawberry's own resolver reads
+        `extensions` of any type, which list and non-null wrappers lack: an
+        internal error per wrapped type in an introspection query.)"""
+
+        def is_one_of(type_: Any, _info: Any) -> bool | None:
+            if not isinstance(type_, GraphQLInputObjectType):
+                return None
+            definition = type_.extensions.get("strawberry-definition")
+            return bool(getattr(definition, "is_one_of", False))
+
+        introspection = self._schema.type_map["__Type"]
+        assert isinstance(introspection, GraphQLObjectType)
+        introspection.fields["isOneOf"] = GraphQLField(GraphQLBoolean, resolve=is_one_of)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -110,12 +136,32 @@ class Schema(strawberry.Schema):
                 )
 
 
+def _file(value: Any) -> UploadFile:
+    if isinstance(value, UploadFile):
+        return value
+    raise BadRequest(
+        "Send the file as a part of a multipart request (the GraphQL multipart "
+        "request spec), not as a value."
+    )
+
+
+UPLOAD = scalar(
+    name="Upload",
+    description="Represents a file upload.",
+    serialize=lambda value: None,
+    parse_value=_file,
+)
+"""`Upload`, taking only a file a multipart request sent: Strawberry's takes
+any value, and a string in its place would reach the resolvers."""
+
+
 def build_schema(settings: Settings) -> Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=schema_extensions(settings),
+        scalar_overrides={Upload: UPLOAD},
     )
 
 

@@ -8,7 +8,18 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
 from typing import Any
 
-from graphql import ASTValidationRule, GraphQLError, StringValueNode, Visitor, visit
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    StringValueNode,
+    ValidationContext,
+    ValidationRule,
+    Visitor,
+    visit,
+)
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -18,7 +29,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.extensions.query_depth_limiter import create_validator as strawberry_depth_rule
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from csm_graph import tracing
@@ -172,6 +183,34 @@ DOCUMENT_CACHE_SIZE = 256
 """Parsed and validated documents kept per process (least recently used go)."""
 
 
+def _undefined_fragments(document: DocumentNode) -> bool:
+    """Whether `document` spreads a fragment it does not define."""
+    defined = {d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    spread: set[str] = set()
+
+    class Spreads(Visitor):
+        def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
+            spread.add(node.name.value)
+
+    visit(document, Spreads())
+    return not spread <= defined
+
+
+def max_depth_rule(max_depth: int) -> type[ASTValidationRule]:
+    """Strawberry's depth limit, except on a document that spreads an undefined
+    fragment: that one it fails on with a `KeyError`, and graphql-core's own
+    rule reports the fragment (`Unknown fragment 'X'.`)."""
+    measured = strawberry_depth_rule(max_depth, None)
+
+    class DepthLimit(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            if not _undefined_fragments(context.document):
+                measured(context)
+
+    return DepthLimit
+
+
 def _no_args(args: dict[str, Any], info: Any) -> dict[str, Any]:
     return {}
 
@@ -184,7 +223,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
     cache is keyed by the rules, so rules made anew would never hit it.
     """
     limits: list[type[ASTValidationRule]] = [
-        max_depth_rule(settings.max_query_depth, None),
+        max_depth_rule(settings.max_query_depth),
         max_aliases_rule(settings.max_query_aliases),
     ]
     traced: list[Callable[[], SchemaExtension]] = []

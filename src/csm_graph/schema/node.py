@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from csm_graph.db import MAX_KEY
 from csm_graph.errors import BadRequest, ErrorCode, UserErrors
 from csm_graph.schema.context import Info
 from csm_graph.schema.permissions import Visible
@@ -38,7 +39,7 @@ def from_global_id(value: str) -> tuple[str, int]:
         pk = int(raw_pk)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ValueError(f"not a global id: {value!r}") from None
-    if not type_name or pk < 1 or pk > 2**62:
+    if not type_name or not 1 <= pk <= MAX_KEY:
         raise ValueError(f"not a global id: {value!r}")
     return type_name, pk
 

@@ -16,6 +16,7 @@ import strawberry
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from csm_graph.db import MAX_KEY
 from csm_graph.errors import BadRequest
 from csm_graph.settings import get_settings
 
@@ -76,7 +77,7 @@ def decode_cursor(argument: str, cursor: str) -> int:
     try:
         prefix, _, raw = base64.b64decode(cursor.encode(), validate=True).decode().partition(":")
         key = int(raw)
-        if prefix != "c" or not 0 < key < 2**63:
+        if prefix != "c" or not 1 <= key <= MAX_KEY:
             raise ValueError
         return key
     except (binascii.Error, UnicodeDecodeError, ValueError):
