@@ -10,6 +10,7 @@ import httpx
 from csm_graph import db
 from csm_graph.accounts import users
 from csm_graph.accounts.models import User, UserType
+from csm_graph.accounts.users import UserDraft
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.settings import get_settings
 
@@ -85,15 +86,15 @@ async def make_user(
     admin = Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
     user = await users.create_user(
         admin,
-        {
-            "email": email,
-            "first_name": fields.pop("first_name", "Test"),
-            "last_name": fields.pop("last_name", email.split("@")[0].title()),
-            "user_type": user_type,
-            "roles": list(roles),
-            "password": password,
+        UserDraft(
+            email=email,
+            first_name=fields.pop("first_name", "Test"),
+            last_name=fields.pop("last_name", email.split("@")[0].title()),
+            user_type=user_type,
+            roles=list(roles),
+            password=password,
             **fields,
-        },
+        ),
     )
     if not verified:
         user.email_verified = False

@@ -16,6 +16,7 @@ from csm_graph.accounts.models import UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import services as cases
 from csm_graph.cases.models import Case
+from csm_graph.cases.services import CaseChanges
 from csm_graph.consumers.models import Consumer, SlaLevel
 from csm_graph.sla import services as sla
 from csm_graph.sla.defaults import DEFAULT_TARGETS
@@ -87,7 +88,9 @@ async def test_a_priority_change_recomputes_the_due_times(
     opened = clock.now()
 
     # when
-    case = await cases.update_case(await agent(world), case.id, case.version, {"priority": 1})
+    case = await cases.update_case(
+        await agent(world), case.id, case.version, CaseChanges(priority=1)
+    )
 
     # then
     response, resolution = DEFAULT_TARGETS["BRONZE"][1]

@@ -16,6 +16,7 @@ from csm_graph.accounts.models import UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import services as cases
 from csm_graph.cases.models import ActivityKind, CaseActivity, CaseState
+from csm_graph.cases.services import CaseDraft
 from csm_graph.consumers.models import Consumer
 from csm_graph.notifications import services as outbox
 from csm_graph.notifications.models import OutboxEmail, OutboxState
@@ -53,7 +54,7 @@ async def conversation(world: World) -> tuple[str, Counter[tuple[str, str]]]:
     note; returns the case number and the emails it must cause."""
     case = await cases.create_case(
         await viewer(world, "head"),
-        {"short_description": "No signal", "consumer_id": world.member.id},
+        CaseDraft(short_description="No signal", consumer_id=world.member.id),
     )
     await cases.add_comment(
         await viewer(world, "admin"), case.id, "Looking into it.", work_note=False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
 from csm_graph.access import policy
 from csm_graph.access.engine import (
@@ -26,6 +26,7 @@ from csm_graph.accounts.models import User
 from csm_graph.accounts.viewer import Viewer, load_viewer
 from csm_graph.cases.models import Case
 from csm_graph.consumers.models import Consumer
+from csm_graph.core.partial import KEEP, Keep, Partial
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
 from csm_graph.products.models import SoldProduct
 from csm_graph.transactions import unit_of_work
@@ -165,10 +166,27 @@ async def _responsibility(errors: ErrorList, responsibility_id: int | None) -> N
         errors.add("responsibility_id", "No such responsibility.", ErrorCode.NOT_FOUND)
 
 
-async def add_related_party(subject: Subject, data: dict[str, Any]) -> RelatedParty:
+@dataclass(frozen=True, kw_only=True)
+class PartyDraft(Partial):
+    """A new related party: what `add_related_party` accepts (ids decoded; one of
+    case and sold product, one of consumer and user; KEEP: not given)."""
+
+    case_id: int | Keep | None = KEEP
+    sold_product_id: int | Keep | None = KEEP
+    consumer_id: int | Keep | None = KEEP
+    user_id: int | Keep | None = KEEP
+    relationship_type_id: int | None
+    responsibility_id: int | Keep | None = KEEP
+    """KEEP: the relationship type's default; None: no responsibility."""
+    valid_from: dt.date | Keep | None = KEEP
+    valid_until: dt.date | Keep | None = KEEP
+
+
+async def add_related_party(subject: Subject, draft: PartyDraft) -> RelatedParty:
     """Relate a consumer or a user to a case or a sold product, with a relationship
     type; the responsibility defaults to the type's (`responsibility_id` absent).
     Who may do it, and whom they may relate, is `access.policy`'s."""
+    data = draft.given()
     case_id, product_id = data.get("case_id"), data.get("sold_product_id")
     if (case_id is None) == (product_id is None):
         raise UserErrors.one("case_id", "Give a case or a sold product (one of them).")
@@ -238,11 +256,23 @@ async def _party(subject: Subject, party_id: int) -> RelatedParty:
     return await policy.require_visible(subject, party, "id", "related party")
 
 
+@dataclass(frozen=True, kw_only=True)
+class PartyChanges(Partial):
+    """Changes to a related party: what `update_related_party` accepts (ids
+    decoded; KEEP: leave as is)."""
+
+    relationship_type_id: int | Keep | None = KEEP
+    responsibility_id: int | Keep | None = KEEP
+    valid_from: dt.date | Keep | None = KEEP
+    valid_until: dt.date | Keep | None = KEEP
+
+
 async def update_related_party(
-    subject: Subject, party_id: int, data: dict[str, Any]
+    subject: Subject, party_id: int, changes: PartyChanges
 ) -> RelatedParty:
     """Change a party's relationship type, responsibility (null: none) or dates;
     never one's own."""
+    data = changes.given()
     party = await _party(subject, party_id)
     await _manage(subject, party, "id")
     if policy.own_party(subject, party):
@@ -262,10 +292,10 @@ async def update_related_party(
     valid_until = data.get("valid_until", party.valid_until)
     _check_dates(errors, valid_from, valid_until)
     errors.raise_if_any()
-    changes = {k: v for k, v in data.items() if getattr(party, k) != v}
-    if changes:
+    differing = {k: v for k, v in data.items() if getattr(party, k) != v}
+    if differing:
         async with unit_of_work():
-            await RelatedParty.filter(id=party.id).update(**changes)
+            await RelatedParty.filter(id=party.id).update(**differing)
         await party.refresh_from_db()
     return party
 

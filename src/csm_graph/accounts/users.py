@@ -7,6 +7,7 @@ change that ends sessions says so to `accounts.sessions`.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -17,6 +18,7 @@ from csm_graph.accounts.email_tokens import send_set_password_email
 from csm_graph.accounts.models import Role, RoleName, Team, User, UserType
 from csm_graph.accounts.viewer import Viewer, require_admin
 from csm_graph.consumers.services import sync_user_identity
+from csm_graph.core.partial import KEEP, Keep, Partial
 from csm_graph.errors import ErrorCode, ErrorList, UserErrors
 from csm_graph.settings import get_settings
 from csm_graph.transactions import unit_of_work
@@ -92,9 +94,31 @@ def _texts(data: dict[str, Any], errors: ErrorList) -> dict[str, str | None]:
     return texts
 
 
-async def create_user(viewer: Viewer | None, data: dict[str, Any]) -> User:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserDraft(Partial):
+    """A new user: what `create_user` accepts (ids decoded; KEEP: not given)."""
+
+    email: str
+    prefix: str | Keep | None = KEEP
+    first_name: str | Keep | None = KEEP
+    middle_name: str | Keep | None = KEEP
+    last_name: str | Keep | None = KEEP
+    suffix: str | Keep | None = KEEP
+    user_type: UserType | Keep | None = KEEP
+    roles: list[str] | Keep | None = KEEP
+    team_ids: list[int] | Keep | None = KEEP
+    manager_id: int | Keep | None = KEEP
+    password: str | Keep | None = dataclasses.field(default=KEEP, repr=False)
+    phone: str | Keep | None = KEEP
+    department: str | Keep | None = KEEP
+    title: str | Keep | None = KEEP
+    employee_id: str | Keep | None = KEEP
+
+
+async def create_user(viewer: Viewer | None, draft: UserDraft) -> User:
     """Create a user (admins). Users an admin creates count as email-verified;
     without an initial password they are emailed a link to set one."""
+    data = draft.given()
     require_admin(viewer)
     settings = get_settings()
     errors = ErrorList()
@@ -160,9 +184,34 @@ SELF_EDITABLE = frozenset(
 )
 
 
-async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any]) -> User:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserChanges(Partial):
+    """Changes to a user: what `update_user` accepts (ids decoded; KEEP, and
+    None too, leave a field as is)."""
+
+    email: str | Keep | None = KEEP
+    prefix: str | Keep | None = KEEP
+    first_name: str | Keep | None = KEEP
+    middle_name: str | Keep | None = KEEP
+    last_name: str | Keep | None = KEEP
+    suffix: str | Keep | None = KEEP
+    phone: str | Keep | None = KEEP
+    user_type: UserType | Keep | None = KEEP
+    roles: list[str] | Keep | None = KEEP
+    team_ids: list[int] | Keep | None = KEEP
+    manager_id: int | Keep | None = KEEP
+    department: str | Keep | None = KEEP
+    title: str | Keep | None = KEEP
+    employee_id: str | Keep | None = KEEP
+    is_active: bool | Keep | None = KEEP
+    password: str | Keep | None = dataclasses.field(default=KEEP, repr=False)
+    current_password: str | Keep | None = dataclasses.field(default=KEEP, repr=False)
+
+
+async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges) -> User:
     """Change a user. Admins change anything; a user changes their own name,
     phone and password (giving the current password)."""
+    data = changes.given()
     if viewer is None:
         raise UserErrors.one("id", "No such user.", ErrorCode.NOT_FOUND)
     is_self = viewer.user_id == user_id
@@ -170,9 +219,9 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
         raise UserErrors.one("id", "No such user.", ErrorCode.NOT_FOUND)
     settings = get_settings()
     errors = ErrorList()
-    changes = {k: v for k, v in data.items() if v is not None and k != "current_password"}
+    wanted = {k: v for k, v in data.items() if v is not None and k != "current_password"}
     if not viewer.is_admin:
-        for key in sorted(set(changes) - SELF_EDITABLE):
+        for key in sorted(set(wanted) - SELF_EDITABLE):
             errors.add(
                 key,
                 "You may not change this field.",
@@ -184,21 +233,21 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
         user = await User.get_or_none(id=user_id)
         if user is None:
             raise UserErrors.one("id", "No such user.", ErrorCode.NOT_FOUND)
-        names = _name_fields(changes, errors)
+        names = _name_fields(wanted, errors)
         for key, value in names.items():
             setattr(user, key, value)
         try:
-            if "phone" in changes:
+            if "phone" in wanted:
                 user.phone = normalize_phone(
-                    "phone", changes["phone"], settings.default_phone_region
+                    "phone", wanted["phone"], settings.default_phone_region
                 )
-            if "email" in changes:
-                email = normalize_email("email", changes["email"])
+            if "email" in wanted:
+                email = normalize_email("email", wanted["email"])
                 if email != user.email and await User.filter(email=email).exists():
                     errors.add("email", "A user with this email exists.", ErrorCode.CONFLICT)
                 user.email = email
-            if "password" in changes:
-                check_password("password", changes["password"])
+            if "password" in wanted:
+                check_password("password", wanted["password"])
                 if (
                     is_self
                     and not viewer.is_admin
@@ -209,23 +258,23 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
                     errors.add(
                         "current_password", "The current password is wrong.", ErrorCode.INVALID
                     )
-                user.password_hash = await passwords.hash_password(changes["password"])
+                user.password_hash = await passwords.hash_password(wanted["password"])
         except UserErrors as exc:
             errors.errors.extend(exc.errors)
-        for key, text in _texts(changes, errors).items():
+        for key, text in _texts(wanted, errors).items():
             setattr(user, key, text)
-        if "is_active" in changes:
-            if is_self and not changes["is_active"]:
+        if "is_active" in wanted:
+            if is_self and not wanted["is_active"]:
                 errors.add("is_active", "You cannot deactivate yourself.")
-            user.is_active = bool(changes["is_active"])
-        if "user_type" in changes:
-            user.user_type = UserType(changes["user_type"])
-        if "manager_id" in changes:
-            user.manager = await _manager(changes["manager_id"], user.id)
+            user.is_active = bool(wanted["is_active"])
+        if "user_type" in wanted:
+            user.user_type = UserType(wanted["user_type"])
+        if "manager_id" in wanted:
+            user.manager = await _manager(wanted["manager_id"], user.id)
         errors.raise_if_any()
         identity_changed = any(
-            key in changes for key in ("prefix", "first_name", "middle_name", "last_name", "suffix")
-        ) or any(key in changes for key in ("email", "phone"))
+            key in wanted for key in ("prefix", "first_name", "middle_name", "last_name", "suffix")
+        ) or any(key in wanted for key in ("email", "phone"))
         if identity_changed:
             user.identity_changed_at = clock.now()
             # A linked consumer record follows (the job does nothing for unlinked users).
@@ -236,18 +285,18 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
             raise UserErrors.one(
                 "email", "A user with this email or employee id exists.", ErrorCode.CONFLICT
             ) from None
-        if "roles" in changes:
-            if user.user_type is UserType.EXTERNAL and changes["roles"]:
+        if "roles" in wanted:
+            if user.user_type is UserType.EXTERNAL and wanted["roles"]:
                 raise UserErrors.one("roles", "Only internal users have roles.")
-            if is_self and RoleName.ADMIN not in changes["roles"]:
+            if is_self and RoleName.ADMIN not in wanted["roles"]:
                 raise UserErrors.one("roles", "You cannot remove your own admin role.")
             await user.roles.clear()
-            roles = await _roles(list(changes["roles"]))
+            roles = await _roles(list(wanted["roles"]))
             if roles:
                 await user.roles.add(*roles)
-        if "team_ids" in changes:
+        if "team_ids" in wanted:
             await user.teams.clear()
-            teams = await _teams(list(changes["team_ids"]))
+            teams = await _teams(list(wanted["team_ids"]))
             if teams:
                 await user.teams.add(*teams)
         if user.user_type is UserType.EXTERNAL and (
@@ -260,7 +309,7 @@ async def update_user(viewer: Viewer | None, user_id: int, data: dict[str, Any])
                 "user_type",
                 "An external user has no roles, teams or manager: remove them in the same call.",
             )
-        await _end_sessions_after(user, changes, viewer)
+        await _end_sessions_after(user, wanted, viewer)
     return user
 
 

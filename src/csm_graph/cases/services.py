@@ -9,6 +9,7 @@ publish the event.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.expressions import F, Q
@@ -32,6 +33,7 @@ from csm_graph.cases.models import (
 )
 from csm_graph.consumers.models import Consumer
 from csm_graph.core.numbering import next_number
+from csm_graph.core.partial import KEEP, Keep, Partial
 from csm_graph.errors import ErrorCode, ErrorList, UserErrors
 from csm_graph.households.access import current_memberships
 from csm_graph.households.models import Household, HouseholdMember
@@ -196,10 +198,26 @@ async def _current_households(consumer_id: int, today: Any) -> list[int]:
     return sorted(int(r) for r in rows)
 
 
-async def create_case(subject: Subject, data: dict[str, Any]) -> Case:
+@dataclass(frozen=True, kw_only=True)
+class CaseDraft(Partial):
+    """A new case: what `create_case` accepts (ids decoded, KEEP: not given)."""
+
+    short_description: str
+    description: str | Keep | None = KEEP
+    category: CaseCategory | Keep | None = KEEP
+    priority: int | Keep | None = KEEP
+    channel: CaseChannel | Keep | None = KEEP
+    consumer_id: int | Keep | None = KEEP
+    household_id: int | Keep | None = KEEP
+    assignment_team_id: int | Keep | None = KEEP
+    sold_product_id: int | Keep | None = KEEP
+
+
+async def create_case(subject: Subject, draft: CaseDraft) -> Case:
     """Open a case. Internal users open one for any consumer; a consumer for
     themselves, a head of household for a current member of that household,
     a representative for the consumer they represent."""
+    data = draft.given()
     viewer = subject.viewer
     errors = ErrorList()
     values = _clean_fields(data, errors, creating=True)
@@ -290,8 +308,20 @@ async def create_case(subject: Subject, data: dict[str, Any]) -> Case:
 # --- lifecycle --------------------------------------------------------------------
 
 
-async def update_case(subject: Subject, case_id: int, version: int, data: dict[str, Any]) -> Case:
+@dataclass(frozen=True, kw_only=True)
+class CaseChanges(Partial):
+    """Changes to a case's fields: what `update_case` accepts (KEEP: leave as is)."""
+
+    short_description: str | Keep | None = KEEP
+    description: str | Keep | None = KEEP
+    category: CaseCategory | Keep | None = KEEP
+    priority: int | Keep | None = KEEP
+    channel: CaseChannel | Keep | None = KEEP
+
+
+async def update_case(subject: Subject, case_id: int, version: int, changes: CaseChanges) -> Case:
     """Change the case's fields (internal users), at the version the client last read."""
+    data = changes.given()
     async with unit_of_work():
         subject, case = await case_for(subject, case_id, A.WORK)
         _require_state(case, set(CaseState) - FINAL_STATES, "change")

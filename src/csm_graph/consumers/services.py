@@ -5,6 +5,7 @@ Resolvers, jobs and the import call these; nothing else writes consumers.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +27,7 @@ from csm_graph.accounts.email_tokens import (
 )
 from csm_graph.accounts.models import TokenPurpose, User, UserType
 from csm_graph.accounts.viewer import Viewer, require_admin
-from csm_graph.consumers.models import Consumer
+from csm_graph.consumers.models import Consumer, SlaLevel
 from csm_graph.consumers.validation import (
     IDENTITY_FIELDS,
     NAME_FIELDS,
@@ -34,6 +35,7 @@ from csm_graph.consumers.validation import (
     require_name,
 )
 from csm_graph.core.numbering import next_number
+from csm_graph.core.partial import KEEP, Keep, Partial
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
 from csm_graph.jobs import job
 from csm_graph.notifications.services import queue_email
@@ -106,8 +108,50 @@ def search(queryset: QuerySet[Consumer], term: str) -> QuerySet[Consumer]:
     return queryset.filter(condition)
 
 
-async def create_consumer(viewer: Viewer | None, data: dict[str, Any]) -> Consumer:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConsumerDraft(Partial):
+    """A new consumer: what `create_consumer` accepts (KEEP: not given).
+
+    A `full_name` is parsed into the name parts; explicit parts win."""
+
+    full_name: str | Keep | None = KEEP
+    prefix: str | Keep | None = KEEP
+    first_name: str | Keep | None = KEEP
+    middle_name: str | Keep | None = KEEP
+    last_name: str | Keep | None = KEEP
+    suffix: str | Keep | None = KEEP
+    email: str | Keep | None = KEEP
+    phone: str | Keep | None = KEEP
+    mobile_phone: str | Keep | None = KEEP
+    address_line1: str | Keep | None = KEEP
+    address_line2: str | Keep | None = KEEP
+    city: str | Keep | None = KEEP
+    region: str | Keep | None = KEEP
+    postal_code: str | Keep | None = KEEP
+    country: str | Keep | None = KEEP
+    date_of_birth: dt.date | Keep | None = KEEP
+    preferred_language: str | Keep | None = KEEP
+    notify_email: bool | Keep | None = KEEP
+    notify_sms: bool | Keep | None = KEEP
+    sla_level: SlaLevel | Keep | None = KEEP
+    twitter_handle: str | Keep | None = KEEP
+    facebook_url: str | Keep | None = KEEP
+    linkedin_url: str | Keep | None = KEEP
+    personal_email: str | Keep | None = KEEP
+    external_id: str | Keep | None = KEEP
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConsumerChanges(ConsumerDraft):
+    """Changes to a consumer: what `update_consumer` accepts (KEEP: leave as is;
+    None leaves a field as is too, except `date_of_birth`, which it clears)."""
+
+    is_active: bool | Keep | None = KEEP
+
+
+async def create_consumer(viewer: Viewer | None, draft: ConsumerDraft) -> Consumer:
     """A new consumer record (internal users)."""
+    data = draft.given()
     if viewer is None or not viewer.is_internal:
         raise AccessDenied("Only internal users may create consumers.")
     values = clean(data, get_settings().default_phone_region)
@@ -138,9 +182,10 @@ async def get_visible(subject: Subject, consumer_id: int, field: str = "id") -> 
     return await policy.require_visible(subject, consumer, field, "consumer")
 
 
-async def update_consumer(subject: Subject, consumer_id: int, data: dict[str, Any]) -> Consumer:
+async def update_consumer(subject: Subject, consumer_id: int, changes: ConsumerChanges) -> Consumer:
     """Change a consumer: internal users any field, a consumer their own allowed fields."""
-    changes = {k: v for k, v in data.items() if v is not None or k == "date_of_birth"}
+    data = changes.given()
+    sent = {k: v for k, v in data.items() if v is not None or k == "date_of_birth"}
     async with unit_of_work():
         consumer = await get_visible(subject, consumer_id)
         viewer = subject.viewer
@@ -148,13 +193,13 @@ async def update_consumer(subject: Subject, consumer_id: int, data: dict[str, An
             # Heads and representatives read the record; only its owner edits it.
             raise UserErrors.one("id", "You may only change your own record.", ErrorCode.FORBIDDEN)
         if not viewer.is_internal:
-            refused = sorted(set(changes) - SELF_EDITABLE)
+            refused = sorted(set(sent) - SELF_EDITABLE)
             if refused:
                 errors = ErrorList()
                 for key in refused:
                     errors.add(key, "You may not change this field.", ErrorCode.FORBIDDEN)
                 errors.raise_if_any()
-        values = clean(changes, get_settings().default_phone_region)
+        values = clean(sent, get_settings().default_phone_region)
         merged = {**{f: getattr(consumer, f) for f in NAME_FIELDS}, **values}
         require_name(merged)
         identity_changed = any(
@@ -419,12 +464,24 @@ async def _send_verification(user: User) -> None:
     await send_token_email(user, TokenPurpose.VERIFY_EMAIL, ttl, "verify_email", "verify-email")
 
 
-async def signup(data: dict[str, Any], client_address: str) -> None:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SignupForm(Partial):
+    """A consumer's signup: what `signup` accepts."""
+
+    email: str
+    password: str = dataclasses.field(repr=False)
+    first_name: str
+    last_name: str
+    phone: str | None = None
+
+
+async def signup(form: SignupForm, client_address: str) -> None:
     """Register a consumer login, unverified, and email a verification link.
 
     When the email already has a login, the answer is the same and the
     owner gets an email saying so: the response never reveals an account.
     """
+    data = form.given()
     settings = get_settings()
     errors = ErrorList()
     values: dict[str, Any] = {}

@@ -7,6 +7,7 @@ inside the transaction that makes the change, so refused input writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -19,6 +20,7 @@ from csm_graph.access.engine import Subject
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.consumers.models import Consumer
 from csm_graph.core.numbering import next_number
+from csm_graph.core.partial import KEEP, Keep, Partial
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
 from csm_graph.households.access import (
     current_memberships,
@@ -84,10 +86,24 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def create_household(viewer: Viewer | None, data: dict[str, Any]) -> Household:
+@dataclass(frozen=True, kw_only=True)
+class HouseholdDraft(Partial):
+    """A new household: what `create_household` accepts (KEEP: not given)."""
+
+    name: str
+    address_line1: str | Keep | None = KEEP
+    address_line2: str | Keep | None = KEEP
+    city: str | Keep | None = KEEP
+    region: str | Keep | None = KEEP
+    postal_code: str | Keep | None = KEEP
+    country: str | Keep | None = KEEP
+    notes: str | Keep | None = KEEP
+
+
+async def create_household(viewer: Viewer | None, draft: HouseholdDraft) -> Household:
     """A new, empty household (internal users)."""
     _require_internal(viewer, "create households")
-    values = _clean(data)
+    values = _clean(draft.given())
     async with unit_of_work():
         return await Household.create(number=await next_number(NUMBER_PREFIX), **values)
 

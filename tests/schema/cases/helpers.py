@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -13,6 +13,7 @@ from csm_graph.accounts.models import Team, UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import services as cases
 from csm_graph.cases.models import Case
+from csm_graph.cases.services import CaseDraft
 from csm_graph.consumers.models import Consumer
 from csm_graph.households.models import Household, Relationship
 from csm_graph.schema.node import to_global_id
@@ -82,17 +83,16 @@ async def make_world(http: httpx.AsyncClient) -> World:
 
 async def open_case(world: World, **values: Any) -> Case:
     """A case about `world.member`, in the household, routed to the team."""
-    data = {
-        "short_description": "Router keeps rebooting",
-        "consumer_id": world.member.id,
-        "household_id": world.household.id,
-        "assignment_team_id": world.team.id,
-        **values,
-    }
+    draft = CaseDraft(
+        short_description="Router keeps rebooting",
+        consumer_id=world.member.id,
+        household_id=world.household.id,
+        assignment_team_id=world.team.id,
+    )
     intake = Viewer(
         user_id=world.ids["intake"], user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"})
     )
-    return await cases.create_case(await load_subject(intake), data)
+    return await cases.create_case(await load_subject(intake), replace(draft, **values))
 
 
 CASE_FIELDS = """

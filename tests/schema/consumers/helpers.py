@@ -10,6 +10,7 @@ from csm_graph.accounts.models import UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.consumers import services
 from csm_graph.consumers.models import Consumer
+from csm_graph.consumers.services import ConsumerDraft
 
 STAFF = Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
 
@@ -25,7 +26,7 @@ CONSUMER_FIELDS = """
 async def make_consumer(**values: Any) -> Consumer:
     values.setdefault("first_name", "Pat")
     values.setdefault("last_name", "Doe")
-    return await services.create_consumer(STAFF, values)
+    return await services.create_consumer(STAFF, ConsumerDraft(**values))
 
 
 def link_token(message: EmailMessage) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 from csm_graph.consumers.models import Consumer
 from csm_graph.households import services
 from csm_graph.households.models import Household, HouseholdMember, Relationship, Representation
+from csm_graph.households.services import HouseholdDraft
 from csm_graph.schema.node import to_global_id
 from tests.schema.consumers.helpers import STAFF
 
@@ -16,7 +17,7 @@ def gid(type_name: str, pk: int) -> str:
 
 
 async def make_household(name: str = "The Lees") -> Household:
-    return await services.create_household(STAFF, {"name": name, "city": "Oakland"})
+    return await services.create_household(STAFF, HouseholdDraft(name=name, city="Oakland"))
 
 
 async def join(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from csm_graph.access import models, services
+from csm_graph.access.services import PartyChanges, PartyDraft
 from csm_graph.errors import UserErrors
 from csm_graph.schema.access.inputs import (
     RelatedPartyAddInput,
@@ -62,7 +65,7 @@ _ID_FIELDS = {
 }
 
 
-def _decoded(data: dict[str, object]) -> dict[str, object]:
+def _decoded(data: dict[str, Any]) -> dict[str, Any]:
     for key, (field, type_name) in _ID_FIELDS.items():
         if key in data:
             value = data[key]
@@ -109,9 +112,9 @@ class AccessMutation:
     async def related_party_add(
         self, info: Info, input: RelatedPartyAddInput
     ) -> RelatedPartyPayload:
-        data = _decoded(given(input))
+        draft = PartyDraft(**_decoded(given(input)))
         return RelatedPartyPayload.of(
-            await services.add_related_party(await info.context.actor(), data)
+            await services.add_related_party(await info.context.actor(), draft)
         )
 
     @mutation("Change a related party's type, responsibility or validity.", IsAuthenticated)
@@ -123,7 +126,7 @@ class AccessMutation:
         if "relationship_type_id" in data and data["relationship_type_id"] is None:
             raise UserErrors.one("relationshipTypeId", "A party needs a relationship type.")
         party = await services.update_related_party(
-            await info.context.actor(), party_id, _decoded(data)
+            await info.context.actor(), party_id, PartyChanges(**_decoded(data))
         )
         return RelatedPartyPayload.of(party)
 

@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from csm_graph.accounts import models, sessions, users
+from csm_graph.accounts.users import UserChanges, UserDraft
 from csm_graph.accounts.viewer import load_viewer
 from csm_graph.schema.accounts.inputs import (
     LoginInput,
@@ -115,7 +116,7 @@ class AccountsMutation:
         data = given(input)
         data["team_ids"] = _ids("teamIds", input.team_ids, "Team")
         data["manager_id"] = decode_optional_id("managerId", input.manager_id, "User")
-        return UserPayload.of(await users.create_user(info.context.viewer, data))
+        return UserPayload.of(await users.create_user(info.context.viewer, UserDraft(**data)))
 
     @mutation(
         "Change a user: administrators any field; a user their own name, phone and password.",
@@ -129,7 +130,9 @@ class AccountsMutation:
             data["team_ids"] = _ids("teamIds", data["team_ids"], "Team")
         if data.get("manager_id"):
             data["manager_id"] = decode_id("managerId", data["manager_id"], "User")
-        return UserPayload.of(await users.update_user(info.context.viewer, user_id, data))
+        return UserPayload.of(
+            await users.update_user(info.context.viewer, user_id, UserChanges(**data))
+        )
 
     @mutation("Create a team.", IsAdmin)
     async def team_create(self, info: Info, input: TeamCreateInput) -> TeamPayload:

@@ -9,6 +9,7 @@ from starlette.datastructures import UploadFile
 
 from csm_graph.cases import services
 from csm_graph.cases.models import Case as CaseModel
+from csm_graph.cases.services import CaseChanges, CaseDraft
 from csm_graph.schema.cases.inputs import (
     CaseAssignInput,
     CaseAttachmentAddInput,
@@ -79,7 +80,9 @@ class CasesMutation:
         data["sold_product_id"] = decode_optional_id(
             "soldProductId", input.sold_product_id, "SoldProduct"
         )
-        return CasePayload.of(await services.create_case(await info.context.actor(), data))
+        return CasePayload.of(
+            await services.create_case(await info.context.actor(), CaseDraft(**data))
+        )
 
     @mutation("Change a case's fields, at the version last read (internal users).", IsAuthenticated)
     async def case_update(self, info: Info, input: CaseUpdateInput) -> CasePayload:
@@ -87,7 +90,9 @@ class CasesMutation:
         case_id = decode_id("id", data.pop("id"), "Case")
         version = data.pop("version")
         return CasePayload.of(
-            await services.update_case(await info.context.actor(), case_id, version, data)
+            await services.update_case(
+                await info.context.actor(), case_id, version, CaseChanges(**data)
+            )
         )
 
     @mutation(

@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 from csm_graph.accounts import email_tokens
 from csm_graph.accounts.viewer import load_viewer
 from csm_graph.consumers import importing, models, services
+from csm_graph.consumers.services import ConsumerChanges, ConsumerDraft, SignupForm
 from csm_graph.schema.accounts.loaders import UserByIdLoader
 from csm_graph.schema.accounts.types import User
 from csm_graph.schema.consumers.inputs import (
@@ -92,7 +93,9 @@ class ConsumersMutation:
     @mutation("Create a consumer.", IsInternal, paths=ADDRESS_PATHS)
     async def consumer_create(self, info: Info, input: ConsumerCreateInput) -> ConsumerPayload:
         return ConsumerPayload.of(
-            await services.create_consumer(info.context.viewer, consumer_data(input))
+            await services.create_consumer(
+                info.context.viewer, ConsumerDraft(**consumer_data(input))
+            )
         )
 
     @mutation(
@@ -105,7 +108,9 @@ class ConsumersMutation:
         data = consumer_data(input)
         data.pop("id")
         return ConsumerPayload.of(
-            await services.update_consumer(await info.context.actor(), consumer_id, data)
+            await services.update_consumer(
+                await info.context.actor(), consumer_id, ConsumerChanges(**data)
+            )
         )
 
     @mutation("Make a login from a consumer's name, email and phone, and link it.", IsAdmin)
@@ -151,14 +156,14 @@ class ConsumersMutation:
     async def consumer_signup(
         self, info: Info, input: ConsumerSignupInput
     ) -> ConsumerSignupPayload:
-        data = {
-            "email": input.email,
-            "password": input.password,
-            "first_name": input.first_name,
-            "last_name": input.last_name,
-            "phone": input.phone,
-        }
-        await services.signup(data, info.context.client_address)
+        form = SignupForm(
+            email=input.email,
+            password=input.password,
+            first_name=input.first_name,
+            last_name=input.last_name,
+            phone=input.phone,
+        )
+        await services.signup(form, info.context.client_address)
         return ConsumerSignupPayload(message=CHECK_EMAIL)
 
     @mutation("Confirm an email address with the emailed token.")

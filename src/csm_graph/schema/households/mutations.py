@@ -5,8 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from csm_graph import clock
+from csm_graph.core.partial import KEEP
 from csm_graph.households import services
 from csm_graph.households.models import HouseholdMember as HouseholdMemberModel
+from csm_graph.households.services import HouseholdDraft
 from csm_graph.schema.consumers.inputs import ADDRESS_FIELDS, ADDRESS_PATHS
 from csm_graph.schema.consumers.mutations import ConsumerPayload
 from csm_graph.schema.context import Info
@@ -59,13 +61,13 @@ async def _household_payload(info: Info, member: HouseholdMemberModel) -> Househ
 class HouseholdsMutation:
     @mutation("Create a household.", IsInternal, paths=ADDRESS_PATHS)
     async def household_create(self, info: Info, input: HouseholdCreateInput) -> HouseholdPayload:
-        data: dict[str, object] = {"name": input.name}
-        if input.notes is not None:
-            data["notes"] = input.notes
-        if input.address is not None:
-            for key, value in given(input.address).items():
-                data[ADDRESS_FIELDS[key]] = value
-        household = await services.create_household(info.context.viewer, data)
+        address = given(input.address) if input.address is not None else {}
+        draft = HouseholdDraft(
+            name=input.name,
+            notes=KEEP if input.notes is None else input.notes,
+            **{ADDRESS_FIELDS[key]: value for key, value in address.items()},
+        )
+        household = await services.create_household(info.context.viewer, draft)
         return HouseholdPayload(household=Household.from_model(household))
 
     @mutation("Make a consumer a current member of a household.", IsInternal)
