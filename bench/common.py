@@ -3,7 +3,6 @@ process per backend, and the environment for a `csm-graph` child process."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -12,8 +11,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import asyncpg
-
-from csm_graph.settings import Settings
 
 PG_ADMIN = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -44,19 +41,3 @@ def run_per_backend(script: str, arguments: Sequence[str]) -> None:
         subprocess.run(  # noqa: S603 - our own script, fixed arguments
             [sys.executable, script, *arguments, "--backend", backend], check=True
         )
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """Every setting as the environment variable `Settings` reads it from, for a
-    `csm-graph` process started by a benchmark."""
-    env: dict[str, str] = {}
-    for name in Settings.model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, list | dict):
-            text = json.dumps(value)
-        else:
-            text = str(value)
-        env[name.upper()] = text
-    return env

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from common import run_per_backend, settings_env, throwaway_postgres
+from common import run_per_backend, throwaway_postgres
 from redis.asyncio import Redis
 
 from csm_graph import db, jobs, runtime
@@ -110,7 +110,7 @@ async def run_once(settings: Settings, emails: int, counter: Counter) -> float:
 def start_worker(settings: Settings, work_dir: Path) -> subprocess.Popen[bytes]:
     """`csm-graph worker` on the settings' database, Redis and queue."""
     env = {k: v for k, v in os.environ.items() if k in INHERITED}
-    env.update(settings_env(settings))
+    env.update(settings.as_environment())
     with (work_dir / "worker.log").open("wb") as log:
         # The work dir as cwd, so no `.env` of a checkout is read.
         return subprocess.Popen(

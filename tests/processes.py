@@ -8,7 +8,6 @@ balancer in production.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import socket
 import subprocess
@@ -22,7 +21,8 @@ import httpx
 from csm_graph.settings import Settings
 
 START_TIMEOUT_SECONDS = 30
-# Only what the child needs to find Python and our code; the rest comes from `settings_env`.
+# Only what the child needs to find Python and our code; the rest is
+# `Settings.as_environment()`.
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR")
 
 
@@ -33,19 +33,15 @@ def free_port() -> int:
         return port
 
 
-def settings_env(settings: Settings) -> dict[str, str]:
-    """Every setting as the environment variable `Settings` reads it from."""
-    env: dict[str, str] = {}
-    for name in Settings.model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, list | dict):
-            text = json.dumps(value)
-        else:
-            text = str(value)
-        env[name.upper()] = text
-    return env
+def terminate(process: subprocess.Popen[bytes]) -> None:
+    """Stop a child politely (SIGTERM), by force after ten seconds, and reap it."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @dataclass
@@ -60,20 +56,14 @@ class ApiProcess:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
 
 
 def spawn_api_process(settings: Settings, work_dir: Path) -> ApiProcess:
     """Start `csm-graph serve --no-migrate` on a free port, without waiting for it."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k in INHERITED}
-    env.update(settings_env(settings))
+    env.update(settings.as_environment())
     env.update(HOST="127.0.0.1", PORT=str(port), LOG_JSON="false")
     work_dir.mkdir(parents=True, exist_ok=True)
     log_path = work_dir / f"api-{port}.log"
@@ -160,11 +150,6 @@ class RedisServer:
 
     def stop(self) -> None:
         """Terminate it (and wait), as an outage would end it."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            terminate(self.process)
         self.process = None

@@ -6,6 +6,7 @@ configuration table; keep the three in step.
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -173,6 +174,21 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    def as_environment(self) -> dict[str, str]:
+        """Every setting as the environment variable it is read from: what a
+        child `csm-graph` process (a worker, a second API) needs to share them."""
+        env: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, list | dict):
+                text = json.dumps(value)
+            else:
+                text = str(value)
+            env[name.upper()] = text
+        return env
 
 
 _current: Settings | None = None

@@ -23,7 +23,7 @@ from csm_graph.settings import Settings
 from csm_graph.transactions import unit_of_work
 from csm_graph.workers.settings import HEALTH_CHECK_INTERVAL
 from tests.mail import SmtpServer
-from tests.processes import INHERITED, settings_env
+from tests.processes import INHERITED
 from tests.workers.test_notifications_jobs import CONTEXT, queue_unreachable
 
 EMAILS = 400
@@ -32,7 +32,7 @@ DEADLINE_SECONDS = 60
 
 def _env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in INHERITED}
-    env.update(settings_env(settings))
+    env.update(settings.as_environment())
     env.update(LOG_JSON="false")
     return env
 

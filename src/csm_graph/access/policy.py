@@ -99,6 +99,20 @@ async def _linked(
     return [ok or r.id in found for r, ok in zip(rows, known, strict=True)]
 
 
+def _in_readable_cases(subject: Subject, column: str) -> Callable[[list[int]], Awaitable[set[int]]]:
+    """For `_linked`: which of the ids stand in `column` of a case the subject reads."""
+
+    async def found(ids: list[int]) -> set[int]:
+        values: list[Any] = await (
+            Case.filter(case_filter(subject), **{f"{column}__in": ids})
+            .distinct()
+            .values_list(column, flat=True)
+        )
+        return {int(i) for i in values}
+
+    return found
+
+
 async def _cases_of(rows: Sequence[Any]) -> dict[int, Case]:
     ids = sorted({r.case_id for r in rows if r.case_id is not None})
     return {c.id: c for c in await Case.filter(id__in=ids)} if ids else {}
@@ -122,16 +136,7 @@ async def consumers(subject: Subject | None, rows: Sequence[Consumer]) -> list[b
         c.user_id == subject.viewer.user_id or c.id == reach.consumer_id or c.id in circle
         for c in rows
     ]
-
-    async def about_readable_cases(ids: list[int]) -> set[int]:
-        found: list[Any] = await (
-            Case.filter(case_filter(subject), consumer_id__in=ids)
-            .distinct()
-            .values_list("consumer_id", flat=True)
-        )
-        return {int(i) for i in found}
-
-    return await _linked(rows, known, about_readable_cases)
+    return await _linked(rows, known, _in_readable_cases(subject, "consumer_id"))
 
 
 @rule(User)
@@ -244,16 +249,7 @@ async def sold_products(subject: Subject | None, rows: Sequence[SoldProduct]) ->
     if subject is None:
         return _each(rows, False)
     known = [product_known(subject, p) for p in rows]
-
-    async def of_readable_cases(ids: list[int]) -> set[int]:
-        found: list[Any] = await (
-            Case.filter(case_filter(subject), sold_product_id__in=ids)
-            .distinct()
-            .values_list("sold_product_id", flat=True)
-        )
-        return {int(i) for i in found}
-
-    return await _linked(rows, known, of_readable_cases)
+    return await _linked(rows, known, _in_readable_cases(subject, "sold_product_id"))
 
 
 def own_party(subject: Subject, party: RelatedParty) -> bool:

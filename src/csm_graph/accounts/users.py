@@ -18,7 +18,7 @@ from csm_graph.accounts.email_tokens import send_set_password_email
 from csm_graph.accounts.models import Role, RoleName, Team, User, UserType
 from csm_graph.accounts.viewer import Viewer, require_admin
 from csm_graph.consumers.services import sync_user_identity
-from csm_graph.core.partial import KEEP, Keep, Partial
+from csm_graph.core.partial import KEEP, Keep, NameParts
 from csm_graph.errors import ErrorCode, ErrorList, UserErrors
 from csm_graph.settings import get_settings
 from csm_graph.transactions import unit_of_work
@@ -95,15 +95,10 @@ def _texts(data: dict[str, Any], errors: ErrorList) -> dict[str, str | None]:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class UserDraft(Partial):
+class UserDraft(NameParts):
     """A new user: what `create_user` accepts (ids decoded; KEEP: not given)."""
 
     email: str
-    prefix: str | Keep | None = KEEP
-    first_name: str | Keep | None = KEEP
-    middle_name: str | Keep | None = KEEP
-    last_name: str | Keep | None = KEEP
-    suffix: str | Keep | None = KEEP
     user_type: UserType | Keep | None = KEEP
     roles: list[str] | Keep | None = KEEP
     team_ids: list[int] | Keep | None = KEEP
@@ -185,16 +180,11 @@ SELF_EDITABLE = frozenset(
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class UserChanges(Partial):
+class UserChanges(NameParts):
     """Changes to a user: what `update_user` accepts (ids decoded; KEEP, and
     None too, leave a field as is)."""
 
     email: str | Keep | None = KEEP
-    prefix: str | Keep | None = KEEP
-    first_name: str | Keep | None = KEEP
-    middle_name: str | Keep | None = KEEP
-    last_name: str | Keep | None = KEEP
-    suffix: str | Keep | None = KEEP
     phone: str | Keep | None = KEEP
     user_type: UserType | Keep | None = KEEP
     roles: list[str] | Keep | None = KEEP

@@ -35,7 +35,7 @@ from csm_graph.consumers.validation import (
     require_name,
 )
 from csm_graph.core.numbering import next_number
-from csm_graph.core.partial import KEEP, Keep, Partial
+from csm_graph.core.partial import KEEP, AddressParts, Keep, NameParts, Partial
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
 from csm_graph.jobs import job
 from csm_graph.notifications.services import queue_email
@@ -109,26 +109,15 @@ def search(queryset: QuerySet[Consumer], term: str) -> QuerySet[Consumer]:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class ConsumerDraft(Partial):
+class ConsumerDraft(NameParts, AddressParts):
     """A new consumer: what `create_consumer` accepts (KEEP: not given).
 
     A `full_name` is parsed into the name parts; explicit parts win."""
 
     full_name: str | Keep | None = KEEP
-    prefix: str | Keep | None = KEEP
-    first_name: str | Keep | None = KEEP
-    middle_name: str | Keep | None = KEEP
-    last_name: str | Keep | None = KEEP
-    suffix: str | Keep | None = KEEP
     email: str | Keep | None = KEEP
     phone: str | Keep | None = KEEP
     mobile_phone: str | Keep | None = KEEP
-    address_line1: str | Keep | None = KEEP
-    address_line2: str | Keep | None = KEEP
-    city: str | Keep | None = KEEP
-    region: str | Keep | None = KEEP
-    postal_code: str | Keep | None = KEEP
-    country: str | Keep | None = KEEP
     date_of_birth: dt.date | Keep | None = KEEP
     preferred_language: str | Keep | None = KEEP
     notify_email: bool | Keep | None = KEEP

@@ -41,3 +41,26 @@ class Partial:
             for f in dataclasses.fields(self)
             if (value := getattr(self, f.name)) is not KEEP
         }
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NameParts(Partial):
+    """A person's name in parts, as users and consumers hold it."""
+
+    prefix: str | Keep | None = KEEP
+    first_name: str | Keep | None = KEEP
+    middle_name: str | Keep | None = KEEP
+    last_name: str | Keep | None = KEEP
+    suffix: str | Keep | None = KEEP
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AddressParts(Partial):
+    """A postal address in parts, as consumers and households hold it."""
+
+    address_line1: str | Keep | None = KEEP
+    address_line2: str | Keep | None = KEEP
+    city: str | Keep | None = KEEP
+    region: str | Keep | None = KEEP
+    postal_code: str | Keep | None = KEEP
+    country: str | Keep | None = KEEP

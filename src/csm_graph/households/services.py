@@ -20,7 +20,7 @@ from csm_graph.access.engine import Subject
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.consumers.models import Consumer
 from csm_graph.core.numbering import next_number
-from csm_graph.core.partial import KEEP, Keep, Partial
+from csm_graph.core.partial import KEEP, AddressParts, Keep
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
 from csm_graph.households.access import (
     current_memberships,
@@ -87,16 +87,10 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class HouseholdDraft(Partial):
+class HouseholdDraft(AddressParts):
     """A new household: what `create_household` accepts (KEEP: not given)."""
 
     name: str
-    address_line1: str | Keep | None = KEEP
-    address_line2: str | Keep | None = KEEP
-    city: str | Keep | None = KEEP
-    region: str | Keep | None = KEEP
-    postal_code: str | Keep | None = KEEP
-    country: str | Keep | None = KEEP
     notes: str | Keep | None = KEEP
 
 
