@@ -4,15 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: install e2e-deps browser run test test-sqlite test-postgres schema-check lint format schema bench clean
+.PHONY: install install-runtime e2e-deps browser pgbouncer run demo test test-sqlite test-postgres schema-check lint format schema bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# What serving needs, and no more (no test or lint tools): `make run`, `make demo`.
+$(VENV)/.synced-runtime: pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --frozen --inexact --no-dev
+	touch $@
+
+# Everything, development tools included: tests, lint, benchmarks.
 $(VENV)/.synced: pyproject.toml uv.lock | $(BIN)/uv
 	$(BIN)/uv sync --frozen --inexact
-	touch $@
+	touch $@ $(VENV)/.synced-runtime
+
+install-runtime: $(VENV)/.synced-runtime
 
 install: $(VENV)/.synced
 
@@ -31,15 +39,27 @@ e2e-deps: e2e/node_modules/.installed
 
 browser: /usr/bin/chromium
 
-run: install  ## start the API on http://127.0.0.1:8000 (embedded default)
+run: install-runtime  ## start the API on http://127.0.0.1:8000 (embedded default)
 	$(BIN)/csm-graph serve
+
+demo: install-runtime  ## the embedded default with a demo world loaded, and a table of logins
+	$(BIN)/csm-graph demo --consumers $${DEMO_CONSUMERS:-300}
+	$(BIN)/csm-graph serve
+
+# Debian's PgBouncer, for the test that runs API processes and a worker through
+# a transaction-pooling pooler (root, or sudo).
+/usr/sbin/pgbouncer:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y pgbouncer
+
+pgbouncer: /usr/sbin/pgbouncer
 
 test: test-sqlite test-postgres  ## the whole suite, on SQLite and on PostgreSQL with Redis
 
 test-sqlite: install e2e-deps browser
 	CSM_TEST_DB=sqlite $(BIN)/pytest
 
-test-postgres: install e2e-deps browser
+test-postgres: install e2e-deps browser pgbouncer
 	CSM_TEST_DB=postgres $(BIN)/pytest
 
 schema-check: e2e-deps  ## fail on a breaking change to schema.graphql since the previous commit

@@ -1,10 +1,12 @@
-"""`.env.example` documents every setting, in order, with its default."""
+"""`.env.example` documents every setting, in order, with its default; and what
+an unset setting means where the default depends on the environment."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dotenv import dotenv_values
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
@@ -66,3 +68,25 @@ def test_env_example_gives_the_defaults() -> None:
             differing[name.upper()] = (getattr(example, name), default)
 
     assert differing == {}, "(.env.example, default) differ: " + repr(differing)
+
+
+@pytest.mark.parametrize(
+    ("environment", "log_json", "as_json"),
+    [
+        ("development", "", False),
+        ("production", "", True),
+        ("test", "", True),
+        ("development", "true", True),
+        ("production", "false", False),
+    ],
+)
+def test_logs_are_text_for_people_and_json_for_machines(
+    monkeypatch: pytest.MonkeyPatch, environment: str, log_json: str, as_json: bool
+) -> None:
+    # given: an environment, and LOG_JSON unset (empty, as .env.example has it) or set
+    monkeypatch.setenv("ENVIRONMENT", environment)
+    monkeypatch.setenv("LOG_JSON", log_json)
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+
+    # then: unset follows the environment; set wins
+    assert Settings(_env_file=None).logs_as_json is as_json

@@ -409,5 +409,5 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
 def asgi() -> Starlette:
     """Factory for `uvicorn --factory csm_graph.app:asgi`."""
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.logs_as_json)
     return create_app(settings)

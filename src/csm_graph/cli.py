@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -14,17 +15,21 @@ from csm_graph.settings import Settings, get_settings
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from csm_graph import db
+    from csm_graph import banner, db
     from csm_graph.observability import configure_logging
 
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.logs_as_json)
     if not args.no_migrate:
         asyncio.run(db.migrate(settings))
+    host, port = args.host or settings.host, args.port or settings.port
+    has_admin = asyncio.run(banner.admin_exists(settings))
+    for line in banner.lines(settings, host, port, has_admin, banner.program_name(sys.argv[0])):
+        print(line, file=sys.stderr, flush=True)
     uvicorn.run(
         "csm_graph.app:asgi",
         factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         workers=args.workers,
         loop="uvloop",
         http="httptools",
@@ -66,7 +71,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         except supervise.CONNECTION_ERRORS as exc:
             print(f"csm-graph worker --check: Redis unreachable: {exc}", file=sys.stderr)
             return 1
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.logs_as_json)
     # Restarts the arq worker after a Redis outage, with back-off (see supervise).
     return asyncio.run(supervise.run(options, burst=args.burst))
 
@@ -95,10 +100,20 @@ def _createadmin(settings: Settings, args: argparse.Namespace) -> int:
     from csm_graph.accounts.users import create_admin
     from csm_graph.errors import UserErrors
 
+    password = args.password
+    if password is None:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("password: ")
+            if getpass.getpass("again: ") != password:
+                print("error: the passwords differ", file=sys.stderr)
+                return 1
+
     async def run() -> int:
         await runtime.start(settings, with_jobs=False)
         try:
-            user = await create_admin(args.email, args.password)
+            user = await create_admin(args.email, password)
         except UserErrors as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -268,7 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     admin = commands.add_parser("createadmin", help="create or promote an administrator")
     admin.add_argument("--email", required=True)
-    admin.add_argument("--password", required=True)
+    admin.add_argument(
+        "--password",
+        help="the password; asked for when omitted (one line of stdin when not a terminal)",
+    )
     admin.set_defaults(run=_createadmin)
 
     imports = commands.add_parser("import", help="import consumers from a CSV file")

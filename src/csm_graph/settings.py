@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -135,7 +135,9 @@ class Settings(BaseSettings):
     """Serve `/metrics` only with `Authorization: Bearer <this>`; empty: open in
     development, off in production."""
     log_level: str = "INFO"
-    log_json: bool = True
+    log_json: bool | None = None
+    """One JSON object per line (true) or plain text (false); unset, JSON
+    everywhere but `development`, whose terminal a person reads."""
     sql_count_header: bool = False
     """Benchmarks only: count SQL statements per request into an `X-SQL-Statements` header."""
 
@@ -144,6 +146,18 @@ class Settings(BaseSettings):
         if self.environment == "production" and len(self.secret_key) < 32:
             raise ValueError("SECRET_KEY (32+ characters) is required in production")
         return self
+
+    @field_validator("log_json", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def logs_as_json(self) -> bool:
+        """Whether the logs are JSON lines: LOG_JSON, else by environment."""
+        if self.log_json is not None:
+            return self.log_json
+        return self.environment != "development"
 
     @property
     def uses_redis(self) -> bool:
