@@ -191,3 +191,27 @@ async def test_anonymous_requests_have_a_smaller_budget(
     cost, budget = _cost(anonymous)
     assert budget == settings.max_query_cost_anonymous < cost < settings.max_query_cost
     assert "errors" not in signed_in
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "query { cases(first: 100) { ...Page } } fragment Page on CaseConnection { %s }",
+        "query { cases(first: 100) { ... on CaseConnection { %s } } }",
+        "query { cases(first: 100) { ...Page } }"
+        " fragment Page on CaseConnection { ... on CaseConnection { %s } }",
+    ],
+    ids=["fragment", "inline-fragment", "nested-fragments"],
+)
+async def test_a_page_costs_the_same_however_its_edges_are_spelt(
+    agent_client: GraphQLClient, spelling: str
+) -> None:
+    # given: the cycle's edges written straight, and inside fragments on the connection
+    edges = CYCLE.removeprefix("{ cases(first: 100) { ").removesuffix(" } }")
+
+    # when
+    straight = await agent_client.execute(CYCLE)
+    spelt = await agent_client.execute(spelling % edges)
+
+    # then: the edges repeat per item wherever they are written
+    assert _cost(spelt) == _cost(straight)

@@ -90,29 +90,6 @@ def _is_list(field_type: GraphQLOutputType) -> bool:
     return isinstance(field_type, GraphQLList)
 
 
-def _fields(node: SelectionSetNode | None, name: str) -> list[FieldNode]:
-    return [
-        s
-        for s in (node.selections if node else ())
-        if isinstance(s, FieldNode) and s.name.value == name
-    ]
-
-
-def _only(field: FieldNode) -> SelectionSetNode:
-    """A selection set holding just `field`."""
-    return SelectionSetNode(selections=(field,))
-
-
-def _without(node: SelectionSetNode | None, name: str) -> SelectionSetNode:
-    """`node` without its top-level fields called `name` (fragments kept)."""
-    selections = tuple(
-        s
-        for s in (node.selections if node else ())
-        if not (isinstance(s, FieldNode) and s.name.value == name)
-    )
-    return SelectionSetNode(selections=selections)
-
-
 class _Compiler:
     """Turns a document into a cost function (done once per document)."""
 
@@ -127,18 +104,22 @@ class _Compiler:
         parent: GraphQLObjectType | GraphQLInterfaceType,
         node: SelectionSetNode | None,
         seen: frozenset[str] = frozenset(),
+        page: FieldNode | None = None,
     ) -> list[Cost]:
+        """The costs of a selection set's fields, fragments spread in place.
+        `page` is the connection field whose selection this is, if any: its
+        `edges`, wherever a fragment puts them, repeat per item."""
         costs: list[Cost] = []
         for selection in node.selections if node else ():
             if isinstance(selection, FieldNode):
-                costs.extend(self.field(parent, selection, seen))
+                costs.extend(self.field(parent, selection, seen, page))
             elif isinstance(selection, InlineFragmentNode):
                 target = parent
                 if selection.type_condition is not None:
                     named = self.schema.get_type(selection.type_condition.name.value)
                     if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
                         target = named
-                costs.extend(self.selection(target, selection.selection_set, seen))
+                costs.extend(self.selection(target, selection.selection_set, seen, page))
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
@@ -146,7 +127,7 @@ class _Compiler:
                     continue
                 named = self.schema.get_type(fragment.type_condition.name.value)
                 if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
-                    costs.extend(self.selection(named, fragment.selection_set, seen | {name}))
+                    costs.extend(self.selection(named, fragment.selection_set, seen | {name}, page))
         return costs
 
     def field(
@@ -154,6 +135,7 @@ class _Compiler:
         parent: GraphQLObjectType | GraphQLInterfaceType,
         node: FieldNode,
         seen: frozenset[str],
+        page: FieldNode | None,
     ) -> Iterator[Cost]:
         definition = parent.fields.get(node.name.value)
         if definition is None:
@@ -164,23 +146,16 @@ class _Compiler:
         qualified = f"{parent.name}.{node.name.value}"
         if named.name.endswith("Connection"):
             # A page: its `edges` repeat per item; `totalCount` and `pageInfo` once.
-            edges = [
-                cost
-                for selection in _fields(node.selection_set, "edges")
-                for cost in self.selection(named, _only(selection), seen)
-            ]
-            rest = self.selection(named, _without(node.selection_set, "edges"), seen)
-
-            def page(variables: dict[str, Any], node: FieldNode = node) -> int:
-                size = _page_size(node, variables)
-                return 1 + sum(c(variables) for c in rest) + size * sum(c(variables) for c in edges)
-
-            yield page
+            inside = self.selection(named, node.selection_set, seen, page=node)
+            yield lambda variables: 1 + sum(c(variables) for c in inside)
             return
         children = self.selection(named, node.selection_set, seen)
-        if parent.name.endswith("Connection") and node.name.value == "edges":
-            # Counted per item by its page.
-            yield lambda variables: sum(c(variables) for c in children)
+        if page is not None and node.name.value == "edges":
+
+            def per_item(variables: dict[str, Any], page: FieldNode = page) -> int:
+                return _page_size(page, variables) * sum(c(variables) for c in children)
+
+            yield per_item
         elif _is_list(definition.type):
             size = LIST_SIZES.get(qualified, DEFAULT_LIST)
             yield lambda variables: size * (1 + sum(c(variables) for c in children))
