@@ -22,7 +22,9 @@ CONTEXT = {"name": "Ann", "link": "https://portal.example.com/reset/abc"}
 
 
 class _UnreachableQueue:
-    async def dispatch(self, name: str, args: tuple[Any, ...], job_id: str | None) -> None:
+    async def dispatch(
+        self, name: str, args: tuple[Any, ...], job_id: str | None, trace: Any = None
+    ) -> None:
         raise ConnectionError("queue unreachable")
 
     async def close(self) -> None:
