@@ -42,9 +42,16 @@ browser: /usr/bin/chromium
 run: install-runtime  ## start the API on http://127.0.0.1:8000 (embedded default)
 	$(BIN)/csm-graph serve
 
+# The demo lives apart from `make run`'s data, in var/demo/, made afresh on every
+# run, on the embedded default whatever .env says (no database server, no Redis,
+# mail as files), with access tokens that last a working day (DEMO_TOKEN_MINUTES).
+DEMO_ENV = VAR_DIR=var/demo DATABASE_URL= REDIS_URL= SMTP_HOST= ATTACHMENTS_DIR= \
+	ACCESS_TOKEN_MINUTES=$${DEMO_TOKEN_MINUTES:-480}
+
 demo: install-runtime  ## the embedded default with a demo world loaded, and a table of logins
-	$(BIN)/csm-graph demo --consumers $${DEMO_CONSUMERS:-300}
-	$(BIN)/csm-graph serve
+	rm -rf var/demo
+	$(DEMO_ENV) $(BIN)/csm-graph demo --consumers $${DEMO_CONSUMERS:-300}
+	$(DEMO_ENV) $(BIN)/csm-graph serve
 
 # Debian's PgBouncer, for the test that runs API processes and a worker through
 # a transaction-pooling pooler (root, or sudo).

@@ -7,12 +7,14 @@ from typing import Any
 import httpx
 
 from csm_graph import runtime
+from csm_graph.access.models import RelatedParty
 from csm_graph.accounts.models import User
 from csm_graph.cases.models import Case, CaseActivity, CaseAttachment, CaseComment, CaseState
 from csm_graph.consumers.models import Consumer
 from csm_graph.demo import generate
 from csm_graph.households.models import Household, HouseholdMember, Representation
 from csm_graph.products.models import SoldProduct
+from csm_graph.surveys.models import Survey
 from tests.conftest import wipe
 from tests.support import login, planner_rows
 
@@ -40,6 +42,12 @@ async def _fingerprint() -> dict[str, Any]:
         "comments": await CaseComment.all().order_by("id").values_list("case_id", "body"),
         "activity": await CaseActivity.all().order_by("id").values_list("case_id", "kind"),
         "users": await User.all().order_by("id").values_list("email", "user_type"),
+        "parties": await RelatedParty.all()
+        .order_by("id")
+        .values_list("case_id", "sold_product_id", "consumer_id", "relationship_type_id"),
+        "surveys": await Survey.all()
+        .order_by("id")
+        .values_list("case_id", "skip_reason", "rating"),
     }
 
 
@@ -62,6 +70,11 @@ async def test_demo_creates_every_kind_of_row(product: runtime.Runtime) -> None:
     assert await CaseActivity.all().count() > await Case.all().count()
     assert await User.filter(user_type="INTERNAL").count() >= 5
     assert result.counts["cases"] == await Case.all().count()
+    assert await RelatedParty.filter(case_id__isnull=False).exists()
+    assert await RelatedParty.filter(sold_product_id__isnull=False).exists()
+    assert await Survey.filter(skip_reason__isnull=True).exists()
+    assert await Survey.filter(skip_reason__isnull=False).exists()
+    assert await Survey.all().count() == await Case.filter(state=CaseState.CLOSED).count()
 
 
 async def test_demo_leaves_fresh_planner_statistics(product: runtime.Runtime) -> None:
@@ -98,5 +111,6 @@ async def test_demo_logins_work(product: runtime.Runtime, server_url: str) -> No
             assert viewer["email"] == entry.email
             cases = (await client.data(ALL_CASES))["cases"]
             assert cases["totalCount"] > 0, entry
-        admin = await login(http, result.logins[2].email, result.logins[2].password)
-        assert "ADMIN" in (await admin.data(VIEWER))["viewer"]["roles"]
+        admin = next(entry for entry in result.logins if entry.role == "admin")
+        client = await login(http, admin.email, admin.password)
+        assert "ADMIN" in (await client.data(VIEWER))["viewer"]["roles"]

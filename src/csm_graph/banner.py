@@ -25,9 +25,11 @@ def program_name(argv0: str) -> str:
     return str(relative) if len(relative.parts) > 1 else f"./{relative}"
 
 
-def _public_host(host: str) -> str:
+def base_url(host: str, port: int) -> str:
+    """Where a browser finds a server listening on `host`:`port`."""
     # A wildcard address is where the server listens, not where a browser goes.
-    return {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _where(settings: Settings) -> str:
@@ -57,7 +59,7 @@ def lines(
     """The banner, a line each."""
     out = [
         f"csm-graph ({settings.environment}): {_where(settings)}",
-        f"  GraphiQL   http://{_public_host(host)}:{port}/graphql",
+        f"  GraphiQL   {base_url(host, port)}/graphql",
     ]
     if has_admin:
         out.append("  Log in with an administrator's email and password (the `login` mutation).")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 from typing import Any
 
 from csm_graph.settings import Settings, get_settings
@@ -36,6 +38,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
     return 0
 
@@ -73,7 +76,11 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
             return 1
     configure_logging(settings.log_level, settings.logs_as_json)
     # Restarts the arq worker after a Redis outage, with back-off (see supervise).
-    return asyncio.run(supervise.run(options, burst=args.burst))
+    return asyncio.run(
+        supervise.run(
+            options, burst=args.burst, stop_grace_seconds=settings.worker_shutdown_grace_seconds
+        )
+    )
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -172,26 +179,35 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from csm_graph import db, demo, runtime
+    from csm_graph import banner, db, demo, runtime
+    from csm_graph.demo import table
 
     def show(message: str) -> None:
         print(f"\r{message:<60}", end="", file=sys.stderr, flush=True)
 
-    async def run() -> demo.DemoResult:
+    async def run() -> tuple[demo.DemoResult, table.Table] | None:
         await runtime.start(settings, with_jobs=False)
         try:
-            return await demo.generate(args.consumers, seed=args.seed, progress=show)
+            if await demo.loaded():
+                return None
+            result = await demo.generate(args.consumers, seed=args.seed, progress=show)
+            base_url = args.url or banner.base_url(settings.host, settings.port)
+            return result, await table.sign_in(result, base_url)
         finally:
             await runtime.stop()
 
     asyncio.run(db.migrate(settings))
-    result = asyncio.run(run())
+    done = asyncio.run(run())
     print(file=sys.stderr)
-    print(", ".join(f"{count} {name}" for name, count in result.counts.items()))
-    print("demo logins (same password for all):")
-    for entry in result.logins:
-        print(f"  {entry.role:<30} {entry.email}")
-    print(f"  password: {result.logins[0].password}")
+    if done is None:
+        print(
+            "error: this database already holds the demo world; load it into an empty one "
+            "(`make demo` starts afresh in its own VAR_DIR)",
+            file=sys.stderr,
+        )
+        return 1
+    result, logins = done
+    print(logins.render(result.counts))
     return 0
 
 
@@ -295,10 +311,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     imports.set_defaults(run=_import)
 
     demo_parser = commands.add_parser(
-        "demo", help="load a realistic, reproducible demo data set (seeded random)"
+        "demo",
+        help="load a realistic, reproducible demo data set (seeded random) into an empty "
+        "database, and print a login of each kind of viewer with a GraphiQL link",
     )
     demo_parser.add_argument("--consumers", type=int, default=10_000, metavar="N")
     demo_parser.add_argument("--seed", type=int, default=1)
+    demo_parser.add_argument(
+        "--url",
+        default=None,
+        help="where the server will be, for the GraphiQL links (default: http://HOST:PORT)",
+    )
     demo_parser.set_defaults(run=_demo)
 
     commands.add_parser("schema", help="print the GraphQL SDL").set_defaults(run=_schema)
@@ -323,7 +346,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     register.set_defaults(run=_persisted_register)
 
     args = parser.parse_args(argv)
+    if args.run is _serve:
+        _stopping_is_success()
     return int(args.run(get_settings(), args))
+
+
+def _stopping_is_success() -> None:
+    """Make SIGTERM and SIGINT end `serve` with exit status 0, as they end `worker`.
+
+    uvicorn stops gracefully on either (it takes no new connection, answers the
+    requests in flight, closes WebSockets with 1012, runs the lifespan's
+    shutdown), then raises the signal again for the handler it found. Python's
+    default would make the process die of it (status -15, or a KeyboardInterrupt
+    traceback); this handler turns it into a clean exit. A signal before uvicorn
+    is serving (while migrating) ends the process the same way.
+    """
+
+    def exit_0(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, exit_0)
 
 
 if __name__ == "__main__":

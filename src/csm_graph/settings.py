@@ -23,6 +23,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    shutdown_grace_seconds: int = 25
+    """On SIGTERM or SIGINT an API process answers the requests it has received
+    for up to this long; any still open then are cancelled."""
     var_dir: Path = Path("var")
     """Where the embedded default keeps its SQLite file, secret key, mail and uploads."""
     attachments_dir: str = ""
@@ -53,6 +56,9 @@ class Settings(BaseSettings):
     arq_queue_name: str = "csm-graph:queue"
     inprocess_periodic_jobs: bool = True
     """Without REDIS_URL, run the periodic jobs (outbox sweep, token purge) in the API process."""
+    worker_shutdown_grace_seconds: int = 25
+    """On SIGTERM or SIGINT a worker takes no new job and lets those in flight run this
+    long; any still running then is cancelled and queued again for the next worker."""
 
     secret_key: str = ""
     access_token_minutes: int = 15

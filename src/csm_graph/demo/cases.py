@@ -78,6 +78,32 @@ async def build_cases(
     return builder.rows
 
 
+async def build_shared_case(
+    demo: Demo,
+    staff: Staff,
+    people: People,
+    current: dict[int, int],
+    rows: CaseRows,
+    consumer: Consumer,
+) -> Case:
+    """One more case, added to `rows`: the one every demo login sees.
+
+    It is `consumer`'s, in their household, assigned to the demo agent in
+    the demo team and RESOLVED within the last three days: resolved, so the
+    consumer side may still accept or reject the solution (an open case
+    would hide those answers), and recently, so the auto-close job leaves it
+    so for days yet. It is about no sold product, so no product's parties
+    reach it.
+    """
+    builder = _CaseBuilder(demo, staff, people.demo_head, current, {}, await numbers("CS", 1), rows)
+    return builder.build(
+        consumer,
+        state=CaseState.RESOLVED,
+        worker=(staff.demo_agent, staff.demo_team),
+        created=demo.ago(3, 2),
+    )
+
+
 class _Story:
     """One case's timeline: each step moves the moment forward (never past
     now), and each act records activity at that moment."""
@@ -118,24 +144,33 @@ class _CaseBuilder:
         current: dict[int, int],
         products_of: dict[int, list[int]],
         case_numbers: list[str],
+        rows: CaseRows | None = None,
     ) -> None:
         self.demo = demo
         self.staff = staff
         self.demo_head = demo_head
         self.current = current
         self.products_of = products_of
-        self.case_numbers = case_numbers
-        self.rows = CaseRows()
+        self.case_numbers = iter(case_numbers)
+        self.rows = CaseRows() if rows is None else rows
 
-    def build(self, consumer: Consumer) -> None:
+    def build(
+        self,
+        consumer: Consumer,
+        *,
+        state: CaseState | None = None,
+        worker: tuple[User, Team] | None = None,
+        created: dt.datetime | None = None,
+    ) -> Case:
         """One case for `consumer`: opened, then (unless it is still NEW)
-        assigned, discussed, perhaps given a file, and moved to its state."""
+        assigned, discussed, perhaps given a file, and moved to its state.
+        Its state, agent and team, and opening moment are drawn unless given."""
         rng = self.demo.rng
-        state = rng.choices(STATES, WEIGHTS)[0]
-        created = self.demo.ago(365, 1)
-        agent, team = rng.choice(self.staff.agents)
+        state = state or rng.choices(STATES, WEIGHTS)[0]
+        created = created or self.demo.ago(365, 1)
+        agent, team = worker or rng.choice(self.staff.agents)
         if consumer is self.demo_head and len(self.rows.cases) % 3 == 0:
-            agent, team = self.staff.demo_agent, self.staff.agents[0][1]
+            agent, team = self.staff.demo_agent, self.staff.demo_team
         by_consumer = consumer.user_id is not None and rng.random() < 0.6
         opener = consumer.user_id if by_consumer else agent.id
         case = self._case(consumer, state, created, agent, team, opener, by_consumer)
@@ -143,12 +178,13 @@ class _CaseBuilder:
         story.act(ActivityKind.CREATED, opener)
         if state is CaseState.NEW:
             story.case.updated_at = story.moment
-            return
+            return case
         self._assign(story, agent)
         self._discuss(story, consumer, agent)
         if rng.random() < 0.15:
             self._attach(story, opener)
         self._settle(story, state, agent)
+        return case
 
     def _case(
         self,
@@ -164,7 +200,7 @@ class _CaseBuilder:
         rng = self.demo.rng
         case = Case(
             id=self.demo.ids.take(Case),
-            number=self.case_numbers[len(self.rows.cases)],
+            number=next(self.case_numbers),
             short_description=rng.choice(TOPICS),
             description=" ".join(rng.sample(REPLIES, 3)),
             state=state,

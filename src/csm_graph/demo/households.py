@@ -54,13 +54,16 @@ async def build_households(demo: Demo, people: list[Consumer]) -> Households:
 
 def _household_sizes(demo: Demo, n: int) -> list[int]:
     """A size for each household, three for every ten consumers, with the
-    largest (four or more) first."""
+    largest (four or more) first, and the first of at least three."""
     target = max(2, round(n * 0.3))
     sizes: list[int] = []
     while len(sizes) < target:
         sizes.append(demo.rng.choices(HOUSEHOLD_SIZES, weights=HOUSEHOLD_WEIGHTS)[0])
-    # The largest households come first, so the demo head has a full one.
+    # The largest households come first, so the demo head has a full one: at
+    # least the head, the consumer of the case every demo login sees, and a
+    # member who only reads it (`demo.viewers`).
     sizes.sort(key=lambda size: -size if size >= 4 else 0)
+    sizes[0] = max(sizes[0], 3)
     return sizes
 
 

@@ -13,6 +13,10 @@ from csm_graph.demo.vocabulary import CITIES, FIRST, LANGUAGES, LAST, STREETS
 HEAD_EMAIL = "demo.head@example.com"
 AGENT_EMAIL = "demo.agent@example.com"
 ADMIN_EMAIL = "demo.admin@example.com"
+MANAGER_EMAIL = "demo.manager@example.com"
+MEMBER_EMAIL = "demo.member@example.com"
+REPRESENTATIVE_EMAIL = "demo.representative@example.com"
+GUARANTOR_EMAIL = "demo.guarantor@example.com"
 
 
 @dataclass
@@ -32,6 +36,11 @@ class Staff:
     @property
     def demo_agent(self) -> User:
         return self.agents[0][0]
+
+    @property
+    def demo_team(self) -> Team:
+        """The demo agent's team, which the demo manager leads."""
+        return self.agents[0][1]
 
     def hire(self, demo: Demo, email: str, first: str, last: str, title: str) -> User:
         user = User(
@@ -57,7 +66,7 @@ def build_staff(demo: Demo, n: int) -> Staff:
 
     Cases need someone to be assigned to and a team to be routed to, and
     team and manager grants need real teams to show what a manager sees.
-    The administrator and the first agent are demo logins.
+    The administrator, the first agent and their manager are demo logins.
     """
     rng = demo.rng
     team_names = ["Billing", "Technical", "Retention", "Field Service", "Escalations"]
@@ -74,7 +83,7 @@ def build_staff(demo: Demo, n: int) -> Staff:
     for i, team in enumerate(staff.teams):
         manager = staff.hire(
             demo,
-            f"manager{i + 1}@demo.example.com",
+            MANAGER_EMAIL if i == 0 else f"manager{i + 1}@demo.example.com",
             rng.choice(FIRST),
             rng.choice(LAST),
             "Team lead",
@@ -192,11 +201,17 @@ def give_demo_head_login(demo: Demo, people: People) -> None:
     heads the largest household and represents another consumer: the
     fullest view a consumer can have.
     """
-    head = people.demo_head
-    if head.user_id is None:
-        user = _login(demo, head, HEAD_EMAIL)
+    give_login(demo, people, people.demo_head, HEAD_EMAIL)
+
+
+def give_login(demo: Demo, people: People, consumer: Consumer, email: str) -> None:
+    """`consumer` logs in as `email` (a demo login), with the one demo password:
+    their login, if they have one, takes that email; else they get one. The
+    consumer record's email follows, as the two-way sync would have it."""
+    if consumer.user_id is None:
+        user = _login(demo, consumer, email)
         people.logins.append(user)
-        head.user_id = user.id
+        consumer.user_id = user.id
     else:
-        next(u for u in people.logins if u.id == head.user_id).email = HEAD_EMAIL
-    head.email = HEAD_EMAIL
+        next(u for u in people.logins if u.id == consumer.user_id).email = email
+    consumer.email = email

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tortoise.models import Model
 
 from csm_graph import clock, db
+from csm_graph.access.models import RelatedParty
 from csm_graph.accounts import passwords
 from csm_graph.accounts.models import Team, User
 from csm_graph.cases.models import Case, CaseActivity, CaseAttachment, CaseComment
@@ -17,10 +18,11 @@ from csm_graph.consumers.models import Consumer
 from csm_graph.core.numbering import format_number, take
 from csm_graph.households.models import Household, HouseholdMember, Representation
 from csm_graph.products.models import SoldProduct
+from csm_graph.surveys.models import Survey
 
 MODELS: list[type[Model]] = [
     User, Team, Consumer, Household, HouseholdMember, Representation, SoldProduct,
-    Case, CaseComment, CaseAttachment, CaseActivity,
+    Case, CaseComment, CaseAttachment, CaseActivity, RelatedParty, Survey,
 ]  # fmt: skip
 """Every table the demo fills, in the order it writes them."""
 

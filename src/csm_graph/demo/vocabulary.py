@@ -58,3 +58,8 @@ MEMBER_RELATIONSHIPS = [
     Relationship.SPOUSE, Relationship.PARTNER, Relationship.CHILD, Relationship.CHILD,
     Relationship.DEPENDENT, Relationship.OTHER,
 ]  # fmt: skip
+SURVEY_COMMENTS = [
+    "Quick and friendly, thank you.", "Took three calls to get it sorted.",
+    "The technician was great.", "Fine in the end, but slow to start.",
+    "Clear answer, problem gone.", "Nobody told me the case was closed.",
+]  # fmt: skip

@@ -10,6 +10,7 @@ from typing import TypeVar
 from tortoise.models import Model
 
 from csm_graph import db
+from csm_graph.access.models import RelatedParty
 from csm_graph.accounts.models import Role, Team, User
 from csm_graph.cases.models import Case, CaseActivity, CaseAttachment, CaseComment
 from csm_graph.consumers.models import Consumer
@@ -21,6 +22,7 @@ from csm_graph.demo.state import MODELS
 from csm_graph.households.models import Household, HouseholdMember, Representation
 from csm_graph.products.models import SoldProduct
 from csm_graph.settings import get_settings
+from csm_graph.surveys.models import Survey
 from csm_graph.transactions import unit_of_work
 
 BATCH = 1000
@@ -40,6 +42,8 @@ class DataSet:
     representations: list[Representation]
     products: Products
     cases: CaseRows
+    parties: list[RelatedParty]
+    surveys: list[Survey]
 
     def counts(self) -> dict[str, int]:
         return {
@@ -54,6 +58,8 @@ class DataSet:
             "comments": len(self.cases.comments),
             "attachments": len(self.cases.attachments),
             "activity": len(self.cases.activity),
+            "related_parties": len(self.parties),
+            "surveys": len(self.surveys),
         }
 
 
@@ -97,6 +103,8 @@ async def _write_rows(data: DataSet, roles: dict[str, Role], progress: Progress)
     await _insert(CaseComment, data.cases.comments, progress)
     await _insert(CaseAttachment, data.cases.attachments, progress)
     await _insert(CaseActivity, data.cases.activity, progress)
+    await _insert(RelatedParty, data.parties, progress)
+    await _insert(Survey, data.surveys, progress)
 
 
 async def _insert(model: type[M], rows: Sequence[M], progress: Progress) -> None:

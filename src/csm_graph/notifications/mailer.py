@@ -56,17 +56,25 @@ class SmtpMailer:
 
     async def send(self, message: EmailMessage, *, outbox_id: int) -> None:
         s = self.settings
+        client = aiosmtplib.SMTP(
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username or None,
+            password=s.smtp_password or None,
+            use_tls=s.smtp_use_tls,
+            start_tls=s.smtp_starttls and not s.smtp_use_tls,
+            timeout=s.smtp_timeout_seconds,
+        )
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_username or None,
-                password=s.smtp_password or None,
-                use_tls=s.smtp_use_tls,
-                start_tls=s.smtp_starttls and not s.smtp_use_tls,
-                timeout=s.smtp_timeout_seconds,
-            )
+            async with client:
+                try:
+                    await client.send_message(message)
+                except asyncio.CancelledError:
+                    # Cancelled (a stopping worker's grace ran out): hang up at once.
+                    # Leaving would otherwise say QUIT and wait for its answer, up
+                    # to the whole timeout when the server is slow.
+                    client.close()
+                    raise
         except aiosmtplib.SMTPRecipientsRefused as exc:
             if all(r.code >= 500 for r in exc.recipients):
                 raise PermanentMailError(_describe(exc)) from exc

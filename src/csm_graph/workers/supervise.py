@@ -9,9 +9,14 @@ outbox at start-up (the sweep's cron has `run_at_startup`), so emails
 queued while Redis was away are sent as soon as it is back, not at the
 next minute.
 
-SIGINT and SIGTERM stop it as they stop arq's worker: the jobs in flight
-are cancelled (an email claimed but not sent is taken again once its claim
-lapses) and the process exits 0.
+SIGINT and SIGTERM stop it gracefully: the worker takes no new job and
+lets those in flight finish, for up to `stop_grace_seconds`
+(`WORKER_SHUTDOWN_GRACE_SECONDS`); a job still running then is cancelled,
+and arq puts a cancelled job back on the queue, where the next worker
+takes it at once. Then the process exits 0. A second signal cancels the
+jobs in flight without waiting. (arq's own handling cancels them at once,
+and a worker that stops them while starting one can leave it marked in
+progress, untouchable for the longest job timeout plus 10 s.)
 """
 
 from __future__ import annotations
@@ -77,24 +82,32 @@ async def run(
     burst: bool = False,
     backoff: Backoff | None = None,
     grace_seconds: float | None = None,
+    stop_grace_seconds: float = 0.0,
 ) -> int:
     """Run arq workers built from `options()` (fresh for each start) until a
     signal, or until the queue is empty with `burst`. Returns the exit code.
 
     `grace_seconds` bounds how long jobs in flight may go on after Redis went
     away; by default the longest job timeout plus 10 s, as arq allows them.
+    `stop_grace_seconds` is how long they may go on after SIGTERM or SIGINT.
     """
     loop = asyncio.get_running_loop()
     backoff = backoff or Backoff()
     stopping = asyncio.Event()
     current: Worker | None = None
+    winding_down: asyncio.Task[None] | None = None
 
     def on_signal(signum: signal.Signals) -> None:
+        nonlocal winding_down
+        if stopping.is_set():
+            log.info("worker stopping on a second %s: cancelling its jobs now", signum.name)
+            if current is not None:
+                cancel_jobs(current)
+            return
         log.info("worker stopping on %s", signum.name)
         stopping.set()
         if current is not None:
-            # arq's own handling: cancel the jobs in flight and the main task.
-            current.handle_sig(signum)
+            winding_down = loop.create_task(wind_down(current, stop_grace_seconds))
 
     signals = (signal.SIGINT, signal.SIGTERM)
     for signum in signals:
@@ -108,6 +121,8 @@ async def run(
             except asyncio.CancelledError:
                 if not stopping.is_set():
                     raise
+                if winding_down is not None:
+                    await winding_down
                 await close(current, grace_seconds=0)
                 return 0
             except CONNECTION_ERRORS as exc:
@@ -132,6 +147,47 @@ async def run(
     finally:
         for signum in signals:
             loop.remove_signal_handler(signum)
+
+
+def running_jobs(worker: Worker) -> list[asyncio.Task[Any]]:
+    return [task for task in worker.tasks.values() if not task.done()]
+
+
+def cancel_jobs(worker: Worker) -> None:
+    """Cancel `worker`'s jobs in flight; arq queues each again (its `retry_jobs`)."""
+    for task in running_jobs(worker):
+        task.cancel()
+
+
+async def wind_down(worker: Worker, grace_seconds: float) -> None:
+    """Stop `worker` on a signal: no new job; those in flight finish within
+    `grace_seconds` or are cancelled, and queued again; then its main loop
+    (polling, health records) is cancelled. The loop goes last: cancelled while
+    starting a job, it could leave that job marked in progress with no one
+    running it."""
+    worker.allow_pick_jobs = False
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace_seconds
+    # Checked again after each wait: a poll under way at the signal may still start a job.
+    while (running := running_jobs(worker)) and loop.time() < deadline:
+        log.info(
+            "worker waits up to %.0f s for %d job(s) in flight",
+            deadline - loop.time(),
+            len(running),
+        )
+        await asyncio.wait(running, timeout=deadline - loop.time())
+    running = running_jobs(worker)
+    if running:
+        log.warning(
+            "worker cancels %d job(s) still running after %.0f s; they are queued again",
+            len(running),
+            grace_seconds,
+        )
+        cancel_jobs(worker)
+        # Each records that it goes back on the queue (and leaves "in progress").
+        await asyncio.gather(*running, return_exceptions=True)
+    if worker.main_task is not None:
+        worker.main_task.cancel()
 
 
 async def close(worker: Worker, *, grace_seconds: float | None) -> None:
