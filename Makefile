@@ -24,7 +24,8 @@ install-runtime: $(VENV)/.synced-runtime
 
 install: $(VENV)/.synced
 
-# Node packages for the end-to-end checks in e2e/ (the GraphQL-over-HTTP audit).
+# Node packages for the end-to-end checks in e2e/: the GraphQL-over-HTTP audit, Apollo
+# Client, graphql-ws, GraphiQL, and the client tool chains of e2e/clients/.
 e2e/node_modules/.installed: e2e/package.json e2e/package-lock.json
 	npm ci --prefix e2e --no-audit --no-fund
 	touch $@

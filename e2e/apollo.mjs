@@ -3,11 +3,19 @@
 //
 //   CSM_EMAIL=… CSM_PASSWORD=… CSM_CONSUMER_ID=… node apollo.mjs open <api url>
 //   CSM_EMAIL=… CSM_PASSWORD=… CSM_CASE_ID=…     node apollo.mjs accept <api url>
+//   CSM_EMAIL=… CSM_PASSWORD=… CSM_CASE_ID=…     node apollo.mjs watch <api url>
 //
 // `open`: log in, list "All cases", open a case for the consumer
 // `CSM_CONSUMER_ID` (a household member), comment on it, list again.
 // `accept`: log in, list "All cases", find case `CSM_CASE_ID` RESOLVED and
 // accept its solution.
+// `watch`: log in, watch case `CSM_CASE_ID`'s comments (a cache-first
+// `watchQuery`) and subscribe to its `caseEvents` over WebSocket (the
+// `graphql-ws` client, through Apollo's `GraphQLWsLink`). Once both are live
+// it prints `{"ready": true}` on a line of its own, then waits for another
+// user's comment: the event's `comment` is written into the cached
+// `comments` connection (`cache.modify`), and the watched query must show it
+// with no HTTP request at all from the event on.
 //
 // A fetch wrapper records every HTTP request Apollo makes. The script checks
 // that each one carried `extensions.persistedQuery`, that a document was
@@ -19,11 +27,14 @@
 import { createHash } from 'node:crypto';
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 
 const [phase, url] = process.argv.slice(2);
 const { CSM_EMAIL: email, CSM_PASSWORD: password } = process.env;
-if (!['open', 'accept'].includes(phase) || !url || !email || !password) {
-  console.error('usage: CSM_EMAIL=… CSM_PASSWORD=… node apollo.mjs open|accept <api url>');
+if (!['open', 'accept', 'watch'].includes(phase) || !url || !email || !password) {
+  console.error('usage: CSM_EMAIL=… CSM_PASSWORD=… node apollo.mjs open|accept|watch <api url>');
   process.exit(2);
 }
 
@@ -61,12 +72,30 @@ const auth = new ApolloLink((operation, forward) => {
 });
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
+// Subscriptions over WebSocket (graphql-transport-ws), connected on first use
+// with the token of the moment; everything else over HTTP, by hash.
+const socketLog = []; // {connected: true}, then {closed: "<code> <reason>"}
+const socket = createClient({
+  url: url.replace(/^http/, 'ws'),
+  webSocketImpl: WebSocket,
+  connectionParams: () => ({ authorization: `Bearer ${token}` }),
+  retryAttempts: 0,
+  on: {
+    connected: () => socketLog.push({ connected: true }),
+    closed: (event) => socketLog.push({ closed: `${event?.code} ${event?.reason ?? ''}`.trim() }),
+  },
+});
+
 const client = new ApolloClient({
-  link: ApolloLink.from([
-    auth,
-    new PersistedQueryLink({ sha256 }),
-    new HttpLink({ uri: url, fetch: recordingFetch }),
-  ]),
+  link: ApolloLink.split(
+    (operation) => operation.operationType === 'subscription',
+    new GraphQLWsLink(socket),
+    ApolloLink.from([
+      auth,
+      new PersistedQueryLink({ sha256 }),
+      new HttpLink({ uri: url, fetch: recordingFetch }),
+    ]),
+  ),
   cache: new InMemoryCache(),
   defaultOptions: { query: { fetchPolicy: 'network-only' } },
 });
@@ -129,6 +158,44 @@ const ACCEPT = gql`
   }
 `;
 
+const COMMENT_FIELDS = gql`
+  fragment PortalCommentFields on CaseComment {
+    id
+    body
+    createdAt
+    author { id fullName }
+  }
+`;
+
+const CASE_COMMENTS = gql`
+  query PortalCaseComments($caseId: ID!) {
+    node(id: $caseId) {
+      id
+      ... on Case {
+        number
+        comments(last: 20) {
+          totalCount
+          edges { node { ...PortalCommentFields } }
+          pageInfo { hasPreviousPage startCursor }
+        }
+      }
+    }
+  }
+  ${COMMENT_FIELDS}
+`;
+
+const CASE_EVENTS = gql`
+  subscription PortalCaseEvents($caseId: ID!) {
+    caseEvents(caseId: $caseId) {
+      id
+      kind
+      at
+      comment { ...PortalCommentFields }
+    }
+  }
+  ${COMMENT_FIELDS}
+`;
+
 async function mutate(mutation, input) {
   const { data } = await client.mutate({ mutation, variables: { input } });
   const payload = Object.values(data)[0];
@@ -144,6 +211,111 @@ async function allCases() {
 // One operation's HTTP requests, from `from` on.
 function requestsOf(operationName, from = 0) {
   return requests.slice(from).filter((r) => r.operationName === operationName);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Resolves with the first value `probe()` returns other than undefined;
+// fails with `what` after `ms`.
+async function until(probe, what, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = probe();
+    if (found !== undefined) return found;
+    check(Date.now() < deadline, `timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+// Fails if the subscription's WebSocket has closed.
+function checkSocketOpen() {
+  const closed = socketLog.find((entry) => entry.closed);
+  check(!closed, `the WebSocket closed: ${closed?.closed}`);
+}
+
+// The new comment at the end of the case's cached comments (the newest page is
+// `last: n`, oldest first), counted; a comment already there is left alone.
+function appendComment(caseId, comment) {
+  const node = client.cache.writeFragment({ fragment: COMMENT_FIELDS, data: comment });
+  client.cache.modify({
+    id: client.cache.identify({ __typename: 'Case', id: caseId }),
+    fields: {
+      comments(existing, { readField }) {
+        if (existing.edges.some((edge) => readField('id', edge.node) === comment.id)) {
+          return existing;
+        }
+        return {
+          ...existing,
+          totalCount: existing.totalCount + 1,
+          edges: [...existing.edges, { __typename: 'CaseCommentEdge', node }],
+        };
+      },
+    },
+  });
+}
+
+async function watch(caseId) {
+  const results = [];
+  const watched = client
+    .watchQuery({ query: CASE_COMMENTS, variables: { caseId }, fetchPolicy: 'cache-first' })
+    .subscribe({
+      next: (result) => results.push(result),
+      error: (error) => results.push({ error }),
+    });
+  const events = [];
+  const subscription = client.subscribe({ query: CASE_EVENTS, variables: { caseId } }).subscribe({
+    next: (result) => events.push(result),
+    error: (error) => events.push({ error }),
+  });
+
+  const loaded = await until(
+    () => results.find((r) => r.error || r.dataState === 'complete'),
+    'the comments',
+    10000,
+  );
+  check(!loaded.error, `watching the comments failed: ${loaded.error}`);
+  const before = loaded.data.node.comments;
+  report.commentsBefore = before.edges.map((edge) => edge.node.body);
+  await until(() => socketLog[0], 'the WebSocket connection', 10000);
+  checkSocketOpen();
+  await sleep(500); // the subscription follows the connection's acknowledgement
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+
+  const event = await until(
+    () =>
+      events.find((e) => e.error || e.data?.caseEvents.comment) ??
+      socketLog.find((entry) => entry.closed),
+    'a comment event',
+    20000,
+  );
+  checkSocketOpen();
+  check(!event.error, `the subscription failed: ${event.error}`);
+  const mark = requests.length;
+  const { comment } = event.data.caseEvents;
+  report.event = event.data.caseEvents;
+  appendComment(caseId, comment);
+
+  const shown = await until(
+    () => results.find((r) => r.data?.node.comments.edges.some((e) => e.node.id === comment.id)),
+    'the watched comments to show the new one',
+    5000,
+  );
+  await sleep(500); // time for a refetch to go out, if the cache were to ask for one
+  const after = shown.data.node.comments;
+  report.commentsAfter = after.edges.map((edge) => edge.node.body);
+  report.requestsAfterEvent = requests.slice(mark);
+  check(
+    report.requestsAfterEvent.length === 0,
+    `HTTP requests after the event: ${JSON.stringify(report.requestsAfterEvent)}`,
+  );
+  const answered = requestsOf('PortalCaseComments').filter((r) => r.errorCodes.length === 0);
+  check(answered.length === 1, `the comments were fetched ${answered.length} times`);
+  check(after.totalCount === before.totalCount + 1, `totalCount is ${after.totalCount}`);
+  const last = after.edges.at(-1).node;
+  check(last.id === comment.id, 'the new comment is not the last one');
+  check(last.author?.fullName === comment.author?.fullName, 'the author was lost');
+  subscription.unsubscribe();
+  watched.unsubscribe();
 }
 
 function checkPersisted() {
@@ -205,7 +377,7 @@ try {
     check(listed.viewerCan.comment && !listed.viewerCan.work, 'unexpected viewerCan');
     report.case = listed;
     report.commentId = comment.comment.id;
-  } else {
+  } else if (phase === 'accept') {
     const caseId = process.env.CSM_CASE_ID;
     check(caseId, 'CSM_CASE_ID is needed for `accept`');
     const cases = await allCases();
@@ -216,6 +388,10 @@ try {
     const accepted = await mutate(ACCEPT, { caseId });
     check(accepted.case.state === 'CLOSED', `accepted case is ${accepted.case.state}`);
     report.case = accepted.case;
+  } else {
+    const caseId = process.env.CSM_CASE_ID;
+    check(caseId, 'CSM_CASE_ID is needed for `watch`');
+    await watch(caseId);
   }
   checkPersisted();
   report.ok = true;
@@ -223,5 +399,6 @@ try {
   report.error = error instanceof Failure ? error.message : String(error.stack ?? error);
   console.error(`apollo.mjs ${phase}: ${report.error}`);
 }
+await socket.dispose();
 console.log(JSON.stringify(report, null, 2));
 process.exit(report.ok ? 0 : 1);

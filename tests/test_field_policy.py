@@ -25,6 +25,7 @@ from csm_graph.schema import policy
 from csm_graph.schema.accounts import types
 from csm_graph.schema.node import to_global_id
 from csm_graph.schema.permissions import Guard, Rule
+from tests.schema.shapes import on_the_wire
 from tests.support import GraphQLClient, login, make_user
 
 ADMIN = Viewer(user_id=0, user_type=UserType.INTERNAL, roles=frozenset({"ADMIN"}))
@@ -141,7 +142,7 @@ async def _world(http: httpx.AsyncClient) -> World:
         "phone": "+14155550123",
         "isActive": True,
         "emailVerified": True,
-        "lastLoginAt": subject.last_login_at.isoformat(),
+        "lastLoginAt": on_the_wire(subject.last_login_at),
         "department": "Support",
         "roles": ["AGENT"],
         "teams": [{"id": to_global_id("Team", team.id)}],

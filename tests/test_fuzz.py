@@ -75,6 +75,7 @@ from csm_graph.errors import NotAuthenticated
 from csm_graph.households.models import Household, HouseholdMember, Representation
 from csm_graph.products.models import SoldProduct
 from csm_graph.schema.node import to_global_id
+from csm_graph.sla.models import SlaTarget
 from csm_graph.surveys.models import Survey
 from csm_graph.surveys.services import _hash as survey_hash
 from tests.fuzz_documents import (
@@ -121,6 +122,7 @@ MODELS: dict[str, Any] = {
     "RelationshipType": RelationshipType,
     "Representation": Representation,
     "Responsibility": Responsibility,
+    "SlaTarget": SlaTarget,
     "SoldProduct": SoldProduct,
     "Survey": Survey,
     "Team": Team,

@@ -37,6 +37,7 @@ from csm_graph.schema import build_schema
 from csm_graph.schema.node import _resolvers, to_global_id
 from csm_graph.schema.permissions import Visible
 from csm_graph.settings import Settings
+from csm_graph.sla.models import SlaTarget
 from csm_graph.surveys.models import Survey
 from tests.schema.cases.helpers import World, make_world, open_case
 from tests.schema.consumers.helpers import make_consumer
@@ -123,7 +124,7 @@ async def _scene(http: httpx.AsyncClient) -> Scene:
     """The case world (tests/schema/cases/helpers.py) and around it: a product on
     the case and one off it with two parties, a guarantor, a listed user party,
     comments and a work note, activity, a file, a past member, whom the member
-    represents, a closed case's survey and an import."""
+    represents, a closed case's survey, a case of the head and an import."""
     world = await make_world(http)
     ids: dict[str, str] = {}
     grandma = await make_consumer(first_name="Grand", last_name="Ma")
@@ -201,10 +202,13 @@ async def _scene(http: httpx.AsyncClient) -> Scene:
     )
     closed = await open_case(world, short_description="Done")
     await Case.filter(id=closed.id).update(state=CaseState.CLOSED)
+    heads = await open_case(world, consumer_id=world.head.id, short_description="The head's")
     survey = await Survey.create(
         case_id=closed.id, consumer_id=world.member.id, created_at=clock.now(), rating=5
     )
     job = await ImportJob.create(source="number\n", file_name="c.csv")
+    sla_target = await SlaTarget.all().order_by("id").first()
+    assert sla_target is not None, "the migration seeds the SLA targets"
     memberships = {
         m.consumer_id: m.id for m in await HouseholdMember.filter(household_id=world.household.id)
     }
@@ -233,12 +237,14 @@ async def _scene(http: httpx.AsyncClient) -> Scene:
         attachment=_gid("CaseAttachment", attachment.id),
         survey=_gid("Survey", survey.id),
         job=_gid("ImportJob", job.id),
+        sla_target=_gid("SlaTarget", sla_target.id),
         team=_gid("Team", world.team.id),
         agent=_gid("User", world.ids["agent"]),
         manager=_gid("User", world.ids["manager"]),
         intake=_gid("User", world.ids["intake"]),
         member_user=_gid("User", member_user_id or 0),
         closed=_gid("Case", closed.id),
+        heads=_gid("Case", heads.id),
         number=case.number,
         head_membership=_gid("HouseholdMember", memberships[world.head.id]),
         ex_membership=_gid("HouseholdMember", memberships[ex.id]),
@@ -348,6 +354,13 @@ TRIADS: dict[str, Triad] = {
         "member",
         None,
         why_no_denied=EVERYONE,
+    ),
+    "Query.slaTargets": Triad(
+        "{ slaTargets { id } }",
+        ("slaTargets",),
+        "sla_target",
+        "agent",
+        "member",
     ),
     "Query.surveys": Triad(
         "{ surveys(first: 100) { edges { node { id } } } }",
@@ -545,6 +558,24 @@ TRIADS: dict[str, Triad] = {
         target="grandma_representation",
         allowed="head",
         denied="other",
+    ),
+    "Consumer.cases": via(
+        "Consumer",
+        "member",
+        "cases(first: 100) { edges { node { id } } }",
+        ("cases",),
+        target="closed",
+        allowed="head",
+        denied="stranger",  # sees the member, as the guarantor of another case of theirs
+    ),
+    "Household.cases": via(
+        "Household",
+        "household",
+        "cases(first: 100) { edges { node { id } } }",
+        ("cases",),
+        target="heads",
+        allowed="other",
+        denied="rep",  # sees the household through the member they represent
     ),
     "Consumer.soldProducts": via(
         "Consumer",
@@ -750,6 +781,10 @@ TRIADS: dict[str, Triad] = {
 OTHERWISE_COVERED = {
     "CaseEvent.case": "test_a_subscription_event_shows_what_the_viewer_may_see",
     "CaseEvent.actor": "test_a_subscription_event_shows_what_the_viewer_may_see",
+    "CaseEvent.comment": "tests/schema/cases/test_case_events.py: "
+    "test_an_event_naming_a_work_note_shows_it_only_to_internal_users",
+    "CaseEvent.activity": "tests/schema/cases/test_case_events.py: "
+    "test_a_comment_event_carries_the_comment_and_its_activity_entry_as_queries_show_them",
 }
 """Object fields covered by a test of their own rather than this table."""
 PAYLOADS = {f for f in OBJECT_FIELDS if f.split(".")[0].endswith("Payload")}

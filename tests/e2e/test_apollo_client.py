@@ -1,7 +1,8 @@
 """The consumer portal's flow through Apollo Client (`e2e/apollo.mjs` under
 Node), every operation an automatic persisted query: the head of household
 opens a case for a member and comments, an agent proposes a solution, the
-head accepts it."""
+head accepts it. And a case's page kept current by `caseEvents` alone: another
+user's comment reaches the watched comments through the cache, not a refetch."""
 
 from __future__ import annotations
 
@@ -16,12 +17,17 @@ import httpx
 import pytest
 
 from csm_graph.cases.models import Case, CaseComment, CaseState
-from tests.schema.cases.helpers import gid, make_world
+from tests.schema.cases.helpers import World, gid, make_world, open_case
 from tests.support import PASSWORD
 
 E2E = Path(__file__).resolve().parents[2] / "e2e"
 
 ASSIGN = "mutation($i: CaseAssignInput!) { caseAssign(input: $i) { errors { code message } } }"
+COMMENT = """
+mutation($i: CaseCommentAddInput!) {
+  caseCommentAdd(input: $i) { comment { id } errors { code message } }
+}
+"""
 PROPOSE = """
 mutation($i: CaseSolutionProposeInput!) {
   caseSolutionPropose(input: $i) { case { state } errors { code message } }
@@ -103,3 +109,62 @@ async def test_the_portal_opens_comments_and_accepts_through_persisted_queries(
     assert documents_sent(accepted, "PortalLogin") == [False]
     assert documents_sent(accepted, "PortalAllCases") == [False]
     assert documents_sent(accepted, "PortalAcceptSolution") == [False, True]
+
+
+async def comment(world: World, who: str, case_id: str, body: str) -> str:
+    data = await world.client(who).data(COMMENT, {"i": {"caseId": case_id, "body": body}})
+    assert data["caseCommentAdd"]["errors"] == [], data
+    comment_id: str = data["caseCommentAdd"]["comment"]["id"]
+    return comment_id
+
+
+async def test_a_watched_case_shows_another_users_comment_from_the_subscription_alone(
+    http: httpx.AsyncClient, server_url: str, node: str
+) -> None:
+    # given: a case about a member, with one comment, that the head watches
+    world = await make_world(http)
+    case_id = gid("Case", (await open_case(world)).id)
+    await comment(world, "agent", case_id, "We are looking into it")
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(E2E / "apollo.mjs"),
+        "watch",
+        f"{server_url}/graphql",
+        cwd=E2E,
+        env={
+            **os.environ,
+            "CSM_PASSWORD": PASSWORD,
+            "CSM_EMAIL": "head@example.com",
+            "CSM_CASE_ID": case_id,
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout
+        ready = await asyncio.wait_for(process.stdout.readline(), 20)
+        if ready.strip() != b'{"ready":true}':
+            rest, stderr = await asyncio.wait_for(process.communicate(), 10)
+            output = stderr.decode() + (ready + rest).decode()
+            pytest.fail(f"apollo.mjs watch did not get ready: {output}")
+
+        # when: the agent comments
+        comment_id = await comment(world, "agent", case_id, "Found it: a firmware update")
+
+        # then: the watched comments show it, with no HTTP request after the event
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, stderr.decode() + stdout.decode()
+    report: dict[str, Any] = json.loads(stdout)
+    assert report["ok"] is True, report
+    assert report["event"]["kind"] == "COMMENTED"
+    assert report["event"]["comment"]["id"] == comment_id
+    assert report["commentsBefore"] == ["We are looking into it"]
+    assert report["commentsAfter"] == ["We are looking into it", "Found it: a firmware update"]
+    assert report["requestsAfterEvent"] == []
+    # the comments were fetched once; the subscription never went over HTTP
+    answered = [r["operationName"] for r in report["requests"] if not r["errorCodes"]]
+    assert answered == ["PortalLogin", "PortalCaseComments"]

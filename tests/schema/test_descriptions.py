@@ -3,6 +3,7 @@ generated client code and `schema.graphql` are the clients' reference."""
 
 from __future__ import annotations
 
+import pytest
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -14,6 +15,7 @@ from graphql import (
 from graphql import build_schema as build_sdl
 
 from csm_graph.schema import build_schema
+from csm_graph.schema.mutations import input_description
 from csm_graph.settings import Settings
 
 BUILT_IN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
@@ -21,10 +23,8 @@ BUILT_IN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
 
 def undescribed(schema: GraphQLSchema) -> list[str]:
     """Every type, field, argument, input field and enum value without a
-    description, named as in SDL (`Type.field(argument)`).
-
-    A mutation's lone `input` argument is exempt: by the contract every
-    mutation takes exactly one, and its input type carries the description."""
+    description, named as in SDL (`Type.field(argument)`); a mutation's
+    `input` too (`mutation()` describes it from the mutation)."""
     missing: list[str] = []
     for name, graphql_type in sorted(schema.type_map.items()):
         if name.startswith("__") or name in BUILT_IN_SCALARS:
@@ -36,8 +36,6 @@ def undescribed(schema: GraphQLSchema) -> list[str]:
                 if not field.description:
                     missing.append(f"field {name}.{field_name}")
                 for arg_name, arg in field.args.items():
-                    if graphql_type is schema.mutation_type and arg_name == "input":
-                        continue
                     if not arg.description:
                         missing.append(f"argument {name}.{field_name}({arg_name})")
         elif isinstance(graphql_type, GraphQLInputObjectType):
@@ -81,7 +79,38 @@ def test_the_check_names_what_is_undescribed() -> None:
         "type I",
         "input field I.z",
         "type Mutation",
+        "argument Mutation.m(input)",
         "argument Query.a(x)",
         "field Query.b",
         "argument Query.b(input)",
     ]
+
+
+def test_a_mutations_input_is_described_from_the_mutation(settings: Settings) -> None:
+    # given
+    mutations = build_schema(settings)._schema.mutation_type
+    assert mutations is not None
+
+    # when
+    described = {name: field.args["input"].description for name, field in mutations.fields.items()}
+
+    # then: its first clause, without the audience, and the input type to read on
+    assert described["userCreate"] == "The input to create a user (see `UserCreateInput`)."
+    assert described["caseAssign"] == "The input to assign a case (see `CaseAssignInput`)."
+    assert described["login"] == ("The input to log in with email and password (see `LoginInput`).")
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        ("End a session: its tokens stop working.", "The input to end a session (see `I`)."),
+        ("Comment on a case; it may reopen.", "The input to comment on a case (see `I`)."),
+        ("Queue an import. Then wait.", "The input to queue an import (see `I`)."),
+        ("SMS a code.", "The input to SMS a code (see `I`)."),
+        ("", "The mutation's input (see `I`)."),
+    ],
+)
+def test_the_input_description_takes_the_mutations_first_clause(
+    mutation: str, expected: str
+) -> None:
+    assert input_description(mutation, "I") == expected

@@ -47,7 +47,7 @@ async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(
     assert response.status_code == 200
     body = response.json()
     request_id = response.headers["x-request-id"]
-    assert body["data"] is None
+    assert body["data"] == {"users": None}
     assert body["errors"] == [
         {
             "message": "Unexpected error.",

@@ -168,16 +168,32 @@ async def _load_parties(viewer: Viewer, reach: Reach, today: dt.date) -> tuple[P
     return tuple(out)
 
 
+class GrantKind(StrEnum):
+    """Why a grant applies: one value per rule below."""
+
+    ADMIN = "ADMIN"
+    ASSIGNEE = "ASSIGNEE"
+    TEAM = "TEAM"
+    MANAGER = "MANAGER"
+    OPENER = "OPENER"
+    CONSUMER = "CONSUMER"
+    REPRESENTATIVE = "REPRESENTATIVE"
+    HEAD_OF_HOUSEHOLD = "HEAD_OF_HOUSEHOLD"
+    HOUSEHOLD_MEMBER = "HOUSEHOLD_MEMBER"
+    RELATED_PARTY = "RELATED_PARTY"
+    SOLD_PRODUCT_PARTY = "SOLD_PRODUCT_PARTY"
+
+
 @dataclass(frozen=True)
 class Grant:
-    kind: str
+    kind: GrantKind
     description: str
     actions: frozenset[CaseAction]
     valid_until: dt.date | None = None
 
 
 class Rule(Protocol):
-    kind: str
+    kind: GrantKind
 
     def condition(self, subject: Subject) -> Q | None:
         """The cases this rule opens to `subject`, as a filter; None: none at all."""
@@ -201,7 +217,7 @@ EVERY_CASE = Q(id__isnull=False)
 
 
 class Admin:
-    kind = "ADMIN"
+    kind = GrantKind.ADMIN
 
     def condition(self, subject: Subject) -> Q | None:
         return EVERY_CASE if subject.viewer.is_admin else None
@@ -213,7 +229,7 @@ class Admin:
 
 
 class Assignee:
-    kind = "ASSIGNEE"
+    kind = GrantKind.ASSIGNEE
 
     def condition(self, subject: Subject) -> Q | None:
         return Q(assigned_to_id=subject.viewer.user_id) if subject.viewer.is_internal else None
@@ -225,7 +241,7 @@ class Assignee:
 
 
 class TeamMember:
-    kind = "TEAM"
+    kind = GrantKind.TEAM
 
     def condition(self, subject: Subject) -> Q | None:
         if not subject.viewer.is_internal or not subject.viewer.team_ids:
@@ -239,7 +255,7 @@ class TeamMember:
 
 
 class ManagerOfAssignee:
-    kind = "MANAGER"
+    kind = GrantKind.MANAGER
 
     def condition(self, subject: Subject) -> Q | None:
         if not subject.report_ids:
@@ -257,7 +273,7 @@ class Opener:
     Opening a case grants the consumer side nothing by itself: their access
     follows the consumer, headship or representation that let them open it."""
 
-    kind = "OPENER"
+    kind = GrantKind.OPENER
 
     def condition(self, subject: Subject) -> Q | None:
         if not subject.viewer.is_internal:
@@ -271,7 +287,7 @@ class Opener:
 
 
 class CaseConsumer:
-    kind = "CONSUMER"
+    kind = GrantKind.CONSUMER
 
     def condition(self, subject: Subject) -> Q | None:
         cid = subject.consumer_id
@@ -284,7 +300,7 @@ class CaseConsumer:
 
 
 class Representative:
-    kind = "REPRESENTATIVE"
+    kind = GrantKind.REPRESENTATIVE
 
     def condition(self, subject: Subject) -> Q | None:
         represented = subject.reach.represented
@@ -312,7 +328,7 @@ def _household_cases(reach: Reach, household_ids: frozenset[int]) -> Q | None:
 
 
 class HeadOfHousehold:
-    kind = "HEAD_OF_HOUSEHOLD"
+    kind = GrantKind.HEAD_OF_HOUSEHOLD
 
     def condition(self, subject: Subject) -> Q | None:
         return _household_cases(subject.reach, subject.reach.headed_household_ids)
@@ -324,7 +340,7 @@ class HeadOfHousehold:
 
 
 class HouseholdMember:
-    kind = "HOUSEHOLD_MEMBER"
+    kind = GrantKind.HOUSEHOLD_MEMBER
 
     def condition(self, subject: Subject) -> Q | None:
         return _household_cases(subject.reach, subject.reach.household_ids)
@@ -338,7 +354,7 @@ class HouseholdMember:
 class CaseRelatedParty:
     """The viewer (as consumer or user) is a related party of the case."""
 
-    kind = "RELATED_PARTY"
+    kind = GrantKind.RELATED_PARTY
 
     def condition(self, subject: Subject) -> Q | None:
         ids = sorted({p.case_id for p in subject.parties if p.case_id and A.READ in p.actions})
@@ -352,7 +368,7 @@ class ProductRelatedParty:
     """The viewer is a related party of the sold product the case is about: every
     case of the product, including those opened after the party was added."""
 
-    kind = "SOLD_PRODUCT_PARTY"
+    kind = GrantKind.SOLD_PRODUCT_PARTY
 
     def condition(self, subject: Subject) -> Q | None:
         ids = sorted(
@@ -369,7 +385,7 @@ class ProductRelatedParty:
         return _party_grant(self.kind, parties, case, "sold product")
 
 
-def _party_grant(kind: str, parties: list[PartyAccess], case: Case, on: str) -> Grant | None:
+def _party_grant(kind: GrantKind, parties: list[PartyAccess], case: Case, on: str) -> Grant | None:
     """One grant for the rule: the union of its rows' actions, described row by row.
 
     Lists show a case when some row allows READ; a row without READ adds its
@@ -455,7 +471,7 @@ def available(subject: Subject, case: Case) -> frozenset[CaseAction]:
 @dataclass(frozen=True)
 class Reader:
     consumer_id: int
-    kind: str
+    kind: GrantKind
     """The grant kind by which they read: CONSUMER, HEAD_OF_HOUSEHOLD or REPRESENTATIVE."""
 
 

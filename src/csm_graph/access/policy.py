@@ -29,6 +29,7 @@ from tortoise.models import Model
 
 from csm_graph.access.engine import (
     CaseAction,
+    GrantKind,
     Subject,
     case_filter,
     grants,
@@ -42,6 +43,7 @@ from csm_graph.consumers.models import Consumer, ImportJob
 from csm_graph.errors import ErrorCode, UserErrors
 from csm_graph.households.models import Household, HouseholdMember, Representation
 from csm_graph.products.models import SoldProduct
+from csm_graph.sla.models import SlaTarget
 from csm_graph.surveys.models import Survey
 
 M = TypeVar("M", bound=Model)
@@ -50,7 +52,9 @@ ObjectRule = Callable[[Subject | None, Sequence[Any]], Awaitable[list[bool]]]
 RULES: dict[type[Model], ObjectRule] = {}
 """The rule of each model that the API shows as an object."""
 
-CONSUMER_SIDE_GRANTS = frozenset({"CONSUMER", "REPRESENTATIVE", "HEAD_OF_HOUSEHOLD"})
+CONSUMER_SIDE_GRANTS = frozenset(
+    {GrantKind.CONSUMER, GrantKind.REPRESENTATIVE, GrantKind.HEAD_OF_HOUSEHOLD}
+)
 """Grants that make a viewer the case's consumer or someone acting for them."""
 
 
@@ -382,6 +386,12 @@ async def attachments(subject: Subject | None, rows: Sequence[CaseAttachment]) -
 async def surveys(subject: Subject | None, rows: Sequence[Survey]) -> list[bool]:
     """Managers and administrators (ratings are team reports)."""
     return _each(rows, subject is not None and subject.viewer.is_manager)
+
+
+@rule(SlaTarget)
+async def sla_targets(subject: Subject | None, rows: Sequence[SlaTarget]) -> list[bool]:
+    """Internal users (the targets are the service's own configuration)."""
+    return _each(rows, subject is not None and subject.viewer.is_internal)
 
 
 @rule(ImportJob)

@@ -2,8 +2,8 @@
 
 Every change is one transaction: check access (the engine), check the
 state, write with a conditional UPDATE on the case's version (so two
-concurrent changes cannot both apply), record activity, then after commit
-publish the event.
+concurrent changes cannot both apply), record activity, and with each
+activity entry its live event (`events`), published after the commit.
 """
 
 from __future__ import annotations
@@ -62,6 +62,43 @@ ACTION_WORDS = {
 def visible_cases(subject: Subject) -> QuerySet[Case]:
     """The cases `subject` may read, filtered in SQL."""
     return Case.filter(case_filter(subject))
+
+
+@dataclass(frozen=True)
+class CaseCriteria:
+    """Which of the cases a viewer may read a list shows (a `CaseFilter`, its ids
+    decoded). Hashable, so lists asking the same can be counted together."""
+
+    mine: bool = False
+    """Internal users: assigned to them; consumers: opened by or about them."""
+    states: frozenset[CaseState] = frozenset()
+    """Only these states; empty: any."""
+    consumer_id: int | None = None
+    household_id: int | None = None
+    search: str = ""
+
+
+def listed_cases(subject: Subject, criteria: CaseCriteria) -> QuerySet[Case]:
+    """The cases `subject` may read that meet `criteria`, filtered in SQL: what
+    `cases` lists, and a consumer's or household's `cases` within it."""
+    queryset = visible_cases(subject)
+    if criteria.mine:
+        if subject.viewer.is_internal:
+            queryset = queryset.filter(assigned_to_id=subject.viewer.user_id)
+        else:
+            mine = Q(opened_by_id=subject.viewer.user_id)
+            if subject.consumer_id is not None:
+                mine |= Q(consumer_id=subject.consumer_id)
+            queryset = queryset.filter(mine)
+    if criteria.states:
+        queryset = queryset.filter(state__in=sorted(s.value for s in criteria.states))
+    if criteria.consumer_id is not None:
+        queryset = queryset.filter(consumer_id=criteria.consumer_id)
+    if criteria.household_id is not None:
+        queryset = queryset.filter(household_id=criteria.household_id)
+    if criteria.search:
+        queryset = search(queryset, criteria.search)
+    return queryset
 
 
 async def case_for(
@@ -137,8 +174,11 @@ async def _record(
     old: str = "",
     new: str = "",
     internal: bool = False,
-) -> None:
-    await CaseActivity.create(
+    comment_id: int | None = None,
+) -> CaseActivity:
+    """An activity entry, and its live event: one event per entry, never one
+    without the other (the event's id is made from the entry's)."""
+    entry = await CaseActivity.create(
         case_id=case.id,
         kind=kind,
         internal=internal,
@@ -148,6 +188,8 @@ async def _record(
         old_value=old,
         new_value=new,
     )
+    await events.case_changed(entry, comment_id)
+    return entry
 
 
 async def _change_state(
@@ -158,7 +200,6 @@ async def _change_state(
     await _record(
         case, subject, ActivityKind.STATE_CHANGED, field="state", old=old.value, new=state.value
     )
-    await events.case_changed(case.id, "STATE_CHANGED", subject.viewer.user_id if subject else None)
 
 
 # --- creation -------------------------------------------------------------------
@@ -301,7 +342,6 @@ async def create_case(subject: Subject, draft: CaseDraft) -> Case:
         )
         await _record(case, subject, ActivityKind.CREATED)
         await notify.case_created(case)
-        await events.case_changed(case.id, "CREATED", viewer.user_id)
     return case
 
 
@@ -348,7 +388,6 @@ async def update_case(subject: Subject, case_id: int, version: int, changes: Cas
                 old=str(getattr(old[key], "value", old[key])),
                 new=str(getattr(value, "value", value)),
             )
-        await events.case_changed(case.id, "UPDATED", subject.viewer.user_id)
     return case
 
 
@@ -378,7 +417,6 @@ async def assign(
             old=str(old_assignee or ""),
             new=str(assignee.id),
         )
-        await events.case_changed(case.id, "ASSIGNED", subject.viewer.user_id)
         if case.state is CaseState.NEW:
             await _change_state(case, subject, CaseState.OPEN)
     return case
@@ -405,13 +443,11 @@ async def add_comment(
             subject,
             ActivityKind.WORK_NOTE_ADDED if work_note else ActivityKind.COMMENTED,
             internal=work_note,
+            comment_id=comment.id,
         )
         await _write(case, **({} if work_note else sla.on_public_reply(case, subject.viewer)))
         if not work_note:
             await notify.comment_added(case, comment.id, text, subject.viewer.user_id)
-        await events.case_changed(
-            case.id, "WORK_NOTE_ADDED" if work_note else "COMMENTED", subject.viewer.user_id
-        )
         if (
             not work_note
             and not subject.viewer.is_internal
@@ -430,7 +466,7 @@ async def request_info(subject: Subject, case_id: int, body: str) -> Case:
         comment = await CaseComment.create(
             case_id=case.id, body=text, author_id=subject.viewer.user_id
         )
-        await _record(case, subject, ActivityKind.COMMENTED)
+        await _record(case, subject, ActivityKind.COMMENTED, comment_id=comment.id)
         await _change_state(
             case, subject, CaseState.AWAITING_INFO, **sla.on_public_reply(case, subject.viewer)
         )
@@ -476,13 +512,13 @@ async def reject_solution(subject: Subject, case_id: int, reason: str) -> Case:
     async with unit_of_work():
         subject, case = await case_for(subject, case_id, A.REJECT_SOLUTION, "case_id")
         _require_state(case, {CaseState.RESOLVED}, "reject a solution of")
-        await CaseComment.create(
+        comment = await CaseComment.create(
             case_id=case.id,
             body=f"Solution rejected: {text}",
             author_id=subject.viewer.user_id,
             on_behalf_of_id=_on_behalf_of(subject, case),
         )
-        await _record(case, subject, ActivityKind.COMMENTED)
+        await _record(case, subject, ActivityKind.COMMENTED, comment_id=comment.id)
         await _change_state(case, subject, CaseState.OPEN, resolved_at=None)
     return case
 
@@ -572,7 +608,6 @@ async def add_attachment(
             )
             await _record(case, subject, ActivityKind.ATTACHMENT_ADDED, new=name)
             await _write(case)
-            await events.case_changed(case.id, "ATTACHMENT_ADDED", subject.viewer.user_id)
     except BaseException:
         await storage.delete(stored.key)
         raise

@@ -35,6 +35,7 @@ from csm_graph.schema.households.mutations import HouseholdsMutation
 from csm_graph.schema.households.queries import HouseholdsQuery
 from csm_graph.schema.node import NodeQuery
 from csm_graph.schema.products.mutations import ProductsMutation
+from csm_graph.schema.scalars import OVERRIDES
 from csm_graph.schema.sla.mutations import SlaMutation
 from csm_graph.schema.sla.queries import SlaQuery
 from csm_graph.schema.surveys.mutations import SurveysMutation
@@ -161,7 +162,7 @@ def build_schema(settings: Settings) -> Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=schema_extensions(settings),
-        scalar_overrides={Upload: UPLOAD},
+        scalar_overrides={**OVERRIDES, Upload: UPLOAD},
     )
 
 

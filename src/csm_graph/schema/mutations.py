@@ -3,9 +3,10 @@
 A mutation resolver decodes ids, calls a service (with the request's access
 subject, `info.context.actor()`) and returns its payload with the object;
 `mutation(...)` adds the rest once: the permission class, the description's
-"(administrators)" from that class, and the catch that turns the
-`UserErrors` a service raises into the payload's `errors` (the unit of work
-has rolled the change back by then).
+"(administrators)" from that class, the description of its `input`
+argument from its own, and the catch that turns the `UserErrors` a service
+raises into the payload's `errors` (the unit of work has rolled the change
+back by then).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission
+from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 
 from csm_graph.errors import UserErrors
@@ -37,6 +39,10 @@ class UserErrorsAsPayload(FieldExtension):
         if "errors" not in getattr(payload, "__annotations__", {}):
             raise TypeError(f"mutation {field.python_name!r} must return a payload with `errors`")
         self.payload = payload  # type: ignore[assignment]
+        for argument in field.arguments:
+            definition = get_object_definition(argument.type)
+            if argument.python_name == "input" and definition and not argument.description:
+                argument.description = input_description(field.description or "", definition.name)
 
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
@@ -50,6 +56,21 @@ class UserErrorsAsPayload(FieldExtension):
             # The change may have changed what the viewer may see: the payload, and
             # any mutation after this one, ask afresh.
             info.context.forget_access()
+
+
+def input_description(mutation_description: str, input_type: str) -> str:
+    """A mutation's `input`, described from the mutation's first clause: "Create
+    a user (administrators)." gives "The input to create a user (see
+    `UserCreateInput`).", so GraphiQL and generated code say what it is for."""
+    clause = mutation_description
+    for stop in (" (", ": ", "; ", ". "):
+        clause = clause.split(stop, 1)[0]
+    clause = clause.strip().removesuffix(".")
+    if clause[:1].isupper() and clause[1:2].islower():
+        clause = clause[0].lower() + clause[1:]
+    if not clause:
+        return f"The mutation's input (see `{input_type}`)."
+    return f"The input to {clause} (see `{input_type}`)."
 
 
 def mutation(

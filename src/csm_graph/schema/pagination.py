@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -69,6 +70,22 @@ class Connection(Generic[NodeT]):
         return await self.count()
 
 
+def _selects(selections: Iterable[Selection], name: str) -> bool:
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                return True
+        elif _selects(selection.selections, name):  # a fragment
+            return True
+    return False
+
+
+def asks_for_total_count(info: strawberry.Info[Any, Any]) -> bool:
+    """Whether the connection field being resolved selects `totalCount` (fragments
+    included), so a loader can start counting for a whole page of parents at once."""
+    return any(_selects(field.selections, "totalCount") for field in info.selected_fields)
+
+
 def encode_cursor(key: int) -> str:
     return base64.b64encode(f"c:{key}".encode()).decode()
 
@@ -105,8 +122,12 @@ async def paginate(
     before: str | None = None,
     descending: bool = False,
     default_size: int = 20,
+    count: Callable[[], Awaitable[int]] | None = None,
 ) -> Connection[NodeT]:
-    """One page of `queryset` ordered by id (newest first when `descending`)."""
+    """One page of `queryset` ordered by id (newest first when `descending`).
+
+    `count` answers `totalCount` when a loader counts for many lists at once
+    (a page of consumers, each with its cases); by default, a COUNT of `queryset`."""
     check_page_arguments(first, last)
     page = queryset
     # In the list's own order, "after" means further along.
@@ -135,7 +156,7 @@ async def paginate(
         end_cursor=edges[-1].cursor if edges else None,
     )
 
-    async def count() -> int:
+    async def count_all() -> int:
         return await queryset.count()
 
-    return Connection(edges=edges, page_info=page_info, count=count)
+    return Connection(edges=edges, page_info=page_info, count=count or count_all)

@@ -66,10 +66,26 @@ IsManager = restricted_to("managers and administrators", lambda viewer: viewer.i
 IsAdmin = restricted_to("administrators", lambda viewer: viewer.is_admin)
 
 
+class NullWhenRefused(FieldExtension):
+    """Makes a restricted root field nullable, so refusing it (FORBIDDEN, or
+    UNAUTHENTICATED without a login) nulls that field alone: the rest of the
+    response stays, with the error beside it at the field's path. A non-null
+    field would null the whole `data` instead."""
+
+    def apply(self, field: StrawberryField) -> None:
+        if not isinstance(field.type, StrawberryOptional):
+            field.type = StrawberryOptional(field.type)
+
+
 def restricted_field(description: str, permission: type[IsAuthenticated], **options: Any) -> Any:
-    """A root field only `permission`'s audience may use, saying so in its description."""
+    """A root field only `permission`'s audience may use, saying so in its
+    description, and nullable (`NullWhenRefused`)."""
+    extensions = [NullWhenRefused(), *options.pop("extensions", [])]
     return strawberry.field(
-        description=described(description, permission), permission_classes=[permission], **options
+        description=described(description, permission),
+        permission_classes=[permission],
+        extensions=extensions,
+        **options,
     )
 
 

@@ -3,8 +3,9 @@
 For random worlds (see `traversal_world.build_world`) and every login in
 them, each query root field (`viewer`, `cases`, `households`, `consumers`,
 `users`, `surveys`, `relationshipTypes`, `responsibilities`; those a viewer
-may not use answer FORBIDDEN and are skipped) is asked for every object
-field, HOPS steps deep, each object with `id` and `__typename`, and
+may not use answer null with FORBIDDEN beside it and are skipped) is asked
+for every object field (lists and pages alike, such as `Consumer.cases`),
+HOPS steps deep, each object with `id` and `__typename`, and
 `caseByNumber` for every case of the world. Then `node(id:)` is asked for
 every object reached, with every object one step from it when the documents
 stopped there, until nothing new turns up. Every object reached must come
@@ -54,7 +55,9 @@ from tests.schema.access.traversal_world import (
     World,
     build_world,
     explore,
+    hops,
     make_login,
+    root_documents,
 )
 from tests.support import login
 
@@ -264,6 +267,17 @@ async def _fixed_world() -> World:
     return world
 
 
+def test_the_documents_walk_the_case_lists_of_consumers_and_households() -> None:
+    # given
+    steps = {(t, hop.call) for t in ("Consumer", "Household") for hop in hops(t)}
+
+    # then: the pages of cases below a consumer or a household are traversed too
+    assert {("Consumer", "cases(first: 10)"), ("Household", "cases(first: 10)")} <= steps
+    documents = "\n".join(document for _, document in root_documents(HOPS))
+    assert "fragment Consumer2 on Consumer" in documents
+    assert "cases(first: 10) { edges { node { ...Case1 } } }" in documents
+
+
 @pytest.mark.usefixtures("product")
 async def test_in_a_fixed_world_every_object_reached_is_returned_by_node(
     http: httpx.AsyncClient,
@@ -281,6 +295,6 @@ async def test_in_a_fixed_world_every_object_reached_is_returned_by_node(
     by_viewer = {seen.viewer: seen for seen in explorations}
     admin, member = by_viewer["admin@example.com"], by_viewer["member@example.com"]
     assert admin.forbidden == set()
-    assert member.forbidden == {"consumers", "users", "surveys"}
+    assert member.forbidden == {"consumers", "users", "surveys", "slaTargets"}
     # consumers do not see everything: the property is not trivially true
     assert len(member.reached) < len(admin.reached)

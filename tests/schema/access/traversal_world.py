@@ -25,6 +25,7 @@ from graphql import (
     GraphQLField,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -50,6 +51,8 @@ from csm_graph.cases.models import (
 from csm_graph.consumers.models import Consumer, ImportJob
 from csm_graph.households.models import Household, HouseholdMember, Relationship, Representation
 from csm_graph.products.models import SoldProduct
+from csm_graph.schema import build_schema as build_product_schema
+from csm_graph.schema.cost import cost_of
 from csm_graph.schema.node import from_global_id
 from csm_graph.settings import get_settings
 from csm_graph.surveys.models import SkipReason, Survey
@@ -194,12 +197,23 @@ def _limits() -> tuple[int, int, int]:
 
 
 @functools.cache
+def _live_schema() -> GraphQLSchema:
+    return build_product_schema(get_settings())._schema
+
+
+def cost(document: str) -> int:
+    """What the server's cost budget (`schema/cost.py`) counts for `document`."""
+    return cost_of(_live_schema(), parse(document), None, {})
+
+
+@functools.cache
 def root_documents(hop_count: int) -> tuple[tuple[str, str], ...]:
     """(root field, document) for every query root field that returns Node objects,
     `hop_count` steps deep from the objects it returns. A root whose document would
-    pass the token limit is split by its first step. `node` and `caseByNumber`
-    take an argument: `node_documents` and `case_documents` ask them."""
+    pass the token limit or the cost budget is split by its first step. `node` and
+    `caseByNumber` take an argument: `node_documents` and `case_documents` ask them."""
     max_tokens, max_depth, _ = _limits()
+    max_cost = get_settings().max_query_cost
     out = []
     for root in hops("Query"):
         name = root.call.split("(")[0]
@@ -212,11 +226,13 @@ def root_documents(hop_count: int) -> tuple[tuple[str, str], ...]:
                 f"query {{ {root.call} {root.wrap % (' ' + body + ' ')} }}\n"
                 + fragments.definitions()
             )
-            if tokens(document) > max_tokens and len(first_steps) > 1:
+            too_big = tokens(document) > max_tokens or cost(document) > max_cost
+            if too_big and len(first_steps) > 1:
                 half = len(first_steps) // 2
                 pending += [first_steps[:half], first_steps[half:]]
                 continue
             assert tokens(document) <= max_tokens, (name, tokens(document))
+            assert cost(document) <= max_cost, (name, cost(document))
             assert depth(document) <= max_depth, (name, depth(document))
             out.append((name, document))
     return tuple(out)
@@ -319,16 +335,23 @@ ALLOWED_ROOT_ERRORS = {"FORBIDDEN"}
 
 
 async def _run(client: GraphQLClient, seen: Exploration, document: str) -> dict[str, Any] | None:
-    """The data of `document`; None when its root field is forbidden to the viewer."""
+    """The data of `document`; None when its root field is forbidden to the viewer
+    (that field null, the error at its path, nothing else wrong)."""
     seen.requests += 1
     result = await client.execute(document)
     errors = result.get("errors") or []
     codes = {(e.get("extensions") or {}).get("code") for e in errors}
-    if errors and codes <= ALLOWED_ROOT_ERRORS and result.get("data") is None:
+    data = result.get("data") or {}
+    refused_roots = {tuple(e.get("path") or ()) for e in errors}
+    if (
+        errors
+        and codes <= ALLOWED_ROOT_ERRORS
+        and all(len(path) == 1 and data.get(path[0], "") is None for path in refused_roots)
+    ):
         return None
     assert not errors, (seen.viewer, errors, document)
-    data: dict[str, Any] = result["data"]
-    return data
+    answer: dict[str, Any] = result["data"]
+    return answer
 
 
 async def explore(

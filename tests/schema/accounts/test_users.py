@@ -121,7 +121,7 @@ async def test_bad_page_arguments_are_bad_user_input(
 ) -> None:
     result = await admin_client.execute(USERS, variables)
 
-    assert result["data"] is None
+    assert result["data"] == {"users": None}
     assert [(e["path"], e["extensions"]["code"]) for e in result["errors"]] == [
         (["users"], "BAD_USER_INPUT")
     ]
@@ -140,8 +140,9 @@ async def test_users_is_for_admins_only(
         # when
         result = await client.execute(USERS)
 
-        # then
-        assert result["data"] is None
+        # then: `users` alone is null (it is nullable), with the error at its path
+        assert result["data"] == {"users": None}
+        assert result["errors"][0]["path"] == ["users"]
         assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         assert result["errors"][0]["message"] == "Only administrators may do this."
 
@@ -151,6 +152,6 @@ async def test_anonymous_is_unauthenticated(anon_client: GraphQLClient) -> None:
 
     result = await anon_client.execute(USERS)
 
-    assert result["data"] is None
+    assert result["data"] == {"users": None}
     assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert await User.all().count() == 1

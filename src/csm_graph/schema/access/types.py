@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from csm_graph.access import models
-from csm_graph.access.engine import CaseAction, Grant, parse_case_actions
+from csm_graph.access.engine import CaseAction, Grant, GrantKind, parse_case_actions
 from csm_graph.schema.access.loaders import (
     RelatedPartiesByCaseIdLoader,
     RelatedPartiesBySoldProductIdLoader,
@@ -22,6 +22,7 @@ from csm_graph.schema.accounts.types import User
 from csm_graph.schema.cases import types as _case_types  # noqa: F401 (registers CaseAction)
 from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
 from csm_graph.schema.context import Info
+from csm_graph.schema.enums import register_enum
 from csm_graph.schema.node import Node, register_node, to_global_id
 from csm_graph.schema.permissions import Visible
 
@@ -61,6 +62,29 @@ _describe_values(
         "CLOSE": "Close the case.",
         "MANAGE_RELATED_PARTIES": "Add, change and remove the case's related parties.",
         "WORK": "Internal work: assign, request information, propose, cancel, edit, work notes.",
+    },
+)
+
+register_enum(
+    GrantKind,
+    name="GrantKind",
+    description="Why a user may act on a case: the kind of an `AccessGrant`.",
+    values={
+        GrantKind.ADMIN: "An administrator: every case.",
+        GrantKind.ASSIGNEE: "The agent the case is assigned to.",
+        GrantKind.TEAM: "A member of the case's assignment team.",
+        GrantKind.MANAGER: "The manager of the case's assignee.",
+        GrantKind.OPENER: "The internal user who opened the case.",
+        GrantKind.CONSUMER: "The consumer the case is about.",
+        GrantKind.REPRESENTATIVE: "An authorized representative of the case's consumer.",
+        GrantKind.HEAD_OF_HOUSEHOLD: "A head of the case's household, while the case's "
+        "consumer is a current member.",
+        GrantKind.HOUSEHOLD_MEMBER: "A member of the case's household, while the case's "
+        "consumer is a current member (read only).",
+        GrantKind.RELATED_PARTY: "A related party of the case, with what its "
+        "responsibility allows.",
+        GrantKind.SOLD_PRODUCT_PARTY: "A related party of the sold product the case is "
+        "about, with what its responsibility allows.",
     },
 )
 
@@ -231,10 +255,7 @@ async def product_related_parties(info: Info, product_id: int) -> list[RelatedPa
 
 @strawberry.type(description="One reason a user may act on a case.")
 class AccessGrant:
-    kind: str = strawberry.field(
-        description="The grant's kind, such as ADMIN, TEAM, CONSUMER, RELATED_PARTY or "
-        "SOLD_PRODUCT_PARTY."
-    )
+    kind: GrantKind = strawberry.field(description="Why the grant applies.")
     description: str = strawberry.field(description="The reason, in words.")
     actions: list[CaseAction] = strawberry.field(description="What this grant allows.")
     valid_until: dt.date | None = strawberry.field(

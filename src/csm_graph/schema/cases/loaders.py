@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from strawberry.dataloader import DataLoader
+from tortoise.functions import Count
 
-from csm_graph.cases.models import Case, CaseAttachment, CaseComment
+from csm_graph.cases.models import Case, CaseActivity, CaseAttachment, CaseComment
+from csm_graph.cases.services import CaseCriteria, listed_cases
 from csm_graph.db import fetch, in_list
 
 if TYPE_CHECKING:
@@ -65,3 +67,57 @@ class CaseByIdLoader(DataLoader[int, Case | None]):
     async def _load(self, ids: Sequence[int]) -> list[Case | None]:
         found = {c.id: c for c in await Case.filter(id__in=list(ids))}
         return [found.get(i) for i in ids]
+
+
+class CommentByIdLoader(DataLoader[int, CaseComment | None]):
+    def __init__(self, context: Context) -> None:
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, ids: Sequence[int]) -> list[CaseComment | None]:
+        found = {c.id: c for c in await CaseComment.filter(id__in=list(ids))}
+        return [found.get(i) for i in ids]
+
+
+class ActivityByIdLoader(DataLoader[int, CaseActivity | None]):
+    def __init__(self, context: Context) -> None:
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, ids: Sequence[int]) -> list[CaseActivity | None]:
+        found = {a.id: a for a in await CaseActivity.filter(id__in=list(ids))}
+        return [found.get(i) for i in ids]
+
+
+ParentColumn = Literal["consumer_id", "household_id"]
+"""The column a consumer's or a household's `cases` is restricted by."""
+
+CaseListKey = tuple[CaseCriteria, ParentColumn, int]
+"""A parent's case list: its criteria, the parent's column, and the parent's id."""
+
+
+class CaseCountByParentLoader(DataLoader[CaseListKey, int]):
+    """`totalCount` of consumers' or households' `cases`: what the viewer may read
+    of each parent's cases, meeting the list's criteria. One grouped COUNT per
+    criteria for a whole page of parents, not one COUNT per parent."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, keys: Sequence[CaseListKey]) -> list[int]:
+        subject = await self.context.subject()
+        if subject is None:
+            return [0 for _ in keys]
+        parents: dict[tuple[CaseCriteria, ParentColumn], set[int]] = defaultdict(set)
+        for criteria, column, parent_id in keys:
+            parents[(criteria, column)].add(parent_id)
+        counts: dict[CaseListKey, int] = {}
+        for (criteria, column), ids in parents.items():
+            rows: list[Any] = await (
+                listed_cases(subject, criteria)
+                .filter(**{f"{column}__in": sorted(ids)})
+                .annotate(n=Count("id"))
+                .group_by(column)
+                .values_list(column, "n")
+            )
+            counts.update({(criteria, column, int(parent)): int(n) for parent, n in rows})
+        return [counts.get(key, 0) for key in keys]

@@ -1,21 +1,92 @@
-"""Queries of the cases domain."""
+"""Queries of the cases domain, and the case lists of consumers and households."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import strawberry
-from tortoise.expressions import Q
 
 from csm_graph.cases import services
 from csm_graph.cases.models import Case as CaseModel
+from csm_graph.cases.services import CaseCriteria
 from csm_graph.schema.cases.inputs import CaseFilter, CaseScope
+from csm_graph.schema.cases.loaders import CaseCountByParentLoader, ParentColumn
 from csm_graph.schema.cases.types import Case
 from csm_graph.schema.context import Info
 from csm_graph.schema.node import decode_filter_id
-from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
+from csm_graph.schema.pagination import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    asks_for_total_count,
+    paginate,
+)
 from csm_graph.schema.permissions import IsAuthenticated, Visible
 from csm_graph.validation import fits
+
+
+def criteria_of(filter: CaseFilter | None) -> CaseCriteria:
+    """The service's criteria for a `CaseFilter` (a malformed id is a bad request)."""
+    if filter is None:
+        return CaseCriteria()
+    return CaseCriteria(
+        mine=filter.scope is CaseScope.MINE,
+        states=frozenset(filter.state or ()),
+        consumer_id=(
+            decode_filter_id(filter.consumer_id, "Consumer") if filter.consumer_id else None
+        ),
+        household_id=(
+            decode_filter_id(filter.household_id, "Household") if filter.household_id else None
+        ),
+        search=filter.search or "",
+    )
+
+
+def _cases(rows: Sequence[CaseModel]) -> list[Case]:
+    return [Case.from_model(c) for c in rows]
+
+
+async def cases_of(
+    info: Info,
+    column: ParentColumn,
+    parent_id: int,
+    filter: CaseFilter | None,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection[Case]:
+    """`Consumer.cases` and `Household.cases`: what `cases(filter:)` lists for the
+    viewer, of that one consumer or household, newest first. Each list's page
+    is one query; `totalCount` is one grouped COUNT for a whole page of parents."""
+    criteria = criteria_of(filter)
+    counts = info.context.loaders.get(CaseCountByParentLoader)
+    key = (criteria, column, parent_id)
+    # Asked before the first await, so the parents of a page share one batch,
+    # not one per page query that happens to finish first.
+    counted = counts.load(key) if asks_for_total_count(info) else None
+    subject = await info.context.subject()
+    queryset = (
+        services.listed_cases(subject, criteria) if subject else CaseModel.filter(id__in=[])
+    ).filter(**{column: parent_id})
+
+    async def count() -> int:
+        return await (counted or counts.load(key))
+
+    return await paginate(
+        queryset,
+        _cases,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        descending=True,
+        count=count,
+    )
 
 
 @strawberry.type
@@ -38,31 +109,9 @@ class CasesQuery:
     ) -> Connection[Case]:
         subject = await info.context.subject()
         assert subject is not None
-        queryset = services.visible_cases(subject)
-        if filter is not None:
-            if filter.scope is CaseScope.MINE:
-                if subject.viewer.is_internal:
-                    queryset = queryset.filter(assigned_to_id=subject.viewer.user_id)
-                else:
-                    mine = Q(opened_by_id=subject.viewer.user_id)
-                    if subject.consumer_id is not None:
-                        mine |= Q(consumer_id=subject.consumer_id)
-                    queryset = queryset.filter(mine)
-            if filter.state:
-                queryset = queryset.filter(state__in=[s.value for s in filter.state])
-            if filter.consumer_id:
-                queryset = queryset.filter(
-                    consumer_id=decode_filter_id(filter.consumer_id, "Consumer")
-                )
-            if filter.household_id:
-                queryset = queryset.filter(
-                    household_id=decode_filter_id(filter.household_id, "Household")
-                )
-            if filter.search:
-                queryset = services.search(queryset, filter.search)
         return await paginate(
-            queryset,
-            lambda rows: [Case.from_model(c) for c in rows],
+            services.listed_cases(subject, criteria_of(filter)),
+            _cases,
             first=first,
             after=after,
             last=last,

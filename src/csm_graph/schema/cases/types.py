@@ -20,7 +20,7 @@ from csm_graph.schema.cases.loaders import (
 from csm_graph.schema.context import Info
 from csm_graph.schema.enums import register_enum
 from csm_graph.schema.node import Node, register_node, to_global_id
-from csm_graph.schema.pagination import After, Connection, First, paginate
+from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
 from csm_graph.schema.permissions import Guard, Visible
 from csm_graph.schema.policy import case_service_times
 
@@ -372,11 +372,17 @@ class Case(Node):
         return [CaseAttachment.from_model(a) for a in rows]
 
     @strawberry.field(
-        description="Comments, oldest first; work notes only for internal users.",
+        description="Comments, oldest first; work notes only for internal users. The "
+        "newest are `last: n`; older ones `last: n, before: <startCursor>`.",
         extensions=[Visible()],
     )
     async def comments(
-        self, info: Info, first: First = None, after: After = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[CaseComment]:
         viewer = info.context.viewer
         queryset = models.CaseComment.filter(case_id=self.model.id)
@@ -387,6 +393,8 @@ class Case(Node):
             lambda rows: [CaseComment.from_model(c) for c in rows],
             first=first,
             after=after,
+            last=last,
+            before=before,
         )
 
     @strawberry.field(
@@ -394,7 +402,12 @@ class Case(Node):
         extensions=[Visible()],
     )
     async def activity(
-        self, info: Info, first: First = None, after: After = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[CaseActivityEntry]:
         viewer = info.context.viewer
         queryset = models.CaseActivity.filter(case_id=self.model.id)
@@ -405,6 +418,8 @@ class Case(Node):
             lambda rows: [CaseActivityEntry.from_model(a) for a in rows],
             first=first,
             after=after,
+            last=last,
+            before=before,
         )
 
 

@@ -7,7 +7,7 @@ import strawberry
 from csm_graph.schema.context import Info
 from csm_graph.schema.errors import UserError
 from csm_graph.schema.mutations import mutation
-from csm_graph.schema.permissions import IsAdmin
+from csm_graph.schema.permissions import IsAdmin, Visible
 from csm_graph.schema.sla.inputs import SlaTargetSetInput
 from csm_graph.schema.sla.types import SlaTarget
 from csm_graph.sla import services
@@ -15,7 +15,9 @@ from csm_graph.sla import services
 
 @strawberry.type(description="An SLA target, or why the change was refused.")
 class SlaTargetPayload:
-    target: SlaTarget | None = strawberry.field(default=None, description="The target as saved.")
+    target: SlaTarget | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The target as saved."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
 

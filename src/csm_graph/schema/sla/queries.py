@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from csm_graph.schema.context import Info
-from csm_graph.schema.permissions import IsInternal, restricted_field
+from csm_graph.schema.permissions import IsInternal, Visible, restricted_field
 from csm_graph.schema.sla.types import SlaTarget
 from csm_graph.sla import services
 
@@ -15,6 +15,7 @@ class SlaQuery:
     @restricted_field(
         "Every SLA target, by level and priority.",
         IsInternal,
+        extensions=[Visible()],
     )
     async def sla_targets(self, info: Info) -> list[SlaTarget]:
         return [SlaTarget.from_model(t) for t in await services.targets()]
