@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -87,6 +87,28 @@ async def cases_of(
         descending=True,
         count=count,
     )
+
+
+def cases_under(column: ParentColumn, description: str) -> Any:
+    """The `cases` field of a parent type (`Consumer`, `Household`), whose
+    `db_id` stands in `column`: declared once, for both."""
+
+    async def resolve(
+        root: Any,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            CaseFilter | None, strawberry.argument(description="Which of them to list.")
+        ] = None,
+    ) -> Connection[Case]:
+        return await cases_of(
+            info, column, root.db_id, filter, first=first, after=after, last=last, before=before
+        )
+
+    return strawberry.field(resolver=resolve, description=description, extensions=[Visible()])
 
 
 @strawberry.type

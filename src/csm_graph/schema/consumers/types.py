@@ -9,13 +9,11 @@ import strawberry
 
 from csm_graph.consumers import models
 from csm_graph.schema.accounts.loaders import UserByIdLoader
-from csm_graph.schema.cases.inputs import CaseFilter
-from csm_graph.schema.cases.types import Case
+from csm_graph.schema.cases.queries import cases_under
 from csm_graph.schema.consumers.loaders import ConsumerByIdLoader, ImportErrorsByJobIdLoader
 from csm_graph.schema.context import Info
 from csm_graph.schema.enums import register_enum
 from csm_graph.schema.node import Node, register_node, to_global_id
-from csm_graph.schema.pagination import After, Before, Connection, First, Last
 from csm_graph.schema.permissions import Guard, Visible
 from csm_graph.schema.policy import (
     consumer_contact,
@@ -249,34 +247,11 @@ class Consumer(Node):
 
         return await consumer_sold_products(info, self.db_id)
 
-    @strawberry.field(
-        description="The cases about this consumer that the viewer may read, newest first: "
+    cases = cases_under(
+        "consumer_id",
+        "The cases about this consumer that the viewer may read, newest first: "
         "`cases` of this consumer only.",
-        extensions=[Visible()],
     )
-    async def cases(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: Annotated[
-            CaseFilter | None, strawberry.argument(description="Which of them to list.")
-        ] = None,
-    ) -> Connection[Case]:
-        from csm_graph.schema.cases.queries import cases_of
-
-        return await cases_of(
-            info,
-            "consumer_id",
-            self.db_id,
-            filter,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
 
 
 @strawberry.type(description="A row of an import that was refused, and why.")

@@ -9,8 +9,7 @@ import strawberry
 
 from csm_graph import clock
 from csm_graph.households import models
-from csm_graph.schema.cases.inputs import CaseFilter
-from csm_graph.schema.cases.types import Case
+from csm_graph.schema.cases.queries import cases_under
 from csm_graph.schema.consumers.types import Address, Consumer, consumer_by_id
 from csm_graph.schema.context import Info
 from csm_graph.schema.enums import register_enum
@@ -22,7 +21,6 @@ from csm_graph.schema.households.loaders import (
     MembersByHouseholdIdLoader,
 )
 from csm_graph.schema.node import Node, register_node, to_global_id
-from csm_graph.schema.pagination import After, Before, Connection, First, Last
 from csm_graph.schema.permissions import Guard, Visible
 from csm_graph.schema.policy import household_members, internal_only
 
@@ -96,35 +94,12 @@ class Household(Node):
             if include_past or m.is_current(today)
         ]
 
-    @strawberry.field(
-        description="The household's cases that the viewer may read, newest first: `cases` "
+    cases = cases_under(
+        "household_id",
+        "The household's cases that the viewer may read, newest first: `cases` "
         "of this household only (a case follows its consumer out of the household: heads "
         "and members read those of current members).",
-        extensions=[Visible()],
     )
-    async def cases(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: Annotated[
-            CaseFilter | None, strawberry.argument(description="Which of them to list.")
-        ] = None,
-    ) -> Connection[Case]:
-        from csm_graph.schema.cases.queries import cases_of
-
-        return await cases_of(
-            info,
-            "household_id",
-            self.db_id,
-            filter,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
 
 
 @strawberry.type(description="A consumer's membership of a household, current or past.")
