@@ -164,6 +164,22 @@ async def _tables() -> list[str]:
     return [r[0] for r in rows if r[0] not in KEEP_TABLES]
 
 
+async def _truncate(tables: list[str]) -> None:
+    """TRUNCATE every table. A job or request a test left running (the session
+    worker, a periodic sweep) may hold a lock the TRUNCATE needs while waiting
+    for one it holds; PostgreSQL then ends one of the two as a deadlock. The
+    other goes on, so the TRUNCATE is tried again."""
+    sql = "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+    for attempt in range(1, 6):
+        try:
+            await db.fetch(sql)
+            return
+        except asyncpg.exceptions.DeadlockDetectedError:
+            if attempt == 5:
+                raise
+            await asyncio.sleep(0.1 * attempt)
+
+
 async def wipe(rt: runtime.Runtime) -> None:
     dispatcher = jobs.get_dispatcher()
     if isinstance(dispatcher, jobs.InProcessDispatcher):
@@ -171,9 +187,7 @@ async def wipe(rt: runtime.Runtime) -> None:
     tables = await _tables()
     if BACKEND == "postgres":
         if tables:
-            await db.fetch(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-            )
+            await _truncate(tables)
     else:
         await db.fetch("PRAGMA foreign_keys = OFF")
         for table in tables:
