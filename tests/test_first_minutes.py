@@ -30,6 +30,7 @@ README = ROOT / "README.md"
 PROJECT_FILES = ("Makefile", "pyproject.toml", "uv.lock", "README.md", "src")
 DEV_TOOLS = ("pytest", "ruff", "mypy", "check-jsonschema")
 PASSWORD = "first five minutes passphrase"
+LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} [A-Z]+ ")
 START_SECONDS = 240  # a fresh install downloads uv and the wheels it has not cached
 
 pytestmark = pytest.mark.skipif(
@@ -176,8 +177,12 @@ def test_make_run_installs_only_what_serving_needs_and_shows_the_way(
         assert f"GraphiQL   {server.url}/graphql" in banner
         assert "No administrator yet" in banner
         assert "createadmin --email you@example.com" in banner
-        # development logs are for people: plain text, not JSON lines
+        # development logs are for people: plain text, not JSON lines, and the
+        # banner comes first, without the ORM's connect-and-close chatter
         assert not any(line.startswith("{") for line in server.banner)
+        first = next(n for n, line in enumerate(server.banner) if line.startswith("csm-graph ("))
+        assert not any(LOG_LINE.match(line) for line in server.banner[:first])
+        assert not any("Tortoise-ORM" in line for line in server.banner)
 
         # when: they make an admin as the README says (the password asked for)
         made = newcomer.run(create_admin, stdin=PASSWORD + "\n")

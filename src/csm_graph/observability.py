@@ -73,6 +73,10 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Tortoise says INFO at every connect and close ("Tortoise-ORM startup",
+    # "... shutdown"): lifecycle chatter, shown only when debugging.
+    debugging = logging.getLevelName(level.upper()) == logging.DEBUG
+    logging.getLogger("tortoise").setLevel(logging.DEBUG if debugging else logging.WARNING)
 
 
 HTTP_METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
