@@ -8,10 +8,7 @@
 //
 // Prints a JSON report and exits 0, or 1 when a step failed (`error`), 2 on
 // bad usage. The caller judges the report.
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch, screenshot as saveScreenshot } from './chromium.mjs';
 
 const [link, screenshot] = process.argv.slice(2);
 if (!link || !screenshot) {
@@ -19,25 +16,10 @@ if (!link || !screenshot) {
   process.exit(2);
 }
 
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const userDataDir = await mkdtemp(join(tmpdir(), 'csm-graphiql-link-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-  viewport: { width: 1280, height: 800 },
-});
+const { page, close } = await launch('csm-graphiql-link-');
 
 const report = { requests: [], failures: [] };
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
   page.on('request', (request) => report.requests.push(request.url()));
   page.on('pageerror', (error) => report.failures.push(`page error: ${error.message}`));
 
@@ -67,8 +49,7 @@ try {
   await page.locator('.graphiql-editor-tools button[data-name="variables"]').click();
   report.variables = await toolEditor.innerText();
   report.caseAccess = await run('"explainAccess"');
-  await mkdir(dirname(screenshot), { recursive: true });
-  await page.screenshot({ path: screenshot, fullPage: true });
+  await saveScreenshot(page, screenshot);
 
   // GraphiQL saves its editors' text half a second after they change.
   await page.waitForTimeout(1000);
@@ -78,8 +59,7 @@ try {
 } catch (error) {
   report.error = String(error);
 } finally {
-  await context.close();
-  await rm(userDataDir, { recursive: true, force: true });
+  await close();
 }
 console.log(JSON.stringify(report, null, 2));
 process.exit(report.error ? 1 : 0);

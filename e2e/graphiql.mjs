@@ -7,10 +7,7 @@
 // Prints a JSON report (`requests`: every URL the page fetched; `result`: the
 // result pane's text) and exits 1 when the page fetched from another origin
 // or the result pane does not show the email, 2 on bad usage.
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch, screenshot as saveScreenshot } from './chromium.mjs';
 
 const [origin, token, email, screenshot] = process.argv.slice(2);
 if (!origin || !token || !email || !screenshot) {
@@ -18,28 +15,13 @@ if (!origin || !token || !email || !screenshot) {
   process.exit(2);
 }
 
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const userDataDir = await mkdtemp(join(tmpdir(), 'csm-graphiql-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-  viewport: { width: 1280, height: 800 },
-});
+const { page, close } = await launch('csm-graphiql-');
 
 const requests = [];
 const foreign = [];
 const failures = [];
 const report = { requests, foreign, failures, result: null, ok: false };
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
   page.on('request', (request) => {
     const url = request.url();
     requests.push(url);
@@ -75,14 +57,12 @@ try {
   const resultPane = page.locator('.graphiql-response .CodeMirror');
   await resultPane.filter({ hasText: email }).waitFor({ timeout: 15000 });
   report.result = await resultPane.innerText();
-  await mkdir(dirname(screenshot), { recursive: true });
-  await page.screenshot({ path: screenshot, fullPage: true });
+  await saveScreenshot(page, screenshot);
   report.ok = foreign.length === 0 && report.result.includes(email);
 } catch (error) {
   report.error = String(error);
 } finally {
-  await context.close();
-  await rm(userDataDir, { recursive: true, force: true });
+  await close();
 }
 console.log(JSON.stringify(report, null, 2));
 process.exit(report.ok ? 0 : 1);
