@@ -8,6 +8,7 @@ activity entry its live event (`events`), published after the commit.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -240,14 +241,22 @@ async def _current_households(consumer_id: int, today: Any) -> list[int]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CaseDraft(Partial):
-    """A new case: what `create_case` accepts (ids decoded, KEEP: not given)."""
+class CaseChanges(Partial):
+    """Changes to a case's fields: what `update_case` accepts (KEEP: leave as is)."""
 
-    short_description: str
+    short_description: str | Keep | None = KEEP
     description: str | Keep | None = KEEP
     category: CaseCategory | Keep | None = KEEP
     priority: int | Keep | None = KEEP
     channel: CaseChannel | Keep | None = KEEP
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseDraft(CaseChanges):
+    """A new case: what `create_case` accepts (ids decoded, KEEP: not given): the
+    fields a change may set, a short description required, and whom it is for."""
+
+    short_description: str = dataclasses.field()  # required: the base has a default
     consumer_id: int | Keep | None = KEEP
     household_id: int | Keep | None = KEEP
     assignment_team_id: int | Keep | None = KEEP
@@ -346,17 +355,6 @@ async def create_case(subject: Subject, draft: CaseDraft) -> Case:
 
 
 # --- lifecycle --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class CaseChanges(Partial):
-    """Changes to a case's fields: what `update_case` accepts (KEEP: leave as is)."""
-
-    short_description: str | Keep | None = KEEP
-    description: str | Keep | None = KEEP
-    category: CaseCategory | Keep | None = KEEP
-    priority: int | Keep | None = KEEP
-    channel: CaseChannel | Keep | None = KEEP
 
 
 async def update_case(subject: Subject, case_id: int, version: int, changes: CaseChanges) -> Case:
