@@ -9,27 +9,18 @@ from typing import TYPE_CHECKING
 from strawberry.dataloader import DataLoader
 
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
+from csm_graph.schema.loaders import ById
 
 if TYPE_CHECKING:
     from csm_graph.schema.context import Context
 
 
-class ResponsibilityByIdLoader(DataLoader[int, Responsibility | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
-
-    async def _load(self, ids: Sequence[int]) -> list[Responsibility | None]:
-        found = {r.id: r for r in await Responsibility.filter(id__in=list(ids))}
-        return [found.get(i) for i in ids]
+class ResponsibilityByIdLoader(ById[Responsibility]):
+    model = Responsibility
 
 
-class RelationshipTypeByIdLoader(DataLoader[int, RelationshipType | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
-
-    async def _load(self, ids: Sequence[int]) -> list[RelationshipType | None]:
-        found = {r.id: r for r in await RelationshipType.filter(id__in=list(ids))}
-        return [found.get(i) for i in ids]
+class RelationshipTypeByIdLoader(ById[RelationshipType]):
+    model = RelationshipType
 
 
 class RelatedPartiesByCaseIdLoader(DataLoader[int, list[RelatedParty]]):

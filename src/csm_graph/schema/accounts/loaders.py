@@ -10,27 +10,18 @@ from strawberry.dataloader import DataLoader
 
 from csm_graph.accounts.models import Role, Team, User
 from csm_graph.db import fetch, in_list
+from csm_graph.schema.loaders import ById
 
 if TYPE_CHECKING:
     from csm_graph.schema.context import Context
 
 
-class UserByIdLoader(DataLoader[int, User | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
-
-    async def _load(self, ids: Sequence[int]) -> list[User | None]:
-        rows = {u.id: u for u in await User.filter(id__in=list(ids))}
-        return [rows.get(i) for i in ids]
+class UserByIdLoader(ById[User]):
+    model = User
 
 
-class TeamByIdLoader(DataLoader[int, Team | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
-
-    async def _load(self, ids: Sequence[int]) -> list[Team | None]:
-        rows = {t.id: t for t in await Team.filter(id__in=list(ids))}
-        return [rows.get(i) for i in ids]
+class TeamByIdLoader(ById[Team]):
+    model = Team
 
 
 async def _pairs(sql: str, ids: Sequence[int]) -> list[tuple[int, int]]:

@@ -12,6 +12,7 @@ from tortoise.functions import Count
 from csm_graph.cases.models import Case, CaseActivity, CaseAttachment, CaseComment
 from csm_graph.cases.services import CaseCriteria, listed_cases
 from csm_graph.db import fetch, in_list
+from csm_graph.schema.loaders import ById
 
 if TYPE_CHECKING:
     from csm_graph.schema.context import Context
@@ -60,31 +61,16 @@ class AttachmentCountByCaseIdLoader(DataLoader[int, int]):
         return [counts.get(i, 0) for i in case_ids]
 
 
-class CaseByIdLoader(DataLoader[int, Case | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
-
-    async def _load(self, ids: Sequence[int]) -> list[Case | None]:
-        found = {c.id: c for c in await Case.filter(id__in=list(ids))}
-        return [found.get(i) for i in ids]
+class CaseByIdLoader(ById[Case]):
+    model = Case
 
 
-class CommentByIdLoader(DataLoader[int, CaseComment | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
-
-    async def _load(self, ids: Sequence[int]) -> list[CaseComment | None]:
-        found = {c.id: c for c in await CaseComment.filter(id__in=list(ids))}
-        return [found.get(i) for i in ids]
+class CommentByIdLoader(ById[CaseComment]):
+    model = CaseComment
 
 
-class ActivityByIdLoader(DataLoader[int, CaseActivity | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
-
-    async def _load(self, ids: Sequence[int]) -> list[CaseActivity | None]:
-        found = {a.id: a for a in await CaseActivity.filter(id__in=list(ids))}
-        return [found.get(i) for i in ids]
+class ActivityByIdLoader(ById[CaseActivity]):
+    model = CaseActivity
 
 
 ParentColumn = Literal["consumer_id", "household_id"]

@@ -9,18 +9,14 @@ from typing import TYPE_CHECKING
 from strawberry.dataloader import DataLoader
 
 from csm_graph.consumers.models import Consumer, ImportRowError
+from csm_graph.schema.loaders import ById
 
 if TYPE_CHECKING:
     from csm_graph.schema.context import Context
 
 
-class ConsumerByIdLoader(DataLoader[int, Consumer | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
-
-    async def _load(self, ids: Sequence[int]) -> list[Consumer | None]:
-        rows = {c.id: c for c in await Consumer.filter(id__in=list(ids))}
-        return [rows.get(i) for i in ids]
+class ConsumerByIdLoader(ById[Consumer]):
+    model = Consumer
 
 
 class ConsumerByUserIdLoader(DataLoader[int, Consumer | None]):

@@ -15,18 +15,14 @@ from strawberry.dataloader import DataLoader
 from csm_graph import clock
 from csm_graph.households.access import current_memberships, current_representations
 from csm_graph.households.models import Household, HouseholdMember, Representation
+from csm_graph.schema.loaders import ById
 
 if TYPE_CHECKING:
     from csm_graph.schema.context import Context
 
 
-class HouseholdByIdLoader(DataLoader[int, Household | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
-
-    async def _load(self, ids: Sequence[int]) -> list[Household | None]:
-        rows = {h.id: h for h in await Household.filter(id__in=list(ids))}
-        return [rows.get(i) for i in ids]
+class HouseholdByIdLoader(ById[Household]):
+    model = Household
 
 
 class MembersByHouseholdIdLoader(DataLoader[int, list[HouseholdMember]]):

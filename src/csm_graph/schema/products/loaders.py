@@ -9,18 +9,14 @@ from typing import TYPE_CHECKING
 from strawberry.dataloader import DataLoader
 
 from csm_graph.products.models import SoldProduct
+from csm_graph.schema.loaders import ById
 
 if TYPE_CHECKING:
     from csm_graph.schema.context import Context
 
 
-class SoldProductByIdLoader(DataLoader[int, SoldProduct | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
-
-    async def _load(self, ids: Sequence[int]) -> list[SoldProduct | None]:
-        found = {p.id: p for p in await SoldProduct.filter(id__in=list(ids))}
-        return [found.get(i) for i in ids]
+class SoldProductByIdLoader(ById[SoldProduct]):
+    model = SoldProduct
 
 
 class SoldProductsByOwnerIdLoader(DataLoader[int, list[SoldProduct]]):
