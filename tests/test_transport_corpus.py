@@ -12,6 +12,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from csm_graph import app
 from csm_graph.settings import Settings
 
 JSON_TYPE = {"content-type": "application/json"}
@@ -124,6 +125,28 @@ async def test_a_subscription_over_http_is_a_clear_error(
 
     assert _assert_json_error(response, 400) == "BAD_REQUEST"
     assert "WebSocket" in response.json()["errors"][0]["message"]
+
+
+async def test_a_database_error_during_authentication_is_a_json_503(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: the database is unreachable when the bearer token is checked
+    async def unreachable(header: str | None) -> None:
+        raise ConnectionRefusedError("the database does not answer")
+
+    monkeypatch.setattr(app, "authenticate", unreachable)
+
+    # when
+    response = await http.post(
+        "/graphql",
+        json={"query": "{ viewer { id } }"},
+        headers={"Authorization": "Bearer some.token.here"},
+    )
+
+    # then: a JSON answer a client can retry on, not a plain-text 500
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["errors"][0]["message"] == "Service unavailable; try again."
 
 
 WS_MESSAGES: list[tuple[str, str]] = [
