@@ -105,6 +105,7 @@ AUDIT_POINTERS = {
     ("case_attachment", "uploaded_by_id"),
     ("case_comment", "author_id"),
     ("case_comment", "on_behalf_of_id"),
+    ("consumer_duplicate_dismissal", "dismissed_by_id"),
     ("consumer_import", "created_by_id"),
     ("related_party", "added_by_id"),
     ("representation", "created_by_id"),

@@ -50,13 +50,22 @@ class Consumer(PersonName):
     )
     identity_changed_at = fields.DatetimeField(null=True)
     """When name, email or phone last changed here: the newer side wins a sync."""
+    legal_hold = fields.BooleanField(default=False)
+    """Records under a legal hold are neither merged away nor erased."""
+    merged_into: fields.ForeignKeyNullableRelation[Consumer] = fields.ForeignKeyField(
+        "consumers.Consumer", related_name="merged_records", null=True, on_delete=fields.RESTRICT
+    )
+    """Set on a merged record (a tombstone): the survivor that now holds everything."""
+    merged_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     user_id: int | None
+    merged_into_id: int | None
 
     class Meta:
         table = "consumer"
+        indexes = (("merged_into_id", "id"),)
 
 
 class ImportState(StrEnum):
@@ -103,3 +112,31 @@ class ImportRowError(Model):
     class Meta:
         table = "consumer_import_error"
         indexes = (("job_id", "row"),)
+
+
+class DuplicateDismissal(Model):
+    """Two consumer records an agent said are not the same person.
+
+    Stored once per pair (`lower_id < higher_id`), so the candidate list never
+    offers the pair again.
+    """
+
+    id = fields.IntField(primary_key=True)
+    lower: fields.ForeignKeyRelation[Consumer] = fields.ForeignKeyField(
+        "consumers.Consumer", related_name="dismissals_as_lower", on_delete=fields.CASCADE
+    )
+    higher: fields.ForeignKeyRelation[Consumer] = fields.ForeignKeyField(
+        "consumers.Consumer", related_name="dismissals_as_higher", on_delete=fields.CASCADE
+    )
+    dismissed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="duplicate_dismissals", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    lower_id: int
+    higher_id: int
+
+    class Meta:
+        table = "consumer_duplicate_dismissal"
+        unique_together = (("lower_id", "higher_id"),)
+        indexes = (("higher_id", "lower_id"),)
