@@ -90,6 +90,7 @@ USER_VALUES = frozenset(
         "emailVerified",
         "lastLoginAt",
         "department",
+        "employeeId",
         "roles",
         "teams",
         "manager",
@@ -116,6 +117,7 @@ async def _world(http: httpx.AsyncClient) -> World:
         roles=("AGENT",),
         phone="+14155550123",
         department="Support",
+        employee_id="E-1001",
         manager_id=boss.id,
     )
     team = await users.create_team(ADMIN, "Care", [subject.id])
@@ -144,6 +146,7 @@ async def _world(http: httpx.AsyncClient) -> World:
         "emailVerified": True,
         "lastLoginAt": on_the_wire(subject.last_login_at),
         "department": "Support",
+        "employeeId": "E-1001",
         "roles": ["AGENT"],
         "teams": [{"id": to_global_id("Team", team.id)}],
         "manager": {"id": to_global_id("User", boss.id)},

@@ -62,15 +62,20 @@ def _object_fields() -> list[str]:
         if graphql_type.name.endswith("Edge"):
             continue  # an edge's node: its page's field carries the rule
         for name, field in graphql_type.fields.items():
-            target = get_named_type(field.type).name
-            if (
-                target in NODE_TYPES
-                or target == "Node"
-                or target[: -len("Connection")]
-                in (NODE_TYPES if target.endswith("Connection") else ())
-            ):
+            target = get_named_type(field.type)
+            if target.name in NODE_TYPES or target.name == "Node" or _pages_nodes(target):
                 found.append(f"{graphql_type.name}.{name}")
     return sorted(found)
+
+
+def _pages_nodes(graphql_type: Any) -> bool:
+    """Whether `graphql_type` is a connection whose edges hold Node objects,
+    whatever it is called (`CaseConnection`, `ConsumerImportConnection`, ...)."""
+    if not isinstance(graphql_type, GraphQLObjectType) or "edges" not in graphql_type.fields:
+        return False
+    edge = get_named_type(graphql_type.fields["edges"].type)
+    assert isinstance(edge, GraphQLObjectType)
+    return get_named_type(edge.fields["node"].type).name in NODE_TYPES
 
 
 OBJECT_FIELDS = _object_fields()
@@ -316,6 +321,20 @@ TRIADS: dict[str, Triad] = {
         "member",
         "agent",
         "member",
+    ),
+    "Query.consumerImports": Triad(
+        "{ consumerImports(first: 100) { edges { node { id } } } }",
+        ("consumerImports",),
+        "job",
+        "admin",
+        "agent",
+    ),
+    "User.caseSubjects": Triad(
+        "{ viewer { caseSubjects { id } } }",
+        ("viewer", "caseSubjects"),
+        "member",
+        "head",
+        "stranger",
     ),
     "Query.households": Triad(
         "{ households(first: 100) { edges { node { id } } } }",

@@ -144,7 +144,7 @@ def is_connection(field_type: Any) -> bool:
     if definition is None:
         return False
     generic = definition.concrete_of or definition
-    return generic.origin is Connection
+    return isinstance(generic.origin, type) and issubclass(generic.origin, Connection)
 
 
 class Visible(FieldExtension):

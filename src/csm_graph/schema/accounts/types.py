@@ -85,6 +85,11 @@ class User(Node):
         description="Department (internal users). Internal users and the user only.",
         extensions=[Guard(internal_or_self)],
     )
+    employee_id: str | None = strawberry.field(
+        description="Employee id (internal users; null when none). Internal users and the "
+        "user only.",
+        extensions=[Guard(internal_or_self)],
+    )
 
     @classmethod
     def from_model(cls, user: models.User) -> User:
@@ -107,6 +112,7 @@ class User(Node):
             email_verified=user.email_verified,
             last_login_at=user.last_login_at,
             department=user.department,
+            employee_id=user.employee_id,
         )
 
     @strawberry.field(
@@ -147,6 +153,37 @@ class User(Node):
 
         record = await info.context.loaders.get(ConsumerByUserIdLoader).load(self.db_id)
         return await consumer_object(info, record)
+
+    @strawberry.field(
+        description="Whom this user may open a case for, themselves first: their own "
+        "consumer record, the current members of households they head and the consumers "
+        "they represent; with `householdId`, only that household's current members. "
+        "Internal users get the household's current members, and nothing without one. "
+        "Answered for the viewer only (empty for anyone else).",
+        extensions=[Visible()],
+    )
+    async def case_subjects(
+        self,
+        info: Info,
+        household_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The household chosen first, if any."),
+        ] = None,
+    ) -> list[Annotated[Consumer, strawberry.lazy("csm_graph.schema.consumers.types")]]:
+        from csm_graph.cases.subjects import case_subjects
+        from csm_graph.schema.consumers.types import consumer_object
+        from csm_graph.schema.node import decode_filter_id
+
+        subject = await info.context.subject()
+        if subject is None or subject.viewer.user_id != self.db_id:
+            return []
+        household = decode_filter_id(household_id, "Household") if household_id else None
+        found = []
+        for record in await case_subjects(subject, household):
+            consumer = await consumer_object(info, record)
+            assert consumer is not None
+            found.append(consumer)
+        return found
 
 
 @strawberry.type(name="Team", description="A group of internal users who work cases together.")

@@ -6,12 +6,20 @@ from typing import Annotated
 
 import strawberry
 
-from csm_graph.consumers import services
+from csm_graph.consumers import models, services
 from csm_graph.schema.consumers.inputs import ConsumerFilter
-from csm_graph.schema.consumers.types import Consumer
+from csm_graph.schema.consumers.types import Consumer, ImportJob
 from csm_graph.schema.context import Info
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
-from csm_graph.schema.permissions import IsInternal, Visible, restricted_field
+from csm_graph.schema.permissions import IsAdmin, IsInternal, Visible, restricted_field
+
+IMPORT_LISTED = tuple(name for name in models.ImportJob._meta.db_fields if name != "source")
+"""An import's columns but the uploaded file, which a list never shows."""
+
+
+@strawberry.type(name="ConsumerImportConnection", description="A page of consumer imports.")
+class ConsumerImportConnection(Connection[ImportJob]):
+    pass
 
 
 @strawberry.type
@@ -48,4 +56,23 @@ class ConsumersQuery:
             last=last,
             before=before,
             descending=True,
+        )
+
+    @restricted_field(
+        "Consumer imports, newest first, with their progress.",
+        IsAdmin,
+        extensions=[Visible()],
+    )
+    async def consumer_imports(
+        self, info: Info, first: First = None, after: After = None
+    ) -> ConsumerImportConnection:
+        page = await paginate(
+            models.ImportJob.all().only(*IMPORT_LISTED),
+            lambda rows: [ImportJob.from_model(job) for job in rows],
+            first=first,
+            after=after,
+            descending=True,
+        )
+        return ConsumerImportConnection(
+            edges=page.edges, page_info=page.page_info, count=page.count
         )
