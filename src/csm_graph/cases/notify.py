@@ -14,10 +14,11 @@ case emails here, and work notes never reach this module.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from csm_graph.access.engine import consumer_side_readers
+from csm_graph.access.engine import consumer_side_readers_of
 from csm_graph.accounts.models import User, UserType
 from csm_graph.cases.models import Case
 from csm_graph.consumers.models import Consumer
@@ -37,35 +38,50 @@ class Recipient:
 async def recipients(case: Case, *, exclude_user_id: int | None = None) -> list[Recipient]:
     """The consumer-side readers of `case` who want email (the access engine's
     `consumer_side_readers`), without `exclude_user_id`; one each per address."""
-    readers = await consumer_side_readers(case)
-    consumers = await Consumer.filter(
-        id__in=sorted({r.consumer_id for r in readers}), is_active=True
-    ).order_by("id")
-    logins = [c.user_id for c in consumers if c.user_id is not None]
+    return (await recipients_of([case], exclude_user_id=exclude_user_id))[case.id]
+
+
+async def recipients_of(
+    cases: Sequence[Case], *, exclude_user_id: int | None = None
+) -> dict[int, list[Recipient]]:
+    """`recipients` of many cases, by case id, in four queries whatever their number."""
+    readers = await consumer_side_readers_of(cases)
+    wanted = sorted({r.consumer_id for found in readers.values() for r in found})
+    consumers = {
+        c.id: c
+        for c in (
+            await Consumer.filter(id__in=wanted, is_active=True).order_by("id") if wanted else []
+        )
+    }
+    logins = [c.user_id for c in consumers.values() if c.user_id is not None]
     active: list[Any] = (
         await User.filter(id__in=logins, is_active=True).values_list("id", flat=True)
         if logins
         else []
     )
-    found: list[Recipient] = []
-    seen_emails: set[str] = set()
-    for consumer in consumers:
-        if consumer.user_id is not None and (
-            consumer.user_id == exclude_user_id or consumer.user_id not in active
-        ):
-            continue
-        if not consumer.notify_email or not consumer.email or consumer.email in seen_emails:
-            continue
-        seen_emails.add(consumer.email)
-        found.append(
-            Recipient(
-                f"c{consumer.id}",
-                consumer.email,
-                consumer.first_name or consumer.email,
-                consumer.user_id,
+    out: dict[int, list[Recipient]] = {}
+    for case in cases:
+        ids = sorted({r.consumer_id for r in readers[case.id]})
+        found: list[Recipient] = []
+        seen_emails: set[str] = set()
+        for consumer in (consumers[i] for i in ids if i in consumers):
+            if consumer.user_id is not None and (
+                consumer.user_id == exclude_user_id or consumer.user_id not in active
+            ):
+                continue
+            if not consumer.notify_email or not consumer.email or consumer.email in seen_emails:
+                continue
+            seen_emails.add(consumer.email)
+            found.append(
+                Recipient(
+                    f"c{consumer.id}",
+                    consumer.email,
+                    consumer.first_name or consumer.email,
+                    consumer.user_id,
+                )
             )
-        )
-    return found
+        out[case.id] = found
+    return out
 
 
 async def _send(
@@ -75,7 +91,10 @@ async def _send(
     extra: dict[str, Any] | None = None,
     *,
     exclude_user_id: int | None = None,
+    to: list[Recipient] | None = None,
 ) -> int:
+    """Queue `template` for the case's recipients (`to`, when the caller found
+    them already)."""
     settings = get_settings()
     sent = 0
     base = {
@@ -84,7 +103,9 @@ async def _send(
         "link": f"{settings.portal_url}/cases/{case.number}",
         **(extra or {}),
     }
-    for person in await recipients(case, exclude_user_id=exclude_user_id):
+    if to is None:
+        to = await recipients(case, exclude_user_id=exclude_user_id)
+    for person in to:
         written = await queue_email(
             template=template,
             to=person.email,
@@ -120,13 +141,21 @@ async def info_requested(case: Case, comment_id: int, body: str) -> int:
     return await _send(case, "case_info_requested", f"info:{comment_id}", {"body": body})
 
 
-async def solution_proposed(case: Case) -> int:
+async def solution_proposed(case: Case, to: list[Recipient] | None = None) -> int:
     return await _send(
         case,
         "case_solution_proposed",
         f"solution:{case.version}",
         {"notes": case.resolution_notes, "auto_close_days": get_settings().auto_close_days},
+        to=to,
     )
+
+
+async def solutions_proposed(cases: Sequence[Case]) -> int:
+    """`solution_proposed` for each case of a bulk change, their recipients found
+    together (then one outbox row per email, as always)."""
+    found = await recipients_of(cases)
+    return sum([await solution_proposed(case, found[case.id]) for case in cases])
 
 
 async def case_closed(case: Case) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,9 @@ from tortoise.queryset import QuerySet
 from csm_graph import clock
 from csm_graph.access import policy
 from csm_graph.access.engine import CaseAction, Subject, case_filter, permitted
+from csm_graph.access.models import RelatedParty
 from csm_graph.accounts.models import Team, User, UserType
+from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases import events, notify
 from csm_graph.cases.models import (
     FINAL_STATES,
@@ -35,7 +38,7 @@ from csm_graph.cases.models import (
 from csm_graph.consumers.models import Consumer
 from csm_graph.core.numbering import next_number
 from csm_graph.core.partial import KEEP, Keep, Partial
-from csm_graph.errors import ErrorCode, ErrorList, UserErrors
+from csm_graph.errors import ErrorCode, ErrorList, FieldError, UserErrors
 from csm_graph.households.access import current_memberships
 from csm_graph.households.models import Household, HouseholdMember
 from csm_graph.jobs import job
@@ -114,25 +117,54 @@ async def case_for(
     # instead of failing on each other's version (PostgreSQL; SQLite has one
     # writer). Only a client's stale `version` is a CONFLICT.
     case = await Case.filter(id=case_id).select_for_update().first()
+    refusal = access_refusal(subject, case, action, field)
+    if refusal is not None:
+        raise UserErrors(refusal)
+    assert case is not None
+    return subject, case
+
+
+def access_refusal(
+    subject: Subject, case: Case | None, action: CaseAction, field: str
+) -> FieldError | None:
+    """Why `subject` may not `action` the case (None: they may): NOT_FOUND for a
+    case they may not read or that does not exist, FORBIDDEN for one they read.
+    What `case_for` raises, and what a bulk change answers per case."""
     allowed = permitted(subject, case) if case is not None else frozenset()
     if case is None or A.READ not in allowed:
-        raise UserErrors.one(field, "No such case.", ErrorCode.NOT_FOUND)
+        return FieldError(field, "No such case.", ErrorCode.NOT_FOUND)
     if action not in allowed:
-        raise UserErrors.one(
+        return FieldError(
             field,
             f"You may not {ACTION_WORDS.get(action, 'change')} this case.",
             ErrorCode.FORBIDDEN,
         )
-    return subject, case
+    return None
 
 
-def _require_state(case: Case, allowed: set[CaseState], doing: str) -> None:
-    if case.state not in allowed:
-        raise UserErrors.one(
-            "id",
-            f"Cannot {doing} a case that is {case.state.value}.",
-            ErrorCode.INVALID_STATE,
-        )
+RUNNING_STATES = frozenset(set(CaseState) - FINAL_STATES)
+"""The states a case may still change from (work, comments, assignment, a move)."""
+SOLUTION_SOURCES = frozenset({CaseState.OPEN, CaseState.AWAITING_INFO})
+"""The states a solution may be proposed from."""
+REOPEN_SOURCES = frozenset({CaseState.NEW, CaseState.AWAITING_INFO, CaseState.RESOLVED})
+"""The states an agent may set back to OPEN (start work, stop waiting, reopen a solution)."""
+
+
+def state_refusal(
+    case: Case, allowed: Iterable[CaseState], doing: str, field: str = "id"
+) -> FieldError | None:
+    """Why the case's state refuses `doing` (None: it allows it)."""
+    if case.state in set(allowed):
+        return None
+    return FieldError(
+        field, f"Cannot {doing} a case that is {case.state.value}.", ErrorCode.INVALID_STATE
+    )
+
+
+def _require_state(case: Case, allowed: Iterable[CaseState], doing: str) -> None:
+    refusal = state_refusal(case, allowed, doing)
+    if refusal is not None:
+        raise UserErrors(refusal)
 
 
 def _check_version(case: Case, version: int | None) -> None:
@@ -193,11 +225,39 @@ async def _record(
     return entry
 
 
+def state_values(case: Case, state: CaseState, **extra: Any) -> dict[str, Any]:
+    """The columns a change of the case to `state` writes: the state, the SLA
+    clocks' answer to it (a pause starts or ends), and `extra`."""
+    return {"state": state, **sla.on_state_change(case, state), **extra}
+
+
+def solution_values(case: Case, viewer: Viewer, code: str, notes: str) -> dict[str, Any]:
+    """The columns a proposed solution writes besides the state (its first
+    public reply may stop the response clock)."""
+    return {
+        "resolution_code": code.strip(),
+        "resolution_notes": notes.strip(),
+        "resolved_at": clock.now(),
+        **sla.on_public_reply(case, viewer),
+    }
+
+
+def check_solution(code: str, notes: str) -> None:
+    """A resolution code (at most 40 characters) and notes, both required."""
+    errors = ErrorList()
+    for name, value, limit in (("resolution_code", code, 40), ("resolution_notes", notes, 20000)):
+        try:
+            require_text(name, value, max_length=limit)
+        except UserErrors as exc:
+            errors.errors.extend(exc.errors)
+    errors.raise_if_any()
+
+
 async def _change_state(
     case: Case, subject: Subject | None, state: CaseState, **extra: Any
 ) -> None:
     old = case.state
-    await _write(case, state=state, **{**sla.on_state_change(case, state), **extra})
+    await _write(case, **state_values(case, state, **extra))
     await _record(
         case, subject, ActivityKind.STATE_CHANGED, field="state", old=old.value, new=state.value
     )
@@ -238,6 +298,28 @@ async def _current_households(consumer_id: int, today: Any) -> list[int]:
         current_memberships(today), consumer_id=consumer_id
     ).values_list("household_id", flat=True)
     return sorted(int(r) for r in rows)
+
+
+def household_of_case(households: list[int], household_id: int | None) -> int | None:
+    """The household a case of a consumer belongs to, among the consumer's current
+    `households`: the one named, which must be one of them; else their only one;
+    None when they belong to none. Several, and none named, is REQUIRED. The
+    rule of opening a case and of moving one to another consumer."""
+    if household_id is not None:
+        if household_id not in households:
+            raise UserErrors.one(
+                "household_id",
+                "The consumer is not a current member of this household.",
+                ErrorCode.INVALID,
+            )
+        return household_id
+    if len(households) > 1:
+        raise UserErrors.one(
+            "household_id",
+            "The consumer belongs to several households: choose one.",
+            ErrorCode.REQUIRED,
+        )
+    return households[0] if households else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -316,20 +398,7 @@ async def create_case(subject: Subject, draft: CaseDraft) -> Case:
                 "Open it in a household you head, where the consumer is a member.",
                 ErrorCode.FORBIDDEN,
             )
-    if household_id is not None and household_id not in households:
-        raise UserErrors.one(
-            "household_id",
-            "The consumer is not a current member of this household.",
-            ErrorCode.INVALID,
-        )
-    if household_id is None and households:
-        if len(households) > 1:
-            raise UserErrors.one(
-                "household_id",
-                "The consumer belongs to several households: choose one.",
-                ErrorCode.REQUIRED,
-            )
-        household_id = households[0]
+    household_id = household_of_case(households, household_id)
 
     team_id = data.get("assignment_team_id")
     if team_id is not None and not await Team.filter(id=team_id).exists():
@@ -387,6 +456,115 @@ async def update_case(subject: Subject, case_id: int, version: int, changes: Cas
                 new=str(getattr(value, "value", value)),
             )
     return case
+
+
+async def change_consumer(
+    subject: Subject, case_id: int, version: int, consumer_id: int, household_id: int | None
+) -> Case:
+    """Move a case to another consumer (internal users who work it), at the
+    version the client last read.
+
+    The new consumer and household follow the rules of opening a case: the
+    consumer must be one the viewer sees (a merged record is not), the
+    household one the consumer currently belongs to (`household_of_case`). A
+    sold product on the case must belong to the new consumer or household,
+    else the move is refused (a product's parties would read another
+    consumer's case). The due times move to the new consumer's SLA level.
+    Who reads the case follows at once: access is decided from the case's
+    consumer and household on every request and every live event. The
+    parties related to the case itself were chosen for the old consumer, so
+    they are removed (an internal activity entry names them; agents add back
+    the ones that still apply); a product's parties follow the product.
+    """
+    async with unit_of_work():
+        subject, case = await case_for(subject, case_id, A.WORK)
+        _require_state(case, RUNNING_STATES, "move")
+        _check_version(case, version)
+        consumer = await policy.require_visible(
+            subject,
+            await Consumer.get_or_none(id=consumer_id, merged_into_id=None),
+            "consumer_id",
+            "consumer",
+        )
+        if household_id is not None:
+            await policy.require_visible(
+                subject, await Household.get_or_none(id=household_id), "household_id", "household"
+            )
+        households = await _current_households(consumer.id, subject.today)
+        household_id = household_of_case(households, household_id)
+        if consumer.id == case.consumer_id and household_id == case.household_id:
+            return case
+        if case.sold_product_id is not None:
+            try:
+                await product_for_case(subject, case.sold_product_id, consumer.id, household_id)
+            except UserErrors:
+                raise UserErrors.one(
+                    "consumer_id",
+                    "The case is about a sold product of neither this consumer nor their "
+                    "household.",
+                    ErrorCode.INVALID,
+                ) from None
+        numbers = {
+            **await _numbers(Consumer, {case.consumer_id, consumer.id}),
+            **await _numbers(Household, {case.household_id, household_id}),
+        }
+        old_consumer, old_household = case.consumer_id, case.household_id
+        timing = await sla.recomputed(case, priority=case.priority, consumer_id=consumer.id)
+        await _write(case, consumer_id=consumer.id, household_id=household_id, **timing)
+        if consumer.id != old_consumer:
+            await _drop_case_parties(case, subject)
+        # Internal entries: the new consumer side must not learn whose case it was.
+        if consumer.id != old_consumer:
+            await _record(
+                case,
+                subject,
+                ActivityKind.FIELD_CHANGED,
+                field="consumer",
+                old=numbers.get(("Consumer", old_consumer), ""),
+                new=numbers.get(("Consumer", consumer.id), ""),
+                internal=True,
+            )
+        if household_id != old_household:
+            await _record(
+                case,
+                subject,
+                ActivityKind.FIELD_CHANGED,
+                field="household",
+                old=numbers.get(("Household", old_household), ""),
+                new=numbers.get(("Household", household_id), ""),
+                internal=True,
+            )
+    return case
+
+
+async def _drop_case_parties(case: Case, subject: Subject) -> None:
+    """Remove the case's own related parties (see `change_consumer`)."""
+    parties = RelatedParty.filter(case_id=case.id)
+    described: list[Any] = await parties.values_list("id", "relationship_type__name")
+    if not described:
+        return
+    await parties.delete()
+    await _record(
+        case,
+        subject,
+        ActivityKind.FIELD_CHANGED,
+        field="relatedParties",
+        old=", ".join(f"{name} #{pk}" for pk, name in sorted(described)),
+        new="",
+        internal=True,
+    )
+
+
+async def _numbers(
+    model: type[Consumer] | type[Household], ids: set[int | None]
+) -> dict[tuple[str, int | None], str]:
+    """The human numbers of `ids` of `model` (consumers or households), keyed by
+    (model name, id), in one query."""
+    wanted = sorted(i for i in ids if i is not None)
+    if not wanted:
+        return {}
+    rows: list[Any] = await model.filter(id__in=wanted).values_list("id", "number")
+    return {(model.__name__, int(pk)): str(number) for pk, number in rows}
 
 
 async def assign(
@@ -473,24 +651,15 @@ async def request_info(subject: Subject, case_id: int, body: str) -> Case:
 
 
 async def propose_solution(subject: Subject, case_id: int, code: str, notes: str) -> Case:
-    errors = ErrorList()
-    for name, value, limit in (("resolution_code", code, 40), ("resolution_notes", notes, 20000)):
-        try:
-            require_text(name, value, max_length=limit)
-        except UserErrors as exc:
-            errors.errors.extend(exc.errors)
-    errors.raise_if_any()
+    check_solution(code, notes)
     async with unit_of_work():
         subject, case = await case_for(subject, case_id, A.WORK, "case_id")
-        _require_state(case, {CaseState.OPEN, CaseState.AWAITING_INFO}, "propose a solution for")
+        _require_state(case, SOLUTION_SOURCES, "propose a solution for")
         await _change_state(
             case,
             subject,
             CaseState.RESOLVED,
-            resolution_code=code.strip(),
-            resolution_notes=notes.strip(),
-            resolved_at=clock.now(),
-            **sla.on_public_reply(case, subject.viewer),
+            **solution_values(case, subject.viewer, code, notes),
         )
         await notify.solution_proposed(case)
     return case
@@ -568,7 +737,7 @@ async def cancel(subject: Subject, case_id: int) -> Case:
     """An agent cancels a case that is not yet final."""
     async with unit_of_work():
         subject, case = await case_for(subject, case_id, A.WORK, "case_id")
-        _require_state(case, set(CaseState) - FINAL_STATES, "cancel")
+        _require_state(case, RUNNING_STATES, "cancel")
         await _change_state(case, subject, CaseState.CANCELLED, closed_at=clock.now())
     return case
 

@@ -25,6 +25,7 @@ from csm_graph.schema.access.mutations import AccessMutation
 from csm_graph.schema.access.queries import AccessQuery
 from csm_graph.schema.accounts.mutations import AccountsMutation
 from csm_graph.schema.accounts.queries import AccountsQuery
+from csm_graph.schema.cases.bulk import CasesBulkMutation
 from csm_graph.schema.cases.mutations import CasesMutation
 from csm_graph.schema.cases.queries import CasesQuery
 from csm_graph.schema.cases.subscriptions import CasesSubscription
@@ -66,6 +67,7 @@ class Mutation(
     ConsumersMutation,
     HouseholdsMutation,
     CasesMutation,
+    CasesBulkMutation,
     ProductsMutation,
     AccessMutation,
     SurveysMutation,

@@ -68,8 +68,8 @@ def _is_node(t: Any) -> bool:
 NODE_TYPES = frozenset(name for name, t in SCHEMA.type_map.items() if _is_node(t))
 """Every type that implements Node (read from the SDL, so new ones are covered)."""
 
-NOT_IN_QUERIES = frozenset({"ImportJob"})
-"""Node types no query field returns (ImportJob comes only from `consumerImport`)."""
+NOT_IN_QUERIES: frozenset[str] = frozenset()
+"""Node types no query field returns (none since `consumerImports` lists imports)."""
 
 # --- documents ----------------------------------------------------------------------------
 

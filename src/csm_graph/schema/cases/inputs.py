@@ -85,6 +85,18 @@ class CaseUpdateInput:
     channel: CaseChannel | None = strawberry.field(default=strawberry.UNSET, description="Channel.")
 
 
+@strawberry.input(description="Move a case to another consumer (internal users).")
+class CaseConsumerChangeInput:
+    id: strawberry.ID = strawberry.field(description="The case.")
+    version: int = strawberry.field(description="The version the change is based on.")
+    consumer_id: strawberry.ID = strawberry.field(description="The consumer it is now about.")
+    household_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="One of the consumer's current households: required when they belong to "
+        "several; by default their only one, or none.",
+    )
+
+
 @strawberry.input(description="Assign a case; with no assignee, to the viewer.")
 class CaseAssignInput:
     id: strawberry.ID = strawberry.field(description="The case.")

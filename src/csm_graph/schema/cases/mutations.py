@@ -16,6 +16,7 @@ from csm_graph.schema.cases.inputs import (
     CaseCancelInput,
     CaseCloseInput,
     CaseCommentAddInput,
+    CaseConsumerChangeInput,
     CaseCreateInput,
     CaseRequestInfoInput,
     CaseSolutionAcceptInput,
@@ -29,7 +30,7 @@ from csm_graph.schema.errors import UserError
 from csm_graph.schema.inputs import given
 from csm_graph.schema.mutations import mutation
 from csm_graph.schema.node import decode_id, decode_optional_id
-from csm_graph.schema.permissions import IsAuthenticated, Visible
+from csm_graph.schema.permissions import IsAuthenticated, IsInternal, Visible
 
 
 @strawberry.type(description="A case, or why the change was refused.")
@@ -94,6 +95,22 @@ class CasesMutation:
                 await info.context.actor(), case_id, version, CaseChanges(**data)
             )
         )
+
+    @mutation(
+        "Move a case to another consumer, at the version last read. The household follows "
+        "the rules of opening a case; due times follow the new consumer's SLA level; the "
+        "old consumer's side stops reading the case and the new one's starts.",
+        IsInternal,
+    )
+    async def case_consumer_change(self, info: Info, input: CaseConsumerChangeInput) -> CasePayload:
+        case = await services.change_consumer(
+            await info.context.actor(),
+            decode_id("id", input.id, "Case"),
+            input.version,
+            decode_id("consumerId", input.consumer_id, "Consumer"),
+            decode_optional_id("householdId", input.household_id, "Household"),
+        )
+        return CasePayload.of(case)
 
     @mutation(
         "Assign a case (to the viewer when no assignee is named); NEW becomes OPEN.",
