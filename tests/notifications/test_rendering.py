@@ -21,6 +21,12 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "set_password": {"name": "Ann", "link": LINK},
     "email_change_confirm": {"name": "Ann", "link": LINK},
     "email_change_notice": {"name": "Ann", "new_email": "ann@example.org", "link": LINK},
+    "consumer_login_closed": {
+        "name": "Ann",
+        "email": "ann.old@example.org",
+        "kept_hint": "a…@example.com",
+        "link": LINK,
+    },
     "case_created": {**CASE, "consumer_name": "Ann Lee"},
     "case_commented": {**CASE, "body": "Try this.", "author": "our service team"},
     "case_info_requested": {**CASE, "body": "Which model?"},

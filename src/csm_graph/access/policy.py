@@ -129,18 +129,23 @@ async def _cases_of(rows: Sequence[Any]) -> dict[int, Case]:
 async def consumers(subject: Subject | None, rows: Sequence[Consumer]) -> list[bool]:
     """Internal users; the consumer; those who act for them (representatives and
     heads of their households); the consumers they are represented by; and
-    readers of a case about them (a household member sees whose case it is)."""
+    readers of a case about them (a household member sees whose case it is).
+
+    Nobody sees a merged record (a tombstone) as an object: `node(id:)` answers
+    its survivor instead, and services that take its id refuse it."""
     if subject is None:
         return _each(rows, False)
+    live = [c.merged_into_id is None for c in rows]
     if subject.viewer.is_internal:
-        return _each(rows, True)
+        return live
     reach = subject.reach
     circle = reach.acts_for | reach.representatives
     known = [
         c.user_id == subject.viewer.user_id or c.id == reach.consumer_id or c.id in circle
         for c in rows
     ]
-    return await _linked(rows, known, _in_readable_cases(subject, "consumer_id"))
+    seen = await _linked(rows, known, _in_readable_cases(subject, "consumer_id"))
+    return [ok and alive for ok, alive in zip(seen, live, strict=True)]
 
 
 @rule(User)

@@ -35,6 +35,8 @@ KIND_OF_ACTIVITY = {
     ActivityKind.COMMENTED: CaseEventKind.COMMENTED,
     ActivityKind.WORK_NOTE_ADDED: CaseEventKind.WORK_NOTE_ADDED,
     ActivityKind.ATTACHMENT_ADDED: CaseEventKind.ATTACHMENT_ADDED,
+    # The case's consumer field changed: to subscribers, an update like any other.
+    ActivityKind.CONSUMER_MERGED: CaseEventKind.UPDATED,
 }
 
 

@@ -171,6 +171,8 @@ class ActivityKind(StrEnum):
     COMMENTED = "COMMENTED"
     WORK_NOTE_ADDED = "WORK_NOTE_ADDED"
     ATTACHMENT_ADDED = "ATTACHMENT_ADDED"
+    CONSUMER_MERGED = "CONSUMER_MERGED"
+    """The case's consumer record was merged into another; the case moved with it."""
 
 
 class CaseActivity(Model):

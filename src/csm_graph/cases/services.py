@@ -408,6 +408,7 @@ async def create_case(subject: Subject, draft: CaseDraft) -> Case:
         await product_for_case(subject, sold_product_id, consumer.id, household_id)
 
     async with unit_of_work():
+        await _lock_live_consumer(consumer.id)
         case = await Case.create(
             number=await next_number(NUMBER_PREFIX),
             consumer_id=consumer.id,
@@ -421,6 +422,18 @@ async def create_case(subject: Subject, draft: CaseDraft) -> Case:
         await _record(case, subject, ActivityKind.CREATED)
         await notify.case_created(case)
     return case
+
+
+async def _lock_live_consumer(consumer_id: int) -> Consumer:
+    """The consumer, locked for the unit of work, unless merged away: a merge
+    locks both records too, so a case cannot land on a record being merged
+    (PostgreSQL; SQLite has one writer). NOT_FOUND when it is gone."""
+    consumer = (
+        await Consumer.filter(id=consumer_id, merged_into_id=None).select_for_update().first()
+    )
+    if consumer is None:
+        raise UserErrors.one("consumer_id", "No such consumer.", ErrorCode.NOT_FOUND)
+    return consumer
 
 
 # --- lifecycle --------------------------------------------------------------------
@@ -477,15 +490,12 @@ async def change_consumer(
     the ones that still apply); a product's parties follow the product.
     """
     async with unit_of_work():
+        # The consumer before the case, in the order a merge locks them.
+        target = await _lock_live_consumer(consumer_id)
         subject, case = await case_for(subject, case_id, A.WORK)
         _require_state(case, RUNNING_STATES, "move")
         _check_version(case, version)
-        consumer = await policy.require_visible(
-            subject,
-            await Consumer.get_or_none(id=consumer_id, merged_into_id=None),
-            "consumer_id",
-            "consumer",
-        )
+        consumer = await policy.require_visible(subject, target, "consumer_id", "consumer")
         if household_id is not None:
             await policy.require_visible(
                 subject, await Household.get_or_none(id=household_id), "household_id", "household"

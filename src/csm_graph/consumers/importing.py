@@ -3,7 +3,9 @@
 An upload becomes an `ImportJob` holding the file; a worker job runs it in
 batches. Rows upsert by `external_id`, else by email; each row is validated
 like `consumerCreate`, and a bad row is reported by its line number and
-writes nothing. Rows that change nothing count as processed only, so
+writes nothing. An external id that a merged record (a tombstone) kept
+updates its survivor, which keeps its own external id; an email matches
+live records only. Rows that change nothing count as processed only, so
 importing the same file twice creates and updates nothing.
 """
 
@@ -229,10 +231,18 @@ async def _match(valid: list[Valid]) -> _Existing:
     emails = [v["email"] for _, v in valid if v.get("email") and not v.get("external_id")]
     existing = _Existing()
     if external_ids:
-        for c in await Consumer.filter(external_id__in=external_ids):
-            existing.by_external[str(c.external_id)] = c
+        found = await Consumer.filter(external_id__in=external_ids)
+        # A merged record keeps its external id when its survivor had one:
+        # the source system still names it, and the row means the survivor.
+        survivor_ids = sorted({c.merged_into_id for c in found if c.merged_into_id is not None})
+        survivors = (
+            {c.id: c for c in await Consumer.filter(id__in=survivor_ids)} if survivor_ids else {}
+        )
+        for c in found:
+            target = survivors.get(c.merged_into_id, c) if c.merged_into_id is not None else c
+            existing.by_external[str(c.external_id)] = target
     if emails:
-        for c in await Consumer.filter(email__in=emails):
+        for c in await Consumer.filter(email__in=emails, merged_into_id=None):
             existing.by_email.setdefault(c.email, []).append(c)
     return existing
 
@@ -282,6 +292,9 @@ def _plan(
                 )
             )
         elif matches:
+            if values.get("external_id") not in (None, matches[0].external_id):
+                # Matched through a tombstone's external id: the survivor keeps its own.
+                values = {k: v for k, v in values.items() if k != "external_id"}
             plan.update(matches[0], values)
         else:
             plan.new.append(Consumer(identity_changed_at=plan.now, **values))

@@ -140,3 +140,46 @@ class DuplicateDismissal(Model):
         table = "consumer_duplicate_dismissal"
         unique_together = (("lower_id", "higher_id"),)
         indexes = (("higher_id", "lower_id"),)
+
+
+class ConsumerMerge(Model):
+    """One merge of a duplicate record into the one that survives, kept as history.
+
+    The merged record stays as a tombstone (`Consumer.merged_into`); this row
+    says who merged it, when, which values came from it, which login was
+    closed, and how many rows of each kind moved to the survivor.
+    """
+
+    id = fields.IntField(primary_key=True)
+    survivor: fields.ForeignKeyRelation[Consumer] = fields.ForeignKeyField(
+        "consumers.Consumer", related_name="merges_received", on_delete=fields.RESTRICT
+    )
+    merged: fields.ForeignKeyRelation[Consumer] = fields.ForeignKeyField(
+        "consumers.Consumer", related_name="merges_given", on_delete=fields.RESTRICT
+    )
+    merged_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="consumer_merges", null=True, on_delete=fields.SET_NULL
+    )
+    closed_user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="closed_by_merges", null=True, on_delete=fields.SET_NULL
+    )
+    """The login that was closed because both records had one (None: no login was closed)."""
+    fields_taken: fields.Field[list[str]] = fields.JSONField(default=list)
+    """The choosable fields whose value came from the merged record (`merging.FIELD_GROUPS`)."""
+    moved: fields.Field[dict[str, int]] = fields.JSONField(default=dict)
+    """Rows moved to the survivor, by kind (`cases`, `memberships`, ...)."""
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    survivor_id: int
+    merged_id: int
+    merged_by_id: int | None
+    closed_user_id: int | None
+
+    class Meta:
+        table = "consumer_merge"
+        indexes = (
+            ("survivor_id", "id"),
+            ("merged_id", "id"),
+            ("merged_by_id", "id"),
+            ("closed_user_id", "id"),
+        )

@@ -82,10 +82,11 @@ def _not_found(field: str = "id") -> UserErrors:
 
 def visible_consumers(viewer: Viewer | None) -> QuerySet[Consumer]:
     """The consumers `viewer` may list: every one for internal users (the list is
-    theirs); nobody else lists consumers, they reach them through their own records."""
+    theirs) but merged records (tombstones); nobody else lists consumers, they
+    reach them through their own records."""
     if viewer is None or not viewer.is_internal:
         return Consumer.filter(id__in=[])
-    return Consumer.all()
+    return Consumer.filter(merged_into_id=None)
 
 
 def search(queryset: QuerySet[Consumer], term: str) -> QuerySet[Consumer]:
@@ -168,7 +169,29 @@ async def create_consumer(viewer: Viewer | None, draft: ConsumerDraft) -> Consum
 async def get_visible(subject: Subject, consumer_id: int, field: str = "id") -> Consumer:
     """The consumer when the subject may see it (`access.policy`), else NOT_FOUND."""
     consumer = await Consumer.get_or_none(id=consumer_id)
+    if consumer is not None and consumer.merged_into_id is not None and subject.viewer.is_internal:
+        raise merged_away(consumer, field)
     return await policy.require_visible(subject, consumer, field, "consumer")
+
+
+def merged_away(consumer: Consumer, field: str) -> UserErrors:
+    """The refusal for a merged record's id in a change (internal users are told why)."""
+    return UserErrors.one(
+        field,
+        f"Consumer {consumer.number} was merged into another record: use the survivor's id "
+        "(node(id:) of this id answers it).",
+        ErrorCode.NOT_FOUND,
+    )
+
+
+async def _live(consumer_id: int, field: str) -> Consumer:
+    """A consumer record that is not a tombstone, for administrators' changes."""
+    consumer = await Consumer.get_or_none(id=consumer_id)
+    if consumer is None:
+        raise _not_found(field)
+    if consumer.merged_into_id is not None:
+        raise merged_away(consumer, field)
+    return consumer
 
 
 async def update_consumer(subject: Subject, consumer_id: int, changes: ConsumerChanges) -> Consumer:
@@ -334,9 +357,7 @@ async def associate(viewer: Viewer | None, consumer_id: int, user_id: int) -> Co
     """Link an existing user to a consumer (administrators)."""
     require_admin(viewer)
     async with unit_of_work():
-        consumer = await Consumer.get_or_none(id=consumer_id)
-        if consumer is None:
-            raise _not_found("consumer_id")
+        consumer = await _live(consumer_id, "consumer_id")
         user = await User.get_or_none(id=user_id)
         if user is None:
             raise UserErrors.one("user_id", "No such user.", ErrorCode.NOT_FOUND)
@@ -348,9 +369,7 @@ async def associate(viewer: Viewer | None, consumer_id: int, user_id: int) -> Co
 async def dissociate(viewer: Viewer | None, consumer_id: int) -> Consumer:
     require_admin(viewer)
     async with unit_of_work():
-        consumer = await Consumer.get_or_none(id=consumer_id)
-        if consumer is None:
-            raise _not_found("consumer_id")
+        consumer = await _live(consumer_id, "consumer_id")
         if consumer.user_id is None:
             raise UserErrors.one(
                 "consumer_id", "This consumer has no linked user.", ErrorCode.INVALID_STATE
@@ -375,9 +394,7 @@ async def create_user_for_consumer(
     if password is not None:
         check_password("password", password)
     async with unit_of_work():
-        consumer = await Consumer.get_or_none(id=consumer_id)
-        if consumer is None:
-            raise _not_found("consumer_id")
+        consumer = await _live(consumer_id, "consumer_id")
         await _check_unlinked(consumer, None)
         if not consumer.email:
             raise UserErrors.one(
@@ -553,9 +570,9 @@ async def verify_email(token: str) -> Consumer:
         linked = await Consumer.get_or_none(user_id=user.id)
         if linked is not None:
             return linked
-        candidates = await Consumer.filter(email=user.email, user_id=None).order_by(
-            "-updated_at", "-id"
-        )
+        candidates = await Consumer.filter(
+            email=user.email, user_id=None, merged_into_id=None
+        ).order_by("-updated_at", "-id")
         if not candidates:
             return await Consumer.create(
                 number=await next_number(NUMBER_PREFIX),

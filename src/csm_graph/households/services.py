@@ -118,7 +118,10 @@ async def _consumer(consumer_id: int, field: str) -> Consumer:
     # Locking the consumer serialises changes to their memberships, so two
     # households joined at once cannot both become primary (PostgreSQL; SQLite
     # has one writer; the partial unique index holds either way).
-    consumer = await Consumer.filter(id=consumer_id).select_for_update().first()
+    # A merged record (a tombstone) is no longer a consumer to join or represent.
+    consumer = (
+        await Consumer.filter(id=consumer_id, merged_into_id=None).select_for_update().first()
+    )
     if consumer is None:
         raise UserErrors.one(field, "No such consumer.", ErrorCode.NOT_FOUND)
     return consumer
@@ -322,8 +325,13 @@ async def add_representative(
     if valid_until is not None and valid_until < start:
         raise UserErrors.one("valid_until", "The end is before the start.")
     async with unit_of_work():
-        representative = await _consumer(representative_id, "representative_id")
-        consumer = await _consumer(consumer_id, "consumer_id")
+        # Locked in id order, like a merge of the two: opposite orders could deadlock.
+        if representative_id < consumer_id:
+            representative = await _consumer(representative_id, "representative_id")
+            consumer = await _consumer(consumer_id, "consumer_id")
+        else:
+            consumer = await _consumer(consumer_id, "consumer_id")
+            representative = await _consumer(representative_id, "representative_id")
         overlap = Q(representative_id=representative.id, consumer_id=consumer.id) & (
             Q(valid_until__isnull=True) | Q(valid_until__gte=start)
         )

@@ -35,7 +35,7 @@ async def create_sold_product(
         serial = require_text("serial_number", serial_number, max_length=100, required=False)
     except UserErrors as exc:
         errors.errors.extend(exc.errors)
-    if not await Consumer.filter(id=owner_id).exists():
+    if not await Consumer.filter(id=owner_id, merged_into_id=None).exists():
         errors.add("owner_id", "No such consumer.", ErrorCode.NOT_FOUND)
     if household_id is not None and not await Household.filter(id=household_id).exists():
         errors.add("household_id", "No such household.", ErrorCode.NOT_FOUND)

@@ -29,6 +29,8 @@ from csm_graph.schema.cases.bulk import CasesBulkMutation
 from csm_graph.schema.cases.mutations import CasesMutation
 from csm_graph.schema.cases.queries import CasesQuery
 from csm_graph.schema.cases.subscriptions import CasesSubscription
+from csm_graph.schema.consumers.duplicates import DuplicatesMutation, DuplicatesQuery
+from csm_graph.schema.consumers.merge import ConsumerMergeMutation
 from csm_graph.schema.consumers.mutations import ConsumersMutation
 from csm_graph.schema.consumers.queries import ConsumersQuery
 from csm_graph.schema.extensions import is_expected, schema_extensions
@@ -52,6 +54,7 @@ class Query(
     NodeQuery,
     AccountsQuery,
     ConsumersQuery,
+    DuplicatesQuery,
     HouseholdsQuery,
     CasesQuery,
     AccessQuery,
@@ -65,6 +68,8 @@ class Query(
 class Mutation(
     AccountsMutation,
     ConsumersMutation,
+    DuplicatesMutation,
+    ConsumerMergeMutation,
     HouseholdsMutation,
     CasesMutation,
     CasesBulkMutation,

@@ -82,6 +82,10 @@ register_enum(
         models.ActivityKind.COMMENTED: "A public comment was added.",
         models.ActivityKind.WORK_NOTE_ADDED: "A work note was added (internal users only).",
         models.ActivityKind.ATTACHMENT_ADDED: "A file was attached.",
+        models.ActivityKind.CONSUMER_MERGED: (
+            "The case's consumer record was merged into another (old and new number); "
+            "internal users only."
+        ),
     },
 )
 strawberry.enum(CaseAction, name="CaseAction", description="Something a viewer may do with a case.")

@@ -308,12 +308,25 @@ async def consumer_object(info: Info, record: models.Consumer | None) -> Consume
     return Consumer.from_model(record, acts_for=record.id in reach.acts_for)
 
 
+MAX_MERGE_HOPS = 8
+"""How far `consumer_by_id` follows merged records. A merge repoints earlier
+tombstones at the new survivor, so one hop is the rule; this only bounds it."""
+
+
 async def consumer_by_id(info: Info, consumer_id: int | None) -> Consumer | None:
+    """The consumer record, or the survivor a merged record (a tombstone) went
+    into: an old id keeps working. Whoever asks checks the survivor's visibility."""
     if consumer_id is None:
         return None
-    return await consumer_object(
-        info, await info.context.loaders.get(ConsumerByIdLoader).load(consumer_id)
-    )
+    loader = info.context.loaders.get(ConsumerByIdLoader)
+    record = await loader.load(consumer_id)
+    for _ in range(MAX_MERGE_HOPS):
+        if record is None or record.merged_into_id is None:
+            break
+        record = await loader.load(record.merged_into_id)
+    if record is not None and record.merged_into_id is not None:
+        return None
+    return await consumer_object(info, record)
 
 
 async def _import_job_node(info: Info, pk: int) -> ImportJob | None:
