@@ -34,6 +34,9 @@ DOMAINS: tuple[str, ...] = (
     "access",
     "sla",
     "surveys",
+    "audit",
+    "exports",
+    "privacy",
 )
 
 
