@@ -11,6 +11,7 @@ into the trail.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -63,7 +64,7 @@ class AuditEvent(Model):
     target_type = fields.CharField(max_length=40, default="")
     """What else the change is about: `Team`, `Role`, `RelatedParty`, `Case`, ..."""
     target_id = fields.IntField(null=True)
-    data = fields.JSONField(default=dict)
+    data: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
     """Details by id and code (old and new values, the role's name): never a
     person's name, address or message text."""
 
