@@ -75,6 +75,11 @@ export default [
           // that field alone); one every logged-in user may use is non-null
           // (without a login the whole request fails). These three are the
           // latter; a new non-null root field fails here until it is listed.
+          // A duplicate candidate is a pair of consumer records computed on
+          // each request, not a stored object: it has an `id` (the pair's)
+          // for caches, but `node(id:)` has nothing to fetch, so it does not
+          // implement `Node` (docs/duplicates.md).
+          'relay-edge-types': allowing('relay-edge-types', ['DuplicateCandidateEdge']),
           'require-nullable-result-in-root': allowing('require-nullable-result-in-root', [
             'Mutation.*',
             'Query.households',
@@ -150,7 +155,8 @@ export default [
       // (a payload's errors, a user's roles, a consumer's households, a
       // grant's actions) stay plain lists rather than connections. Edge types
       // still need the `Edge` suffix and a node that implements `Node`.
-      '@graphql-eslint/relay-edge-types': [
+      '@graphql-eslint/relay-edge-types': 'off',
+      'csm/relay-edge-types': [
         'error',
         { withEdgeSuffix: true, shouldImplementNode: true, listTypeCanWrapOnlyEdgeType: false },
       ],

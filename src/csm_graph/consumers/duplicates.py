@@ -287,6 +287,7 @@ def _candidate(row: Sequence[Any]) -> Candidate:
 
 
 ORDER = "ORDER BY c.score DESC, c.lower_id, c.higher_id"
+REVERSED = "ORDER BY c.score, c.lower_id DESC, c.higher_id DESC"
 
 
 # --- queries -------------------------------------------------------------------------
@@ -314,21 +315,36 @@ async def candidates_for(subject: Subject | None, consumer_id: int | None) -> li
 
 
 async def candidate_page(
-    viewer: Viewer | None, *, after: PageKey | None, size: int
+    viewer: Viewer | None,
+    *,
+    after: PageKey | None = None,
+    before: PageKey | None = None,
+    size: int,
+    backwards: bool = False,
 ) -> list[Candidate]:
     """Up to `size` open candidates among all consumers, strongest first (then by
-    the pair's ids, so the order is stable), after `after`."""
+    the pair's ids, so the order is stable), between `after` and `before`: the
+    first `size` of that stretch, or its last `size` when `backwards`."""
     _require_internal(viewer)
     params: list[object] = []
-    where = ""
+    bounds = []
     if after is not None:
-        where = (
-            "WHERE c.score < ? OR (c.score = ? AND "
-            "(c.lower_id > ? OR (c.lower_id = ? AND c.higher_id > ?)))"
+        bounds.append(
+            "(c.score < ? OR (c.score = ? AND "
+            "(c.lower_id > ? OR (c.lower_id = ? AND c.higher_id > ?))))"
         )
-        params = [after.score, after.score, after.lower_id, after.lower_id, after.higher_id]
-    sql = f"SELECT * FROM ({_candidates(_matches_of_all(_dialect()))}) c {where} {ORDER} LIMIT ?"  # noqa: S608
-    return [_candidate(row) for row in await _run(sql, [*params, size])]
+        params += [after.score, after.score, after.lower_id, after.lower_id, after.higher_id]
+    if before is not None:
+        bounds.append(
+            "(c.score > ? OR (c.score = ? AND "
+            "(c.lower_id < ? OR (c.lower_id = ? AND c.higher_id < ?))))"
+        )
+        params += [before.score, before.score, before.lower_id, before.lower_id, before.higher_id]
+    where = f"WHERE {' AND '.join(bounds)}" if bounds else ""
+    order = REVERSED if backwards else ORDER
+    sql = f"SELECT * FROM ({_candidates(_matches_of_all(_dialect()))}) c {where} {order} LIMIT ?"  # noqa: S608
+    found = [_candidate(row) for row in await _run(sql, [*params, size])]
+    return found[::-1] if backwards else found
 
 
 async def count_candidates(viewer: Viewer | None) -> int:

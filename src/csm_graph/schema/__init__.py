@@ -13,6 +13,8 @@ from graphql import (
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLObjectType,
+    TypeDefinitionNode,
+    parse,
 )
 from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
@@ -174,4 +176,15 @@ def build_schema(settings: Settings) -> Schema:
 
 
 def sdl(settings: Settings) -> str:
-    return build_schema(settings).as_str() + "\n"
+    """The schema as `schema.graphql` holds it: Strawberry's printing, with the
+    named definitions in the order client tooling checks (names compared
+    without regard to case, as `localeCompare` does: `CasesBulkPayload`
+    before `CaseState`), so a published schema passes their linters."""
+    printed = build_schema(settings).as_str()
+    spans = [(d, printed[d.loc.start : d.loc.end]) for d in parse(printed).definitions if d.loc]
+    head = [text for d, text in spans if not isinstance(d, TypeDefinitionNode)]
+    types = sorted(
+        ((d.name.value, text) for d, text in spans if isinstance(d, TypeDefinitionNode)),
+        key=lambda item: (item[0].casefold(), item[0]),
+    )
+    return "\n\n".join([*head, *(text for _, text in types)]) + "\n"

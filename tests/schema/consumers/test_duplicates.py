@@ -22,11 +22,11 @@ query ConsumerDuplicates($id: ID!) {
 }
 """
 DUPLICATE_CANDIDATES = """
-query DuplicateCandidates($first: Int, $after: String) {
-  duplicateCandidates(first: $first, after: $after) {
+query DuplicateCandidates($first: Int, $after: String, $last: Int, $before: String) {
+  duplicateCandidates(first: $first, after: $after, last: $last, before: $before) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage endCursor }
-    edges { cursor node { consumer { id } candidate { id } reasons score } }
+    edges { cursor node { id consumer { id } candidate { id } reasons score } }
   }
 }
 """
@@ -261,6 +261,27 @@ async def test_all_pairs_page_strongest_first(agent_client: GraphQLClient) -> No
         "hasPreviousPage": True,
         "endCursor": rest["edges"][-1]["cursor"],
     }
+
+
+async def test_all_pairs_page_backwards_too(agent_client: GraphQLClient) -> None:
+    # given: the four pairs of the test above
+    await make_consumer(first_name="Ann", last_name="Lee", external_id="A-1")
+    await make_consumer(first_name="Ann", last_name="Lee", external_id="a1")
+    for first_name, phone in (("Bob", "phone"), ("Rob", "phone"), ("Bo", "mobile_phone")):
+        await make_consumer(first_name=first_name, last_name="Ray", **{phone: "+14155550101"})
+    forwards = await all_pairs(agent_client, first=4)
+
+    # when: the last two, then the two before them
+    tail = await all_pairs(agent_client, last=2)
+    head = await all_pairs(agent_client, last=2, before=tail["edges"][0]["cursor"])
+
+    # then: the same pairs in the same order, and each pair's id is stable
+    assert pairs(head) + pairs(tail) == pairs(forwards)
+    assert tail["pageInfo"]["hasNextPage"] is False
+    assert head["pageInfo"]["hasNextPage"] is True
+    ids = [e["node"]["id"] for e in head["edges"] + tail["edges"]]
+    assert ids == [e["node"]["id"] for e in forwards["edges"]]
+    assert len(set(ids)) == 4
 
 
 async def test_a_malformed_cursor_is_a_bad_request(agent_client: GraphQLClient) -> None:

@@ -24,9 +24,11 @@ from csm_graph.schema.mutations import mutation
 from csm_graph.schema.node import decode_id, decode_query_id
 from csm_graph.schema.pagination import (
     After,
+    Before,
     Connection,
     Edge,
     First,
+    Last,
     PageInfo,
     check_page_arguments,
 )
@@ -59,6 +61,10 @@ class DuplicateCandidate:
     consumer_id: strawberry.Private[int]
     candidate_id: strawberry.Private[int]
     key: strawberry.Private[PageKey]
+    id: strawberry.ID = strawberry.field(
+        description="The pair's id, the same from either record (for caches; a candidate is "
+        "computed, not stored, so `node(id:)` does not fetch it)."
+    )
     reasons: list[DuplicateReason] = strawberry.field(
         description="Why they may be one person, strongest first."
     )
@@ -71,7 +77,9 @@ class DuplicateCandidate:
     def of(cls, candidate: Candidate, consumer_id: int | None = None) -> DuplicateCandidate:
         """The pair as seen from `consumer_id`; by default from its older record."""
         first = candidate.lower_id if consumer_id is None else consumer_id
+        pair = f"DuplicateCandidate:{candidate.lower_id}:{candidate.higher_id}"
         return cls(
+            id=strawberry.ID(base64.b64encode(pair.encode()).decode()),
             consumer_id=first,
             candidate_id=candidate.other(first),
             key=candidate.key,
@@ -137,18 +145,31 @@ class DuplicatesQuery:
         IsInternal,
     )
     async def duplicate_candidates(
-        self, info: Info, first: First = None, after: After = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[DuplicateCandidate]:
-        check_page_arguments(first, None)
-        size = first if first is not None else 20
+        check_page_arguments(first, last)
+        backwards = last is not None
+        size = last if last is not None else (first if first is not None else 20)
         viewer = info.context.viewer
-        start = decode_cursor("after", after) if after is not None else None
-        rows = await duplicates.candidate_page(viewer, after=start, size=size + 1)
-        nodes = [DuplicateCandidate.of(c) for c in rows[:size]]
+        rows = await duplicates.candidate_page(
+            viewer,
+            after=decode_cursor("after", after) if after is not None else None,
+            before=decode_cursor("before", before) if before is not None else None,
+            size=size + 1,
+            backwards=backwards,
+        )
+        more = len(rows) > size
+        rows = rows[1:] if backwards and more else rows[:size]
+        nodes = [DuplicateCandidate.of(c) for c in rows]
         edges = [Edge(cursor=encode_cursor(n.key), node=n) for n in nodes]
         page_info = PageInfo(
-            has_next_page=len(rows) > size,
-            has_previous_page=after is not None,
+            has_next_page=more if not backwards else before is not None,
+            has_previous_page=more if backwards else after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         )

@@ -64,13 +64,20 @@ class ConsumersQuery:
         extensions=[Visible()],
     )
     async def consumer_imports(
-        self, info: Info, first: First = None, after: After = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ConsumerImportConnection:
         page = await paginate(
             models.ImportJob.all().only(*IMPORT_LISTED),
             lambda rows: [ImportJob.from_model(job) for job in rows],
             first=first,
             after=after,
+            last=last,
+            before=before,
             descending=True,
         )
         return ConsumerImportConnection(
