@@ -22,6 +22,7 @@ from csm_graph import clock
 from csm_graph.access import policy
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
 from csm_graph.accounts.models import UserType
+from csm_graph.audit.models import AuditEvent, AuditKind
 from csm_graph.cases.models import (
     ActivityKind,
     Case,
@@ -32,6 +33,7 @@ from csm_graph.cases.models import (
 )
 from csm_graph.consumers.models import Consumer, ImportJob
 from csm_graph.households.models import HouseholdMember, Relationship, Representation
+from csm_graph.privacy.models import ErasureRequest
 from csm_graph.products.models import SoldProduct
 from csm_graph.schema import build_schema
 from csm_graph.schema.node import _resolvers, to_global_id
@@ -212,6 +214,10 @@ async def _scene(http: httpx.AsyncClient) -> Scene:
         case_id=closed.id, consumer_id=world.member.id, created_at=clock.now(), rating=5
     )
     job = await ImportJob.create(source="number\n", file_name="c.csv")
+    member_user = (await Consumer.get(id=world.member.id)).user_id
+    erasure = await ErasureRequest.create(consumer_id=world.member.id, requested_by_id=member_user)
+    audit_event = await AuditEvent.filter(kind=AuditKind.LOGIN_SUCCEEDED).order_by("id").first()
+    assert audit_event is not None, "logging in records an event"
     sla_target = await SlaTarget.all().order_by("id").first()
     assert sla_target is not None, "the migration seeds the SLA targets"
     memberships = {
@@ -242,6 +248,8 @@ async def _scene(http: httpx.AsyncClient) -> Scene:
         attachment=_gid("CaseAttachment", attachment.id),
         survey=_gid("Survey", survey.id),
         job=_gid("ImportJob", job.id),
+        erasure=_gid("ErasureRequest", erasure.id),
+        audit_event=_gid("AuditEvent", audit_event.id),
         sla_target=_gid("SlaTarget", sla_target.id),
         team=_gid("Team", world.team.id),
         agent=_gid("User", world.ids["agent"]),
@@ -335,6 +343,20 @@ TRIADS: dict[str, Triad] = {
         "member",
         "head",
         "stranger",
+    ),
+    "Query.auditEvents": Triad(
+        "{ auditEvents(first: 100) { edges { node { id } } } }",
+        ("auditEvents",),
+        "audit_event",
+        "admin",
+        "agent",
+    ),
+    "Query.erasureRequests": Triad(
+        "{ erasureRequests(first: 100) { edges { node { id } } } }",
+        ("erasureRequests",),
+        "erasure",
+        "admin",
+        "agent",
     ),
     "Query.households": Triad(
         "{ households(first: 100) { edges { node { id } } } }",
@@ -797,6 +819,11 @@ TRIADS: dict[str, Triad] = {
         denied="agent",
     ),
 }
+AUDIT_PEOPLE = (
+    "tests/audit/test_audit_trail.py: only administrators reach `auditEvents` "
+    "(test_non_admins_get_null_and_forbidden), who see every user and consumer; "
+    "test_people_resolve_by_id_and_erased_or_deleted_ones_to_null"
+)
 OTHERWISE_COVERED = {
     "CaseEvent.case": "test_a_subscription_event_shows_what_the_viewer_may_see",
     "CaseEvent.actor": "test_a_subscription_event_shows_what_the_viewer_may_see",
@@ -810,6 +837,25 @@ OTHERWISE_COVERED = {
     "test_the_pairs_show_only_to_internal_users",
     "DuplicateCandidate.candidate": "tests/schema/consumers/test_duplicates.py: "
     "test_the_pairs_show_only_to_internal_users",
+    "Query.dataExports": "tests/exports/test_data_export.py: "
+    "test_progress_shows_to_the_consumer_and_administrators_only",
+    "AuditEvent.actor": AUDIT_PEOPLE,
+    "AuditEvent.user": AUDIT_PEOPLE,
+    "AuditEvent.consumer": AUDIT_PEOPLE,
+    **dict.fromkeys(
+        (
+            "AccessReport.consumer",
+            "AccessReportEntry.user",
+            "AccessReportEntry.consumer",
+            "AccessReportGrant.cases",
+            "AccessReportGrant.team",
+        ),
+        "tests/schema/access/test_access_report.py: "
+        "test_the_report_names_everyone_who_sees_the_consumer_and_why (an administrator sees "
+        "all), test_the_consumer_sees_their_own_report_through_the_object_rules (hidden "
+        "logins, consumers and teams come back null) and "
+        "test_anyone_else_gets_the_answer_of_a_missing_consumer",
+    ),
 }
 """Object fields covered by a test of their own rather than this table."""
 PAYLOADS = {f for f in OBJECT_FIELDS if f.split(".")[0].endswith("Payload")}

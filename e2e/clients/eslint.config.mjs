@@ -75,6 +75,8 @@ export default [
           // that field alone); one every logged-in user may use is non-null
           // (without a login the whole request fails). These three are the
           // latter; a new non-null root field fails here until it is listed.
+          // `accessReport` answers every logged-in user, as one about a
+          // consumer that does not exist unless they may see it.
           // A duplicate candidate is a pair of consumer records computed on
           // each request, not a stored object: it has an `id` (the pair's)
           // for caches, but `node(id:)` has nothing to fetch, so it does not
@@ -85,6 +87,7 @@ export default [
             'Query.households',
             'Query.cases',
             'Query.explainAccess',
+            'Query.accessReport',
           ]),
         },
       },
@@ -132,7 +135,8 @@ export default [
       // Objects without an identity of their own: a mutation's payload, a
       // connection and its edges, and value objects read only through their
       // parent (an address, a page's position, a viewer's permissions on a
-      // case, an explanation and its grants, a refused input or import row).
+      // case, an explanation or an access report and its parts, a refused
+      // input or import row).
       '@graphql-eslint/strict-id-in-types': [
         'error',
         {
@@ -141,6 +145,9 @@ export default [
             types: [
               'AccessExplanation',
               'AccessGrant',
+              'AccessReport',
+              'AccessReportEntry',
+              'AccessReportGrant',
               'Address',
               'CasePermissions',
               'ImportRowError',

@@ -396,6 +396,7 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/files/attachments/{id}", downloads.attachment),
+            Route("/exports/{token}", downloads.data_export),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -131,6 +131,13 @@ class Settings(BaseSettings):
     """How long a survey link can be answered."""
     auto_close_days: int = 7
     """A RESOLVED case with no answer from the consumer for this many days is closed."""
+    export_link_hours: int = 72
+    """How long the emailed link to a consumer's data export works (once)."""
+    retention_inactive_days: int = 0
+    """Erase consumers with no activity for this many days (see `privacy/retention.py`);
+    0: never."""
+    retention_outbox_days: int = 0
+    """Empty the content of emails sent more than this many days ago; 0: never."""
 
     portal_url: str = "http://localhost:3000"
     allowed_origins: list[str] = Field(default_factory=list)

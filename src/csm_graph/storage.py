@@ -106,6 +106,14 @@ async def save(data: bytes, file_name: str) -> StoredFile:
     )
 
 
+async def put(data: bytes) -> str:
+    """Store a file the product made itself (a data export's archive), unchecked,
+    under a new random key; returns the key."""
+    key = secrets.token_hex(16)
+    await asyncio.to_thread(_write, path_of(key), data)
+    return key
+
+
 async def read(key: str) -> bytes:
     """The stored bytes; `FileNotFoundError` when there is no such file."""
     return await asyncio.to_thread(path_of(key).read_bytes)

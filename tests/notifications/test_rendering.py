@@ -34,6 +34,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "case_closed": CASE,
     "survey": {**CASE, "expires": "2030-01-31"},
     "sla_breach": {**CASE, "which": "resolution", "team": "Care", "priority": 1},
+    "data_export_ready": {"name": "Ann", "link": LINK, "expires": "2030-01-31 12:00 UTC"},
 }
 
 

@@ -16,6 +16,7 @@ from csm_graph.accounts.models import User
 from csm_graph.cases.models import Case, CaseAttachment
 from csm_graph.consumers.models import Consumer, ImportJob, ImportState
 from csm_graph.households.models import HouseholdMember, Relationship, Representation
+from csm_graph.privacy.models import ErasureRequest, ErasureState
 from csm_graph.products.models import SoldProduct
 from csm_graph.schema import build_schema
 from csm_graph.settings import Settings
@@ -31,7 +32,7 @@ CLOSED_AT = dt.datetime(2026, 11, 30, 4, 38, 12, 904999, tzinfo=PLUS_ONE)
 """Stored with an offset and microseconds: read back as UTC, to the millisecond."""
 
 EVERYTHING = """
-query Everything($case: ID!, $party: ID!, $job: ID!) {
+query Everything($case: ID!, $party: ID!, $job: ID!, $member: ID!) {
   viewer { lastLoginAt }
   users(first: 50) { edges { node { lastLoginAt } } }
   consumers(first: 20) {
@@ -59,10 +60,20 @@ query Everything($case: ID!, $party: ID!, $job: ID!) {
   surveys(first: 20) { edges { node { createdAt expiresAt answeredAt } } }
   slaTargets { updatedAt }
   job: node(id: $job) { __typename ... on ImportJob { createdAt finishedAt } }
+  auditEvents(first: 5) { edges { node { at } } }
+  erasureRequests(first: 5) { edges { node { createdAt decidedAt } } }
+  accessReport(consumerId: $member) { entries { grants { validUntil } } }
 }
 """
+SHAPE_OF_EXPORTS = (
+    "tests/exports/test_data_export.py: test_the_link_works_once_and_only_for_the_consumer"
+)
 CHECKED_ELSEWHERE = {
     "CaseEvent.at": "a subscription's: tests/schema/cases/test_case_events.py checks it",
+    "DataExport.createdAt": SHAPE_OF_EXPORTS,
+    "DataExport.finishedAt": SHAPE_OF_EXPORTS,
+    "DataExport.expiresAt": SHAPE_OF_EXPORTS,
+    "DataExport.downloadedAt": SHAPE_OF_EXPORTS,
 }
 
 
@@ -118,12 +129,19 @@ async def _world(http: httpx.AsyncClient) -> dict[str, Any]:
     job = await ImportJob.create(
         source="number\n", file_name="c.csv", state=ImportState.DONE, finished_at=clock.now()
     )
+    await ErasureRequest.create(
+        consumer_id=world.stranger.id,
+        state=ErasureState.REJECTED,
+        reason="ticket 1",
+        decided_at=CLOSED_AT,
+    )
     return {
         "client": world.client("admin"),
         "variables": {
             "case": gid("Case", case.id),
             "party": gid("User", stranger.id),
             "job": gid("ImportJob", job.id),
+            "member": gid("Consumer", world.member.id),
         },
         "case": case,
     }

@@ -17,7 +17,7 @@ into a `Subject`, so a configuration change applies on the next request.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -116,56 +116,103 @@ class Subject:
 async def load_subject(viewer: Viewer, reach: Reach | None = None) -> Subject:
     """At most six small queries, whatever the number of cases asked about
     (fewer when the caller already has the viewer's `reach`)."""
-    reports: frozenset[int] = frozenset()
-    if viewer.is_manager and not viewer.is_admin:
-        rows: list[Any] = await User.filter(manager_id=viewer.user_id).values_list("id", flat=True)
-        reports = frozenset(int(r) for r in rows)
     if reach is None:
         reach = await reach_of(viewer)
-    today = clock.today()
-    parties = () if viewer.is_admin else await _load_parties(viewer, reach, today)
-    return Subject(viewer=viewer, today=today, reach=reach, report_ids=reports, parties=parties)
+    (subject,) = await load_subjects([(viewer, reach)], clock.today())
+    return subject
 
 
-async def _load_parties(viewer: Viewer, reach: Reach, today: dt.date) -> tuple[PartyAccess, ...]:
-    """The viewer's current related parties with a responsibility, in one query."""
-    who = Q(user_id=viewer.user_id)
-    if reach.consumer_id is not None:
-        who |= Q(consumer_id=reach.consumer_id)
-    rows: list[dict[str, Any]] = await (
-        RelatedParty.filter(who, current_parties(today), responsibility_id__isnull=False)
-        .order_by("id")
-        .values(
-            "id",
-            "case_id",
-            "sold_product_id",
-            "valid_until",
-            relationship="relationship_type__name",
-            responsibility="responsibility__name",
-            case_actions="responsibility__case_actions",
-            product_actions="responsibility__product_actions",
-            product_name="sold_product__name",
+async def load_subjects(
+    people: Sequence[tuple[Viewer, Reach]],
+    today: dt.date,
+    *,
+    reports: Callable[[list[int]], Awaitable[dict[int, frozenset[int]]]] | None = None,
+    parties_known_at: dt.datetime | None = None,
+) -> list[Subject]:
+    """The subjects of many viewers whose reach is known, in two queries however
+    many they are (their reports, their related parties); `load_subject` is the
+    one-viewer case, and the access report asks it for everyone at once.
+
+    `today` is the day the rules read dated rows at; `reports` (manager id ->
+    report ids) and `parties_known_at` (only party rows that existed then) let
+    `explainAccess(at:)` build a subject as it was at a past moment."""
+    managers = [v.user_id for v, _ in people if v.is_manager and not v.is_admin]
+    report_ids = await (reports or _reports_now)(managers) if managers else {}
+    asking = [(v, r) for v, r in people if not v.is_admin]
+    parties = await _load_parties(asking, today, parties_known_at) if asking else {}
+    return [
+        Subject(
+            viewer=viewer,
+            today=today,
+            reach=reach,
+            report_ids=report_ids.get(viewer.user_id, frozenset()),
+            parties=parties.get(viewer.user_id, ()),
         )
+        for viewer, reach in people
+    ]
+
+
+async def _reports_now(manager_ids: list[int]) -> dict[int, frozenset[int]]:
+    """The users each manager manages now, in one query."""
+    rows: list[Any] = await User.filter(manager_id__in=manager_ids).values_list("manager_id", "id")
+    out: dict[int, set[int]] = {}
+    for manager_id, user_id in rows:
+        out.setdefault(int(manager_id), set()).add(int(user_id))
+    return {m: frozenset(ids) for m, ids in out.items()}
+
+
+async def _load_parties(
+    people: Sequence[tuple[Viewer, Reach]], today: dt.date, known_at: dt.datetime | None
+) -> dict[int, tuple[PartyAccess, ...]]:
+    """The current related parties with a responsibility of each viewer (as user,
+    or as their consumer), by user id, in one query."""
+    user_ids = sorted({v.user_id for v, _ in people})
+    consumer_ids = sorted({r.consumer_id for _, r in people if r.consumer_id is not None})
+    who = Q(user_id__in=user_ids)
+    if consumer_ids:
+        who |= Q(consumer_id__in=consumer_ids)
+    query = RelatedParty.filter(who, current_parties(today), responsibility_id__isnull=False)
+    if known_at is not None:
+        query = query.filter(created_at__lte=known_at)
+    rows: list[dict[str, Any]] = await query.order_by("id").values(
+        "id",
+        "case_id",
+        "sold_product_id",
+        "valid_until",
+        "user_id",
+        "consumer_id",
+        relationship="relationship_type__name",
+        responsibility="responsibility__name",
+        case_actions="responsibility__case_actions",
+        product_actions="responsibility__product_actions",
+        product_name="sold_product__name",
     )
-    out = []
+    found: list[tuple[dict[str, Any], PartyAccess]] = []
     for row in rows:
         actions = parse_case_actions(row["case_actions"] or "")
         if not actions:
             continue
-        out.append(
-            PartyAccess(
-                party_id=int(row["id"]),
-                case_id=row["case_id"],
-                sold_product_id=row["sold_product_id"],
-                relationship=str(row["relationship"]),
-                responsibility=str(row["responsibility"]),
-                actions=actions,
-                valid_until=row["valid_until"],
-                product_name=str(row["product_name"] or ""),
-                manages_product="MANAGE" in str(row["product_actions"] or "").split(),
-            )
+        access = PartyAccess(
+            party_id=int(row["id"]),
+            case_id=row["case_id"],
+            sold_product_id=row["sold_product_id"],
+            relationship=str(row["relationship"]),
+            responsibility=str(row["responsibility"]),
+            actions=actions,
+            valid_until=row["valid_until"],
+            product_name=str(row["product_name"] or ""),
+            manages_product="MANAGE" in str(row["product_actions"] or "").split(),
         )
-    return tuple(out)
+        found.append((row, access))
+    return {
+        viewer.user_id: tuple(
+            access
+            for row, access in found
+            if row["user_id"] == viewer.user_id
+            or (reach.consumer_id is not None and row["consumer_id"] == reach.consumer_id)
+        )
+        for viewer, reach in people
+    }
 
 
 class GrantKind(StrEnum):

@@ -38,10 +38,13 @@ from csm_graph.access.engine import (
 )
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
 from csm_graph.accounts.models import Team, User, UserType
+from csm_graph.audit.models import AuditEvent
 from csm_graph.cases.models import FINAL_STATES, Case, CaseActivity, CaseAttachment, CaseComment
 from csm_graph.consumers.models import Consumer, ImportJob
 from csm_graph.errors import ErrorCode, UserErrors
+from csm_graph.exports.models import DataExport
 from csm_graph.households.models import Household, HouseholdMember, Representation
+from csm_graph.privacy.models import ErasureRequest
 from csm_graph.products.models import SoldProduct
 from csm_graph.sla.models import SlaTarget
 from csm_graph.surveys.models import Survey
@@ -403,6 +406,35 @@ async def sla_targets(subject: Subject | None, rows: Sequence[SlaTarget]) -> lis
 async def import_jobs(subject: Subject | None, rows: Sequence[ImportJob]) -> list[bool]:
     """Administrators."""
     return _each(rows, subject is not None and subject.viewer.is_admin)
+
+
+@rule(DataExport)
+async def data_exports(subject: Subject | None, rows: Sequence[DataExport]) -> list[bool]:
+    """Administrators, and the consumer's own login (as the consumer, or as who asked)."""
+    if subject is None:
+        return _each(rows, False)
+    viewer = subject.viewer
+    return [
+        viewer.is_admin
+        or e.requested_by_id == viewer.user_id
+        or (subject.consumer_id is not None and e.consumer_id == subject.consumer_id)
+        for e in rows
+    ]
+
+
+@rule(AuditEvent)
+async def audit_events(subject: Subject | None, rows: Sequence[AuditEvent]) -> list[bool]:
+    """Administrators."""
+    return _each(rows, subject is not None and subject.viewer.is_admin)
+
+
+@rule(ErasureRequest)
+async def erasure_requests(subject: Subject | None, rows: Sequence[ErasureRequest]) -> list[bool]:
+    """Administrators, and the login that asked for it (a consumer asking for themselves)."""
+    if subject is None:
+        return _each(rows, False)
+    viewer = subject.viewer
+    return [viewer.is_admin or r.requested_by_id == viewer.user_id for r in rows]
 
 
 # --- who may grant ---------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from csm_graph.access.engine import (
 from csm_graph.access.models import ProductAction, RelatedParty, RelationshipType, Responsibility
 from csm_graph.accounts.models import User
 from csm_graph.accounts.viewer import Viewer, load_viewer
+from csm_graph.audit.models import AuditKind
+from csm_graph.audit.services import iso, record
 from csm_graph.cases.models import Case
 from csm_graph.consumers.models import Consumer
 from csm_graph.core.partial import KEEP, Keep, Partial
@@ -76,12 +78,22 @@ async def create_responsibility(
         errors.add("name", "A responsibility with this name exists.", ErrorCode.CONFLICT)
     errors.raise_if_any()
     async with unit_of_work():
-        return await Responsibility.create(
+        created = await Responsibility.create(
             name=clean,
             description=about,
             case_actions=" ".join(a.value for a in CaseAction if a in actions),
             product_actions=" ".join(a.value for a in ProductAction if a in on_products),
         )
+        await record(
+            AuditKind.RESPONSIBILITY_CHANGED,
+            viewer,
+            target=("Responsibility", created.id),
+            change="created",
+            fields=["name", "description", "case_actions", "product_actions"],
+            case_actions=created.case_actions.split(),
+            product_actions=created.product_actions.split(),
+        )
+        return created
 
 
 async def create_relationship_type(
@@ -110,13 +122,28 @@ async def create_relationship_type(
         errors.add("name", "A relationship type with this name exists.", ErrorCode.CONFLICT)
     errors.raise_if_any()
     async with unit_of_work():
-        return await RelationshipType.create(
+        created = await RelationshipType.create(
             name=clean,
             description=about,
             for_cases=for_cases,
             for_sold_products=for_sold_products,
             default_responsibility_id=default_responsibility_id,
         )
+        await record(
+            AuditKind.RELATIONSHIP_TYPE_CHANGED,
+            viewer,
+            target=("RelationshipType", created.id),
+            change="created",
+            fields=[
+                "name",
+                "description",
+                "for_cases",
+                "for_sold_products",
+                "default_responsibility_id",
+            ],
+            default_responsibility_id=default_responsibility_id,
+        )
+        return created
 
 
 def _text(
@@ -237,7 +264,7 @@ async def add_related_party(subject: Subject, draft: PartyDraft) -> RelatedParty
             raise UserErrors.one(
                 "relationship_type_id", f"Already related as {kind.name}.", ErrorCode.CONFLICT
             )
-        return await RelatedParty.create(
+        party = await RelatedParty.create(
             case_id=case_id,
             sold_product_id=product_id,
             consumer_id=consumer_id,
@@ -248,6 +275,8 @@ async def add_related_party(subject: Subject, draft: PartyDraft) -> RelatedParty
             valid_until=data.get("valid_until"),
             added_by_id=subject.viewer.user_id,
         )
+        await record_party(AuditKind.RELATED_PARTY_ADDED, subject.viewer, party)
+        return party
 
 
 async def _party(subject: Subject, party_id: int) -> RelatedParty:
@@ -296,7 +325,13 @@ async def update_related_party(
     if differing:
         async with unit_of_work():
             await RelatedParty.filter(id=party.id).update(**differing)
-        await party.refresh_from_db()
+            await party.refresh_from_db()
+            await record_party(
+                AuditKind.RELATED_PARTY_CHANGED,
+                subject.viewer,
+                party,
+                fields=sorted(differing),
+            )
     return party
 
 
@@ -310,7 +345,33 @@ async def remove_related_party(subject: Subject, party_id: int) -> RelatedParty:
         policy.require_open_case(await Case.get(id=party.case_id), "id")
     async with unit_of_work():
         await RelatedParty.filter(id=party.id).delete()
+        await record_party(AuditKind.RELATED_PARTY_REMOVED, subject.viewer, party)
     return party
+
+
+async def record_party(
+    kind: AuditKind, actor: Viewer | None, party: RelatedParty, **extra: object
+) -> None:
+    """A related party's grant in the audit trail, as it stands after the change
+    (before it, for a removal): whom, on what, with which responsibility, when."""
+    on: dict[str, int | None] = (
+        {"case_id": party.case_id}
+        if party.case_id is not None
+        else {"sold_product_id": party.sold_product_id}
+    )
+    await record(
+        kind,
+        actor,
+        user_id=party.user_id,
+        consumer_id=party.consumer_id,
+        target=("RelatedParty", party.id),
+        **on,
+        relationship_type_id=party.relationship_type_id,
+        responsibility_id=party.responsibility_id,
+        valid_from=iso(party.valid_from),
+        valid_until=iso(party.valid_until),
+        **extra,
+    )
 
 
 # --- explaining ---------------------------------------------------------------------

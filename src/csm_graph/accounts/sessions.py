@@ -21,6 +21,8 @@ from tortoise.expressions import F
 from csm_graph import clock, ratelimit
 from csm_graph.accounts import passwords, tokens
 from csm_graph.accounts.models import RefreshToken, User, UserType
+from csm_graph.audit.models import AuditKind
+from csm_graph.audit.services import record
 from csm_graph.errors import ErrorCode, UserErrors
 from csm_graph.jobs import job
 from csm_graph.settings import get_settings
@@ -70,6 +72,11 @@ async def login(email: str, password: str, client_address: str) -> Session:
     client address before the password is checked, so concurrent guesses
     cannot outrun the limit; past it, attempts are refused unchecked. A
     successful login gives its address slot back and clears the account's.
+
+    Attempts on a known user go to the audit trail (`audit`), by user id
+    only: never the address or the password typed. An unknown address is
+    not recorded. A failure is one row written on its own; a success is
+    written with the session it opens.
     """
     settings = get_settings()
     limiter = ratelimit.limiter()
@@ -79,20 +86,29 @@ async def login(email: str, password: str, client_address: str) -> Session:
     address_key = f"login:address:{client_address}"
     attempts = await limiter.hit(account_key, window)
     from_address = await limiter.hit(address_key, window)
+    known = bool(key_email) and fits(User, "email", key_email)
     if attempts > settings.login_max_failures or from_address > settings.login_max_failures * 4:
+        await _record_lockout(
+            key_email if known else "",
+            "account" if attempts > settings.login_max_failures else "address",
+            window,
+        )
         raise UserErrors.one(
             None, "Too many failed attempts. Try again later.", ErrorCode.THROTTLED
         )
 
-    known = key_email and fits(User, "email", key_email)
     user = await User.get_or_none(email=key_email) if known else None
     valid = await passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
+        if user is not None:
+            reason = "password" if not valid else "inactive"
+            await record(AuditKind.LOGIN_FAILED, None, user_id=user.id, reason=reason)
         raise UserErrors.one(None, INVALID_LOGIN, ErrorCode.INVALID_CREDENTIALS)
     # The password is right: this attempt was no guess.
     await limiter.clear(account_key)
     await limiter.release(address_key)
     if user.user_type is UserType.EXTERNAL and not user.email_verified:
+        await record(AuditKind.LOGIN_FAILED, None, user_id=user.id, reason="unverified")
         raise UserErrors.one(
             "email", "Verify your email address before logging in.", ErrorCode.INVALID_STATE
         )
@@ -103,7 +119,20 @@ async def login(email: str, password: str, client_address: str) -> Session:
             user.password_hash = await passwords.hash_password(password)
         user.last_login_at = clock.now()
         await user.save(update_fields=["last_login_at", "password_hash"])
+        await record(AuditKind.LOGIN_SUCCEEDED, user.id, user_id=user.id)
         return await _issue_session(user)
+
+
+async def _record_lockout(key_email: str, reason: str, window: int) -> None:
+    """LOGIN_LOCKED_OUT for a known user, once per user and window however many
+    attempts are refused, so a flood of guesses cannot flood the trail."""
+    if not key_email:
+        return
+    user = await User.get_or_none(email=key_email)
+    if user is None:
+        return
+    if await ratelimit.limiter().hit(f"login:locked-out:{user.id}", window) == 1:
+        await record(AuditKind.LOGIN_LOCKED_OUT, None, user_id=user.id, reason=reason)
 
 
 async def refresh(refresh_token: str) -> Session:

@@ -17,6 +17,8 @@ from csm_graph.accounts import passwords, sessions
 from csm_graph.accounts.email_tokens import send_set_password_email
 from csm_graph.accounts.models import Role, RoleName, Team, User, UserType
 from csm_graph.accounts.viewer import Viewer, require_admin
+from csm_graph.audit.models import AuditKind
+from csm_graph.audit.services import record, record_roles, record_teams
 from csm_graph.consumers.services import sync_user_identity
 from csm_graph.core.partial import KEEP, Keep, NameParts
 from csm_graph.errors import ErrorCode, ErrorList, UserErrors
@@ -169,6 +171,13 @@ async def create_user(viewer: Viewer | None, draft: UserDraft) -> User:
             await user.roles.add(*roles)
         if teams:
             await user.teams.add(*teams)
+        await record(AuditKind.USER_CREATED, viewer, user_id=user.id, user_type=user_type.value)
+        await record_roles(viewer, user.id, (), (r.name for r in roles))
+        await record_teams(viewer, user.id, (), (t.id for t in teams))
+        if manager is not None:
+            await record(
+                AuditKind.MANAGER_CHANGED, viewer, user_id=user.id, old=None, new=manager.id
+            )
         if not password:
             await send_set_password_email(user)
     return user
@@ -223,6 +232,7 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
         user = await User.get_or_none(id=user_id)
         if user is None:
             raise UserErrors.one("id", "No such user.", ErrorCode.NOT_FOUND)
+        was_active, old_manager = user.is_active, user.manager_id
         names = _name_fields(wanted, errors)
         for key, value in names.items():
             setattr(user, key, value)
@@ -280,15 +290,20 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
                 raise UserErrors.one("roles", "Only internal users have roles.")
             if is_self and RoleName.ADMIN not in wanted["roles"]:
                 raise UserErrors.one("roles", "You cannot remove your own admin role.")
+            held: list[Any] = await user.roles.all().values_list("name", flat=True)
             await user.roles.clear()
             roles = await _roles(list(wanted["roles"]))
             if roles:
                 await user.roles.add(*roles)
+            await record_roles(viewer, user.id, held, (r.name for r in roles))
         if "team_ids" in wanted:
+            member_of: list[Any] = await user.teams.all().values_list("id", flat=True)
             await user.teams.clear()
             teams = await _teams(list(wanted["team_ids"]))
             if teams:
                 await user.teams.add(*teams)
+            await record_teams(viewer, user.id, member_of, (t.id for t in teams))
+        await _record_changes(viewer, user, was_active=was_active, old_manager=old_manager)
         if user.user_type is UserType.EXTERNAL and (
             user.manager_id is not None
             or await user.roles.all().exists()
@@ -301,6 +316,19 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
             )
         await _end_sessions_after(user, wanted, viewer)
     return user
+
+
+async def _record_changes(
+    viewer: Viewer, user: User, *, was_active: bool, old_manager: int | None
+) -> None:
+    """The audit events of `update_user` besides roles and teams."""
+    if user.is_active != was_active:
+        kind = AuditKind.USER_REACTIVATED if user.is_active else AuditKind.USER_DEACTIVATED
+        await record(kind, viewer, user_id=user.id)
+    if user.manager_id != old_manager:
+        await record(
+            AuditKind.MANAGER_CHANGED, viewer, user_id=user.id, old=old_manager, new=user.manager_id
+        )
 
 
 async def _end_sessions_after(user: User, changes: dict[str, Any], viewer: Viewer) -> None:
@@ -345,6 +373,8 @@ async def create_team(viewer: Viewer | None, name: str, member_ids: list[int]) -
             ) from None
         if members:
             await team.members.add(*members)
+        for member in members:
+            await record_teams(viewer, member.id, (), (team.id,))
     return team
 
 
@@ -358,6 +388,7 @@ async def add_team_member(viewer: Viewer | None, team_id: int, user_id: int) -> 
         if await team.members.filter(id=user_id).exists():
             raise UserErrors.one("user_id", "Already a member of this team.", ErrorCode.CONFLICT)
         await team.members.add(user)
+        await record_teams(viewer, user.id, (), (team.id,))
     return team
 
 
@@ -368,6 +399,7 @@ async def create_admin(
     email = normalize_email("email", email)
     check_password("password", password)
     async with unit_of_work():
+        # Done from the command line: the events name no actor (the system).
         user = await User.get_or_none(email=email)
         if user is None:
             user = await User.create(
@@ -378,7 +410,12 @@ async def create_admin(
                 email_verified=True,
                 password_hash=await passwords.hash_password(password),
             )
+            await record(
+                AuditKind.USER_CREATED, None, user_id=user.id, user_type=UserType.INTERNAL.value
+            )
         else:
+            if not user.is_active:
+                await record(AuditKind.USER_REACTIVATED, None, user_id=user.id)
             user.user_type = UserType.INTERNAL
             user.is_active = True
             user.email_verified = True
@@ -387,4 +424,5 @@ async def create_admin(
         admin = await Role.get(name=RoleName.ADMIN)
         if not await user.roles.filter(id=admin.id).exists():
             await user.roles.add(admin)
+            await record_roles(None, user.id, (), (RoleName.ADMIN.value,))
     return user

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from csm_graph import clock
@@ -21,7 +23,8 @@ async def record(
     """Append one event. Call it inside the change's unit of work, so the
     event commits or rolls back with the change. `data` holds ids, codes and
     flags only (see `AuditEvent.data`)."""
-    actor_id = actor.user_id if isinstance(actor, Viewer) else actor
+    # Id 0 is no user: the system viewer some commands and tests act as.
+    actor_id = (actor.user_id if isinstance(actor, Viewer) else actor) or None
     target_type, target_id = target if target is not None else ("", None)
     return await AuditEvent.create(
         at=clock.now(),
@@ -33,3 +36,33 @@ async def record(
         target_id=target_id,
         data=data,
     )
+
+
+async def record_roles(
+    actor: Viewer | int | None, user_id: int, before: Iterable[str], after: Iterable[str]
+) -> None:
+    """One ROLE_GRANTED per role in `after` only, one ROLE_REVOKED per role in
+    `before` only, each `data={"role": name}`: `explainAccess(at:)` rebuilds a
+    user's roles at a past moment from exactly these rows."""
+    old, new = set(before), set(after)
+    for role in sorted(new - old):
+        await record(AuditKind.ROLE_GRANTED, actor, user_id=user_id, role=str(role))
+    for role in sorted(old - new):
+        await record(AuditKind.ROLE_REVOKED, actor, user_id=user_id, role=str(role))
+
+
+async def record_teams(
+    actor: Viewer | int | None, user_id: int, before: Iterable[int], after: Iterable[int]
+) -> None:
+    """One TEAM_JOINED or TEAM_LEFT per team the user joined or left, each with
+    `target=("Team", id)`, for the same rebuilding as `record_roles`."""
+    old, new = set(before), set(after)
+    for team_id in sorted(new - old):
+        await record(AuditKind.TEAM_JOINED, actor, user_id=user_id, target=("Team", team_id))
+    for team_id in sorted(old - new):
+        await record(AuditKind.TEAM_LEFT, actor, user_id=user_id, target=("Team", team_id))
+
+
+def iso(value: dt.date | dt.datetime | None) -> str | None:
+    """A date for `data`: ISO 8601 text, or None."""
+    return value.isoformat() if value is not None else None

@@ -21,8 +21,10 @@ from csm_graph import clock
 from csm_graph.access import policy
 from csm_graph.access.engine import CaseAction, Subject, case_filter, permitted
 from csm_graph.access.models import RelatedParty
+from csm_graph.access.services import record_party
 from csm_graph.accounts.models import Team, User, UserType
 from csm_graph.accounts.viewer import Viewer
+from csm_graph.audit.models import AuditKind
 from csm_graph.cases import events, notify
 from csm_graph.cases.models import (
     FINAL_STATES,
@@ -553,6 +555,8 @@ async def _drop_case_parties(case: Case, subject: Subject) -> None:
     described: list[Any] = await parties.values_list("id", "relationship_type__name")
     if not described:
         return
+    for party in await parties.order_by("id"):
+        await record_party(AuditKind.RELATED_PARTY_REMOVED, subject.viewer, party)
     await parties.delete()
     await _record(
         case,

@@ -26,6 +26,9 @@ from csm_graph.access.engine import Subject
 from csm_graph.access.models import RelatedParty
 from csm_graph.accounts import sessions
 from csm_graph.accounts.models import User
+from csm_graph.accounts.viewer import Viewer
+from csm_graph.audit import services as audit
+from csm_graph.audit.models import AuditKind
 from csm_graph.cases import events
 from csm_graph.cases.models import ActivityKind, Case, CaseActivity, CaseComment
 from csm_graph.consumers.models import Consumer, ConsumerMerge, DuplicateDismissal
@@ -155,7 +158,7 @@ async def merge(
             "tombstones",
             await Consumer.filter(merged_into_id=merged.id).update(merged_into_id=survivor.id),
         )
-        merged_login = merged.user_id
+        merged_login, survivor_login = merged.user_id, survivor.user_id
         closed = await _settle_logins(survivor, merged, choices)
         taken = _take_fields(survivor, merged, choices.fields, now)
         login_moved = merged_login is not None and survivor.user_id == merged_login
@@ -190,10 +193,53 @@ async def merge(
         )
         if closed is not None:
             await _close_login(closed, survivor, record)
+        await _audit(viewer, survivor, merged, record, (survivor_login, merged_login), closed)
         if survivor.user_id is not None and (taken & set(IDENTITY_FIELDS) or login_moved):
             # The record and its login agree again (a new address waits for its owner).
             await sync_identity.later(survivor.id)
     return survivor
+
+
+async def _audit(
+    viewer: Viewer,
+    survivor: Consumer,
+    merged: Consumer,
+    done: ConsumerMerge,
+    logins: tuple[int | None, int | None],
+    closed: User | None,
+) -> None:
+    """The merge in the audit trail: the merge itself, the logins it moved or
+    unlinked, and the one it closed."""
+    survivor_login, merged_login = logins
+    await audit.record(
+        AuditKind.CONSUMERS_MERGED,
+        viewer,
+        consumer_id=survivor.id,
+        target=("Consumer", merged.id),
+        merged_id=merged.id,
+        fields=done.fields_taken,
+        moved=done.moved,
+    )
+    if merged_login is not None:
+        await audit.record(
+            AuditKind.CONSUMER_USER_UNLINKED, viewer, user_id=merged_login, consumer_id=merged.id
+        )
+    if survivor.user_id != survivor_login:
+        if survivor_login is not None:
+            await audit.record(
+                AuditKind.CONSUMER_USER_UNLINKED,
+                viewer,
+                user_id=survivor_login,
+                consumer_id=survivor.id,
+            )
+        await audit.record(
+            AuditKind.CONSUMER_USER_LINKED,
+            viewer,
+            user_id=survivor.user_id,
+            consumer_id=survivor.id,
+        )
+    if closed is not None:
+        await audit.record(AuditKind.USER_DEACTIVATED, viewer, user_id=closed.id, reason="merged")
 
 
 def _check_record(consumer: Consumer | None, field: str) -> Consumer:

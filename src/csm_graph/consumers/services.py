@@ -27,6 +27,8 @@ from csm_graph.accounts.email_tokens import (
 )
 from csm_graph.accounts.models import TokenPurpose, User, UserType
 from csm_graph.accounts.viewer import Viewer, require_admin
+from csm_graph.audit.models import AuditKind
+from csm_graph.audit.services import record
 from csm_graph.consumers.models import Consumer, SlaLevel
 from csm_graph.consumers.validation import (
     IDENTITY_FIELDS,
@@ -363,6 +365,9 @@ async def associate(viewer: Viewer | None, consumer_id: int, user_id: int) -> Co
             raise UserErrors.one("user_id", "No such user.", ErrorCode.NOT_FOUND)
         await _check_unlinked(consumer, user)
         await _link(consumer, user)
+        await record(
+            AuditKind.CONSUMER_USER_LINKED, viewer, user_id=user.id, consumer_id=consumer.id
+        )
     return consumer
 
 
@@ -374,8 +379,15 @@ async def dissociate(viewer: Viewer | None, consumer_id: int) -> Consumer:
             raise UserErrors.one(
                 "consumer_id", "This consumer has no linked user.", ErrorCode.INVALID_STATE
             )
+        linked_user = consumer.user_id
         consumer.user_id = None
         await consumer.save(update_fields=["user_id"])
+        await record(
+            AuditKind.CONSUMER_USER_UNLINKED,
+            viewer,
+            user_id=linked_user,
+            consumer_id=consumer.id,
+        )
     return consumer
 
 
@@ -423,6 +435,16 @@ async def create_user_for_consumer(
             ) from None
         consumer.user_id = user.id
         await consumer.save(update_fields=["user_id"])
+        await record(
+            AuditKind.USER_CREATED,
+            viewer,
+            user_id=user.id,
+            consumer_id=consumer.id,
+            user_type=user_type.value,
+        )
+        await record(
+            AuditKind.CONSUMER_USER_LINKED, viewer, user_id=user.id, consumer_id=consumer.id
+        )
         if password is None:
             await send_set_password_email(user)
     return consumer
@@ -536,6 +558,14 @@ async def signup(form: SignupForm, client_address: str) -> None:
             except IntegrityError:
                 existing = await User.get(email=values["email"])
             else:
+                # Signed up by themselves: the new user is the actor.
+                await record(
+                    AuditKind.USER_CREATED,
+                    user.id,
+                    user_id=user.id,
+                    user_type=UserType.EXTERNAL.value,
+                    via="signup",
+                )
                 await _send_verification(user)
                 return
         await queue_email(
@@ -574,12 +604,20 @@ async def verify_email(token: str) -> Consumer:
             email=user.email, user_id=None, merged_into_id=None
         ).order_by("-updated_at", "-id")
         if not candidates:
-            return await Consumer.create(
+            created = await Consumer.create(
                 number=await next_number(NUMBER_PREFIX),
                 user_id=user.id,
                 identity_changed_at=user.identity_changed_at or clock.now(),
                 **_identity(user),
             )
+            await record(
+                AuditKind.CONSUMER_USER_LINKED,
+                user.id,
+                user_id=user.id,
+                consumer_id=created.id,
+                claimed=False,
+            )
+            return created
         chosen = candidates[0]
         if len(candidates) > 1:
             others = ", ".join(c.number for c in candidates[1:])
@@ -588,4 +626,11 @@ async def verify_email(token: str) -> Consumer:
                 f"the most recently updated. Also matching: {others}."
             )
         await _link(chosen, user)
+        await record(
+            AuditKind.CONSUMER_USER_LINKED,
+            user.id,
+            user_id=user.id,
+            consumer_id=chosen.id,
+            claimed=True,
+        )
         return chosen

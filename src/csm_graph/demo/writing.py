@@ -12,6 +12,7 @@ from tortoise.models import Model
 from csm_graph import db
 from csm_graph.access.models import RelatedParty
 from csm_graph.accounts.models import Role, Team, User
+from csm_graph.audit.models import AuditEvent, AuditKind
 from csm_graph.cases.models import Case, CaseActivity, CaseAttachment, CaseComment
 from csm_graph.consumers.models import Consumer
 from csm_graph.demo.cases import CaseRows
@@ -94,6 +95,7 @@ async def _write_rows(data: DataSet, roles: dict[str, Role], progress: Progress)
         await user.roles.add(*[roles[name] for name in names])
         if member_of:
             await user.teams.add(*member_of)
+    await AuditEvent.bulk_create(_grants_as_events(data.staff.roles), batch_size=BATCH)
     await _insert(Consumer, data.people.consumers, progress)
     await _insert(Household, data.households.households, progress)
     await _insert(HouseholdMember, data.households.memberships, progress)
@@ -105,6 +107,43 @@ async def _write_rows(data: DataSet, roles: dict[str, Role], progress: Progress)
     await _insert(CaseActivity, data.cases.activity, progress)
     await _insert(RelatedParty, data.parties, progress)
     await _insert(Survey, data.surveys, progress)
+
+
+def _grants_as_events(
+    grants: Sequence[tuple[User, list[str], list[Team]]],
+) -> list[AuditEvent]:
+    """The staff's roles, teams and managers in the audit trail, as of their
+    accounts' creation (by the system), so `explainAccess(at:)` finds them in
+    the past too."""
+    events = []
+    for user, names, member_of in grants:
+        at = user.created_at
+        if user.manager_id is not None:
+            events.append(
+                AuditEvent(
+                    at=at,
+                    kind=AuditKind.MANAGER_CHANGED,
+                    user_id=user.id,
+                    data={"old": None, "new": user.manager_id},
+                )
+            )
+        for name in sorted(names):
+            events.append(
+                AuditEvent(
+                    at=at, kind=AuditKind.ROLE_GRANTED, user_id=user.id, data={"role": str(name)}
+                )
+            )
+        for team in member_of:
+            events.append(
+                AuditEvent(
+                    at=at,
+                    kind=AuditKind.TEAM_JOINED,
+                    user_id=user.id,
+                    target_type="Team",
+                    target_id=team.id,
+                )
+            )
+    return events
 
 
 async def _insert(model: type[M], rows: Sequence[M], progress: Progress) -> None:

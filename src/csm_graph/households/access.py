@@ -8,6 +8,7 @@ API layers both ask here, so they cannot disagree about who that is.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -87,10 +88,17 @@ async def reach_of(viewer: Viewer | None) -> Reach:
     own: list[Any] = await Consumer.filter(user_id=viewer.user_id).values_list("id", flat=True)
     if not own:
         return NO_REACH
-    consumer_id = int(own[0])
-    today = clock.today()
+    return await reach_of_consumer(int(own[0]), clock.today())
+
+
+async def reach_of_consumer(
+    consumer_id: int, today: dt.date, memberships_on: Callable[[dt.date], Q] = current_memberships
+) -> Reach:
+    """The reach of the consumer `consumer_id` on `today`, in three queries.
+    `memberships_on` says which membership rows count on a day (by default the
+    current ones; a past day reads the dated rows, see `access.history`)."""
     memberships: list[Any] = await HouseholdMember.filter(
-        current_memberships(today), consumer_id=consumer_id
+        memberships_on(today), consumer_id=consumer_id
     ).values_list("household_id", "is_head")
     household_ids = frozenset(int(h) for h, _ in memberships)
     representations: list[Any] = await Representation.filter(
@@ -111,7 +119,7 @@ async def reach_of(viewer: Viewer | None) -> Reach:
     represented_households: set[int] = set()
     if household_ids or represented:
         rows: list[Any] = await HouseholdMember.filter(
-            current_memberships(today),
+            memberships_on(today),
             Q(household_id__in=sorted(household_ids)) | Q(consumer_id__in=sorted(represented)),
         ).values_list("household_id", "consumer_id")
         for household_id, member_id in rows:

@@ -18,6 +18,8 @@ from csm_graph import clock
 from csm_graph.access import policy
 from csm_graph.access.engine import Subject
 from csm_graph.accounts.viewer import Viewer
+from csm_graph.audit.models import AuditKind
+from csm_graph.audit.services import iso, record
 from csm_graph.consumers.models import Consumer
 from csm_graph.core.numbering import next_number
 from csm_graph.core.partial import KEEP, AddressParts, Keep
@@ -343,24 +345,41 @@ async def add_representative(
                 f"{representative.number} already represents {consumer.number} in this period.",
                 ErrorCode.CONFLICT,
             )
-        return await Representation.create(
+        representation = await Representation.create(
             representative_id=representative.id,
             consumer_id=consumer.id,
             valid_from=start,
             valid_until=valid_until,
             created_by_id=staff.user_id or None,
         )
+        await _record_representation(AuditKind.REPRESENTATIVE_ADDED, staff, representation)
+        return representation
 
 
 async def remove_representative(viewer: Viewer | None, representation_id: int) -> Representation:
     """Delete a representation (internal users); the returned object is the removed one."""
-    _require_internal(viewer, "manage representatives")
+    staff = _require_internal(viewer, "manage representatives")
     async with unit_of_work():
         representation = await Representation.get_or_none(id=representation_id)
         if representation is None:
             raise UserErrors.one("id", "No such representation.", ErrorCode.NOT_FOUND)
         await representation.delete()
+        await _record_representation(AuditKind.REPRESENTATIVE_REMOVED, staff, representation)
     return representation
+
+
+async def _record_representation(
+    kind: AuditKind, staff: Viewer, representation: Representation
+) -> None:
+    await record(
+        kind,
+        staff,
+        consumer_id=representation.consumer_id,
+        target=("Representation", representation.id),
+        representative_id=representation.representative_id,
+        valid_from=iso(representation.valid_from),
+        valid_until=iso(representation.valid_until),
+    )
 
 
 def is_current(representation: Representation) -> bool:

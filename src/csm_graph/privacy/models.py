@@ -24,9 +24,12 @@ class ErasureRequest(Model):
     """Why (a legal basis or a ticket reference): never the person's own data."""
     requested_by_id = fields.IntField(null=True)
     decided_by_id = fields.IntField(null=True)
+    decision_reason = fields.CharField(max_length=500, default="")
+    """Why an administrator confirmed or rejected it (a rejection tells the
+    consumer this); like `reason`, never the person's own data."""
     created_at = fields.DatetimeField(auto_now_add=True)
     decided_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "erasure_request"
-        indexes = (("consumer_id", "id"),)
+        indexes = (("consumer_id", "id"), ("state", "id"))

@@ -27,6 +27,7 @@ from csm_graph.schema.access.mutations import AccessMutation
 from csm_graph.schema.access.queries import AccessQuery
 from csm_graph.schema.accounts.mutations import AccountsMutation
 from csm_graph.schema.accounts.queries import AccountsQuery
+from csm_graph.schema.audit.queries import AuditQuery
 from csm_graph.schema.cases.bulk import CasesBulkMutation
 from csm_graph.schema.cases.mutations import CasesMutation
 from csm_graph.schema.cases.queries import CasesQuery
@@ -35,10 +36,14 @@ from csm_graph.schema.consumers.duplicates import DuplicatesMutation, Duplicates
 from csm_graph.schema.consumers.merge import ConsumerMergeMutation
 from csm_graph.schema.consumers.mutations import ConsumersMutation
 from csm_graph.schema.consumers.queries import ConsumersQuery
+from csm_graph.schema.exports.mutations import ExportsMutation
+from csm_graph.schema.exports.queries import ExportsQuery
 from csm_graph.schema.extensions import is_expected, schema_extensions
 from csm_graph.schema.households.mutations import HouseholdsMutation
 from csm_graph.schema.households.queries import HouseholdsQuery
 from csm_graph.schema.node import NodeQuery
+from csm_graph.schema.privacy.mutations import PrivacyMutation
+from csm_graph.schema.privacy.queries import PrivacyQuery
 from csm_graph.schema.products.mutations import ProductsMutation
 from csm_graph.schema.scalars import OVERRIDES
 from csm_graph.schema.sla.mutations import SlaMutation
@@ -60,8 +65,11 @@ class Query(
     HouseholdsQuery,
     CasesQuery,
     AccessQuery,
+    AuditQuery,
     SurveysQuery,
     SlaQuery,
+    PrivacyQuery,
+    ExportsQuery,
 ):
     pass
 
@@ -79,6 +87,8 @@ class Mutation(
     AccessMutation,
     SurveysMutation,
     SlaMutation,
+    PrivacyMutation,
+    ExportsMutation,
 ):
     pass
 

@@ -27,6 +27,11 @@ def register_node(type_name: str, resolver: NodeResolver) -> None:
     _resolvers[type_name] = resolver
 
 
+def is_node_type(type_name: str) -> bool:
+    """Whether `node(id:)` loads objects of `type_name` (its domain registered it)."""
+    return type_name in _resolvers
+
+
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
 

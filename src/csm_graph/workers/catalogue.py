@@ -14,8 +14,10 @@ from csm_graph.accounts.sessions import purge_expired_tokens
 from csm_graph.cases.services import auto_close_resolved
 from csm_graph.consumers.importing import import_consumers
 from csm_graph.consumers.services import sync_identity, sync_user_identity
+from csm_graph.exports.services import build_data_export, expire_data_exports
 from csm_graph.jobs import Job, Periodic
 from csm_graph.notifications.services import send_email, sweep_outbox
+from csm_graph.privacy.retention import apply_retention
 from csm_graph.sla.services import mark_breaches
 
 JOBS: tuple[Job[..., Any], ...] = (
@@ -27,6 +29,9 @@ JOBS: tuple[Job[..., Any], ...] = (
     sweep_outbox,
     mark_breaches,
     auto_close_resolved,
+    build_data_export,
+    expire_data_exports,
+    apply_retention,
 )
 
 PERIODIC: tuple[Periodic, ...] = (
@@ -39,4 +44,7 @@ PERIODIC: tuple[Periodic, ...] = (
         every_seconds=600,
         cron={"minute": {3, 13, 23, 33, 43, 53}, "second": {15}},
     ),
+    Periodic(expire_data_exports, every_seconds=900, cron={"minute": {9, 24, 39, 54}}),
+    # Hourly: it does nothing while the RETENTION_* settings are off.
+    Periodic(apply_retention, every_seconds=3600, cron={"minute": {41}, "second": {45}}),
 )

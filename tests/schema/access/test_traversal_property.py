@@ -44,6 +44,7 @@ from csm_graph.cases.models import (
 )
 from csm_graph.consumers.models import Consumer, ImportJob
 from csm_graph.households.models import Household, HouseholdMember, Relationship, Representation
+from csm_graph.privacy.models import ErasureRequest
 from csm_graph.products.models import SoldProduct
 from csm_graph.surveys.models import Survey
 from tests.conftest import wipe
@@ -115,7 +116,7 @@ async def _fixed_world() -> World:
     outsider = await make_login("outsider@example.com", UserType.INTERNAL, ("AGENT",))
     admin = await make_login("admin@example.com", UserType.INTERNAL, ("ADMIN",))
     await team.members.add(agent, manager)
-    # no query field returns an import job: there is one, and nobody reaches it
+    # administrators reach imports and erasure requests through their lists
     await ImportJob.create(file_name="c.csv", source="number\n", created_by_id=admin.id)
 
     people: dict[str, Consumer] = {}
@@ -129,6 +130,7 @@ async def _fixed_world() -> World:
     does = await Household.create(number="HH0000001", name="The Does")
     other = await Household.create(number="HH0000002", name="Elsewhere")
     today = clock.today()
+    await ErasureRequest.create(consumer_id=people["stranger"].id, requested_by_id=admin.id)
 
     def days(n: int) -> dt.date:
         return today + dt.timedelta(days=n)
@@ -294,6 +296,14 @@ async def test_in_a_fixed_world_every_object_reached_is_returned_by_node(
     by_viewer = {seen.viewer: seen for seen in explorations}
     admin, member = by_viewer["admin@example.com"], by_viewer["member@example.com"]
     assert admin.forbidden == set()
-    assert member.forbidden == {"consumers", "consumerImports", "users", "surveys", "slaTargets"}
+    assert member.forbidden == {
+        "consumers",
+        "consumerImports",
+        "users",
+        "surveys",
+        "slaTargets",
+        "auditEvents",
+        "erasureRequests",
+    }
     # consumers do not see everything: the property is not trivially true
     assert len(member.reached) < len(admin.reached)

@@ -68,8 +68,9 @@ def _is_node(t: Any) -> bool:
 NODE_TYPES = frozenset(name for name, t in SCHEMA.type_map.items() if _is_node(t))
 """Every type that implements Node (read from the SDL, so new ones are covered)."""
 
-NOT_IN_QUERIES: frozenset[str] = frozenset()
-"""Node types no query field returns (none since `consumerImports` lists imports)."""
+NOT_IN_QUERIES: frozenset[str] = frozenset({"DataExport"})
+"""Node types no query field without arguments returns: a consumer's data exports
+are listed by `dataExports(consumerId:)` (tests/exports/test_data_export.py)."""
 
 # --- documents ----------------------------------------------------------------------------
 

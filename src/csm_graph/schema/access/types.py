@@ -3,6 +3,7 @@ related parties, and access explanations."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -11,14 +12,15 @@ import strawberry
 
 from csm_graph.access import models
 from csm_graph.access.engine import CaseAction, Grant, GrantKind, parse_case_actions
+from csm_graph.access.report import ReportEntry, ReportGrant, ReportKind, ReportScope
 from csm_graph.schema.access.loaders import (
     RelatedPartiesByCaseIdLoader,
     RelatedPartiesBySoldProductIdLoader,
     RelationshipTypeByIdLoader,
     ResponsibilityByIdLoader,
 )
-from csm_graph.schema.accounts.loaders import UserByIdLoader
-from csm_graph.schema.accounts.types import User
+from csm_graph.schema.accounts.loaders import TeamByIdLoader, UserByIdLoader
+from csm_graph.schema.accounts.types import Team, User
 from csm_graph.schema.cases import types as _case_types  # noqa: F401 (registers CaseAction)
 from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
 from csm_graph.schema.context import Info
@@ -272,13 +274,176 @@ class AccessGrant:
         )
 
 
-@strawberry.type(description="What a user may do with a case now, and why.")
+@strawberry.type(
+    description="What a user may do with a case now (or at the moment asked about), and why."
+)
 class AccessExplanation:
     allowed: list[CaseAction] = strawberry.field(
-        description="The actions allowed now (the grants narrowed by the case's state); "
-        "empty when the user may not read the case."
+        description="The actions allowed now, or at the moment asked about (the grants "
+        "narrowed by the case's state then); empty when the user may not read the case."
     )
     grants: list[AccessGrant] = strawberry.field(description="Every grant that applies.")
+    history_complete: bool = strawberry.field(
+        default=True,
+        description="False when the history needed to rebuild the moment asked about (`at`) "
+        "was not all kept, so the answer is approximated (`historyNotes` says how); always "
+        "true without `at`.",
+    )
+    history_notes: list[str] = strawberry.field(
+        default_factory=list,
+        description="Notes on the moment asked about, one sentence each: what of its "
+        "history was not kept and how the answer approximates it (roles before the audit "
+        "trail began, related parties removed since, ...), and facts that explain an empty "
+        "answer (the moment is before the case existed). Empty without `at`.",
+    )
+
+
+register_enum(
+    ReportScope,
+    name="AccessScope",
+    description="What an access report grant lets its holder see of the consumer.",
+    values={
+        ReportScope.CASES: "Some of the consumer's cases (the access engine's grants).",
+        ReportScope.CONTACT_DETAILS: "The consumer's contact details: email, phones, "
+        "address, date of birth, preferences and social accounts.",
+    },
+)
+
+register_enum(
+    ReportKind,
+    name="AccessReportGrantKind",
+    description="Why someone sees a consumer: a case grant's kind (as in `GrantKind`), or "
+    "INTERNAL_USER for the contact details every internal user reads.",
+    values={
+        ReportKind.ADMIN: "An administrator: every case.",
+        ReportKind.ASSIGNEE: "The agent the cases are assigned to.",
+        ReportKind.TEAM: "A member of the cases' assignment team (`team`).",
+        ReportKind.MANAGER: "The manager of the cases' assignee.",
+        ReportKind.OPENER: "The internal user who opened the cases.",
+        ReportKind.CONSUMER: "The consumer: their own cases and contact details.",
+        ReportKind.REPRESENTATIVE: "A current authorized representative of the consumer.",
+        ReportKind.HEAD_OF_HOUSEHOLD: "A current head of a household the consumer currently "
+        "belongs to (of the cases in it, or of the contact details).",
+        ReportKind.HOUSEHOLD_MEMBER: "A current member of the cases' household, while the "
+        "consumer is one too (read only).",
+        ReportKind.RELATED_PARTY: "A related party of the case, with what its responsibility "
+        "allows.",
+        ReportKind.SOLD_PRODUCT_PARTY: "A related party of the sold product the cases are "
+        "about, with what its responsibility allows.",
+        ReportKind.INTERNAL_USER: "An internal user: internal users read every consumer's "
+        "contact details.",
+    },
+)
+
+
+@strawberry.type(description="One reason someone sees a consumer, and what it opens.")
+class AccessReportGrant:
+    grant: strawberry.Private[ReportGrant]
+    scope: ReportScope = strawberry.field(
+        description="What it opens: some of the consumer's cases, or their contact details."
+    )
+    kind: ReportKind = strawberry.field(description="Why it applies.")
+    description: str = strawberry.field(
+        description="The reason, in words: the responsibility and the case or sold product "
+        "of a related party, the kind of any other grant."
+    )
+    actions: list[CaseAction] = strawberry.field(
+        description="What it allows on its cases; empty for contact details."
+    )
+    valid_until: dt.date | None = strawberry.field(
+        description="Its last valid day; null: it does not expire."
+    )
+
+    @classmethod
+    def of(cls, g: ReportGrant) -> AccessReportGrant:
+        return cls(
+            grant=g,
+            scope=g.scope,
+            kind=g.kind,
+            description=g.description,
+            actions=[a for a in CaseAction if a in g.actions],
+            valid_until=g.valid_until,
+        )
+
+    @strawberry.field(
+        description="The consumer's cases it opens, those the viewer may see; empty for "
+        "contact details.",
+        extensions=[Visible()],
+    )
+    async def cases(
+        self, info: Info
+    ) -> list[Annotated[Case, strawberry.lazy("csm_graph.schema.cases.types")]]:
+        from csm_graph.schema.cases.types import case_by_id
+
+        found = await asyncio.gather(*(case_by_id(info, pk) for pk in self.grant.case_ids))
+        return [c for c in found if c is not None]
+
+    @strawberry.field(
+        description="The assignment team of a TEAM grant, when the viewer may see teams.",
+        extensions=[Visible()],
+    )
+    async def team(self, info: Info) -> Team | None:
+        if self.grant.team_id is None:
+            return None
+        record = await info.context.loaders.get(TeamByIdLoader).load(self.grant.team_id)
+        return Team.from_model(record) if record else None
+
+
+@strawberry.type(
+    description="Someone who can see the consumer now, and every grant that lets them."
+)
+class AccessReportEntry:
+    entry: strawberry.Private[ReportEntry]
+    internal: bool = strawberry.field(
+        description="Whether it is an internal user (staff), shown even when `user` is not."
+    )
+    grants: list[AccessReportGrant] = strawberry.field(
+        description="Every grant that lets them see the consumer's cases or contact details."
+    )
+
+    @classmethod
+    def of(cls, e: ReportEntry) -> AccessReportEntry:
+        return cls(entry=e, internal=e.internal, grants=[AccessReportGrant.of(g) for g in e.grants])
+
+    @strawberry.field(
+        description="The login that has access, when the viewer may see it.",
+        extensions=[Visible()],
+    )
+    async def user(self, info: Info) -> User | None:
+        record = await info.context.loaders.get(UserByIdLoader).load(self.entry.user_id)
+        return User.from_model(record) if record else None
+
+    @strawberry.field(
+        description="The consumer record of that login, when the person is a consumer.",
+        extensions=[Visible()],
+    )
+    async def consumer(
+        self, info: Info
+    ) -> Annotated[Consumer, strawberry.lazy("csm_graph.schema.consumers.types")] | None:
+        from csm_graph.schema.consumers.types import consumer_by_id
+
+        return await consumer_by_id(info, self.entry.consumer_id)
+
+
+@strawberry.type(description="Who can see a consumer now, and why.")
+class AccessReport:
+    consumer_id: strawberry.Private[int | None]
+    entries: list[AccessReportEntry] = strawberry.field(
+        description="One per login that can see the consumer's cases or contact details: "
+        "consumers first, then internal users (every internal user reads contact details)."
+    )
+
+    @strawberry.field(
+        description="The consumer reported on; null, with no entries, for an id that is no "
+        "consumer's or one the viewer may not report on.",
+        extensions=[Visible()],
+    )
+    async def consumer(
+        self, info: Info
+    ) -> Annotated[Consumer, strawberry.lazy("csm_graph.schema.consumers.types")] | None:
+        from csm_graph.schema.consumers.types import consumer_by_id
+
+        return await consumer_by_id(info, self.consumer_id)
 
 
 async def _party_node(info: Info, pk: int) -> RelatedParty | None:

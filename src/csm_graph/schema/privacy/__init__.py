@@ -1,0 +1,1 @@
+"""Erasure requests, erasure and legal holds in the API."""
