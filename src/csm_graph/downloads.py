@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from csm_graph import storage
 from csm_graph.access.engine import load_subject
-from csm_graph.accounts.viewer import authenticate
+from csm_graph.accounts.viewer import Viewer, authenticate
 from csm_graph.cases.services import attachment_for
 from csm_graph.errors import NotAuthenticated
 from csm_graph.exports.services import claim_download, discard_archive
@@ -29,13 +29,21 @@ def _error(status: int, message: str, code: str) -> JSONResponse:
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
 
 
-async def attachment(request: Request) -> Response:
+async def _viewer(request: Request) -> Viewer | Response:
+    """The bearer token's viewer, or the 401 that answers its absence or failure."""
     try:
         viewer = await authenticate(request.headers.get("authorization"))
     except NotAuthenticated as exc:
         return _error(401, str(exc), "UNAUTHENTICATED")
     if viewer is None:
         return _error(401, "Authentication required.", "UNAUTHENTICATED")
+    return viewer
+
+
+async def attachment(request: Request) -> Response:
+    viewer = await _viewer(request)
+    if isinstance(viewer, Response):
+        return viewer
     pk = decode_query_id(request.path_params["id"], "CaseAttachment")
     found = await attachment_for(await load_subject(viewer), pk) if pk is not None else None
     if found is None:
@@ -57,12 +65,9 @@ async def data_export(request: Request) -> Response:
     if request.method != "GET":
         # A HEAD must not use up the link.
         return _error(405, "Use GET.", "METHOD_NOT_ALLOWED")
-    try:
-        viewer = await authenticate(request.headers.get("authorization"))
-    except NotAuthenticated as exc:
-        return _error(401, str(exc), "UNAUTHENTICATED")
-    if viewer is None:
-        return _error(401, "Authentication required.", "UNAUTHENTICATED")
+    viewer = await _viewer(request)
+    if isinstance(viewer, Response):
+        return viewer
     claimed = await claim_download(viewer, request.path_params["token"])
     if claimed is None:
         return _error(404, "No such export, or its link was used or has expired.", "NOT_FOUND")

@@ -24,6 +24,7 @@ from csm_graph.consumers.models import Consumer, ImportJob, ImportRowError, Impo
 from csm_graph.consumers.services import sync_identity
 from csm_graph.consumers.validation import IDENTITY_FIELDS, clean, require_name
 from csm_graph.core.numbering import format_number, take
+from csm_graph.core.partial import ADDRESS_FIELDS
 from csm_graph.errors import ErrorCode, UserErrors
 from csm_graph.jobs import job
 from csm_graph.settings import get_settings
@@ -41,12 +42,7 @@ COLUMNS = frozenset(
         "email",
         "phone",
         "mobile_phone",
-        "address_line1",
-        "address_line2",
-        "city",
-        "region",
-        "postal_code",
-        "country",
+        *ADDRESS_FIELDS,
         "date_of_birth",
         "preferred_language",
         "sla_level",

@@ -34,6 +34,7 @@ from csm_graph.cases.models import ActivityKind, Case, CaseActivity, CaseComment
 from csm_graph.consumers.models import Consumer, ConsumerMerge, DuplicateDismissal
 from csm_graph.consumers.services import merged_away, sync_identity
 from csm_graph.consumers.validation import IDENTITY_FIELDS, NAME_FIELDS
+from csm_graph.core.partial import ADDRESS_FIELDS
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
 from csm_graph.households.access import current_memberships
 from csm_graph.households.models import HouseholdMember, Representation
@@ -68,14 +69,7 @@ FIELD_GROUPS: dict[MergeField, tuple[str, ...]] = {
     MergeField.EMAIL: ("email",),
     MergeField.PHONE: ("phone",),
     MergeField.MOBILE_PHONE: ("mobile_phone",),
-    MergeField.ADDRESS: (
-        "address_line1",
-        "address_line2",
-        "city",
-        "region",
-        "postal_code",
-        "country",
-    ),
+    MergeField.ADDRESS: ADDRESS_FIELDS,
     MergeField.DATE_OF_BIRTH: ("date_of_birth",),
     MergeField.PREFERRED_LANGUAGE: ("preferred_language",),
     MergeField.NOTIFICATIONS: ("notify_email", "notify_sms"),

@@ -37,7 +37,7 @@ from csm_graph.consumers.validation import (
     require_name,
 )
 from csm_graph.core.numbering import next_number
-from csm_graph.core.partial import KEEP, AddressParts, Keep, NameParts, Partial
+from csm_graph.core.partial import ADDRESS_FIELDS, KEEP, AddressParts, Keep, NameParts, Partial
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
 from csm_graph.jobs import job
 from csm_graph.notifications.services import queue_email
@@ -60,12 +60,7 @@ SELF_EDITABLE = frozenset(
         "full_name",
         "phone",
         "mobile_phone",
-        "address_line1",
-        "address_line2",
-        "city",
-        "region",
-        "postal_code",
-        "country",
+        *ADDRESS_FIELDS,
         "preferred_language",
         "notify_email",
         "notify_sms",

@@ -64,3 +64,7 @@ class AddressParts(Partial):
     region: str | Keep | None = KEEP
     postal_code: str | Keep | None = KEEP
     country: str | Keep | None = KEEP
+
+
+ADDRESS_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(AddressParts))
+"""The columns of a postal address, as consumers and households hold it."""

@@ -45,6 +45,7 @@ from csm_graph.audit.services import record
 from csm_graph.cases.models import ActivityKind, Case, CaseActivity, CaseAttachment, CaseComment
 from csm_graph.consumers.models import Consumer, ConsumerMerge, ImportJob, ImportRowError
 from csm_graph.consumers.services import merged_away
+from csm_graph.core.partial import ADDRESS_FIELDS
 from csm_graph.errors import AccessDenied, ErrorCode, UserErrors
 from csm_graph.exports.models import DataExport, ExportState
 from csm_graph.households.models import Household, HouseholdMember, Representation
@@ -86,12 +87,7 @@ def anonymous_values(consumer: Consumer) -> dict[str, Any]:
         "email": "",
         "phone": "",
         "mobile_phone": "",
-        "address_line1": "",
-        "address_line2": "",
-        "city": "",
-        "region": "",
-        "postal_code": "",
-        "country": "",
+        **dict.fromkeys(ADDRESS_FIELDS, ""),
         "date_of_birth": None,
         "preferred_language": "en",
         "notify_email": True,
@@ -584,12 +580,7 @@ async def _erase_households(ids: list[int], done: _Counts) -> None:
         household = await Household.get(id=household_id)
         values = {
             "name": f"Erased household {household.number}",
-            "address_line1": "",
-            "address_line2": "",
-            "city": "",
-            "region": "",
-            "postal_code": "",
-            "country": "",
+            **dict.fromkeys(ADDRESS_FIELDS, ""),
             "notes": "",
         }
         changed = {k: v for k, v in values.items() if getattr(household, k) != v}
