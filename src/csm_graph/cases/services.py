@@ -38,6 +38,7 @@ from csm_graph.cases.models import (
     CaseState,
 )
 from csm_graph.consumers.models import Consumer
+from csm_graph.consumers.services import lock_live
 from csm_graph.core.numbering import next_number
 from csm_graph.core.partial import KEEP, Keep, Partial
 from csm_graph.errors import ErrorCode, ErrorList, FieldError, UserErrors
@@ -410,7 +411,7 @@ async def create_case(subject: Subject, draft: CaseDraft) -> Case:
         await product_for_case(subject, sold_product_id, consumer.id, household_id)
 
     async with unit_of_work():
-        await _lock_live_consumer(consumer.id)
+        await lock_live(consumer.id, "consumer_id")
         case = await Case.create(
             number=await next_number(NUMBER_PREFIX),
             consumer_id=consumer.id,
@@ -424,18 +425,6 @@ async def create_case(subject: Subject, draft: CaseDraft) -> Case:
         await _record(case, subject, ActivityKind.CREATED)
         await notify.case_created(case)
     return case
-
-
-async def _lock_live_consumer(consumer_id: int) -> Consumer:
-    """The consumer, locked for the unit of work, unless merged away: a merge
-    locks both records too, so a case cannot land on a record being merged
-    (PostgreSQL; SQLite has one writer). NOT_FOUND when it is gone."""
-    consumer = (
-        await Consumer.filter(id=consumer_id, merged_into_id=None).select_for_update().first()
-    )
-    if consumer is None:
-        raise UserErrors.one("consumer_id", "No such consumer.", ErrorCode.NOT_FOUND)
-    return consumer
 
 
 # --- lifecycle --------------------------------------------------------------------
@@ -493,7 +482,7 @@ async def change_consumer(
     """
     async with unit_of_work():
         # The consumer before the case, in the order a merge locks them.
-        target = await _lock_live_consumer(consumer_id)
+        target = await lock_live(consumer_id, "consumer_id")
         subject, case = await case_for(subject, case_id, A.WORK)
         _require_state(case, RUNNING_STATES, "move")
         _check_version(case, version)

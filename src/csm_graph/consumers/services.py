@@ -181,6 +181,19 @@ def merged_away(consumer: Consumer, field: str) -> UserErrors:
     )
 
 
+async def lock_live(consumer_id: int, field: str) -> Consumer:
+    """The consumer, locked for the unit of work, unless merged away (then, or
+    when missing, NOT_FOUND on `field`). A merge locks both of its records, so
+    whatever a caller then attaches to this one cannot land on a record being
+    merged (PostgreSQL; SQLite has one writer)."""
+    consumer = (
+        await Consumer.filter(id=consumer_id, merged_into_id=None).select_for_update().first()
+    )
+    if consumer is None:
+        raise _not_found(field)
+    return consumer
+
+
 async def _live(consumer_id: int, field: str) -> Consumer:
     """A consumer record that is not a tombstone, for administrators' changes."""
     consumer = await Consumer.get_or_none(id=consumer_id)

@@ -21,6 +21,7 @@ from csm_graph.accounts.viewer import Viewer
 from csm_graph.audit.models import AuditKind
 from csm_graph.audit.services import iso, record
 from csm_graph.consumers.models import Consumer
+from csm_graph.consumers.services import lock_live
 from csm_graph.core.numbering import next_number
 from csm_graph.core.partial import KEEP, AddressParts, Keep
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
@@ -121,12 +122,7 @@ async def _consumer(consumer_id: int, field: str) -> Consumer:
     # households joined at once cannot both become primary (PostgreSQL; SQLite
     # has one writer; the partial unique index holds either way).
     # A merged record (a tombstone) is no longer a consumer to join or represent.
-    consumer = (
-        await Consumer.filter(id=consumer_id, merged_into_id=None).select_for_update().first()
-    )
-    if consumer is None:
-        raise UserErrors.one(field, "No such consumer.", ErrorCode.NOT_FOUND)
-    return consumer
+    return await lock_live(consumer_id, field)
 
 
 async def add_member(

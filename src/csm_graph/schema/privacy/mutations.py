@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from csm_graph.consumers.models import Consumer as ConsumerModel
 from csm_graph.privacy import erasure
 from csm_graph.schema.consumers.types import Consumer, consumer_object
 from csm_graph.schema.context import Info
@@ -18,7 +17,7 @@ from csm_graph.schema.privacy.inputs import (
     ConsumerLegalHoldSetInput,
     ErasureRequestRejectInput,
 )
-from csm_graph.schema.privacy.types import ErasureRequest
+from csm_graph.schema.privacy.types import ErasureRequest, erasure_request_object
 
 
 @strawberry.type(description="The erased consumer and the request marking it, or why not.")
@@ -53,11 +52,6 @@ class ConsumerLegalHoldSetPayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
 
-async def _number(consumer_id: int) -> str:
-    consumer = await ConsumerModel.get_or_none(id=consumer_id).only("id", "number")
-    return consumer.number if consumer is not None else ""
-
-
 @strawberry.type
 class PrivacyMutation:
     @mutation(
@@ -85,9 +79,7 @@ class PrivacyMutation:
     ) -> ErasureRequestPayload:
         consumer_id = decode_id("consumerId", input.consumer_id, "Consumer")
         request = await erasure.request_erasure(await info.context.actor(), consumer_id)
-        return ErasureRequestPayload(
-            erasure_request=ErasureRequest.from_model(request, await _number(consumer_id))
-        )
+        return ErasureRequestPayload(erasure_request=await erasure_request_object(request))
 
     @mutation("Reject a waiting erasure request, saying why.", IsAdmin)
     async def erasure_request_reject(
@@ -96,9 +88,7 @@ class PrivacyMutation:
         request_id = decode_id("erasureRequestId", input.erasure_request_id, "ErasureRequest")
         assert info.context.viewer is not None
         request = await erasure.reject(info.context.viewer, request_id, input.reason)
-        return ErasureRequestPayload(
-            erasure_request=ErasureRequest.from_model(request, await _number(request.consumer_id))
-        )
+        return ErasureRequestPayload(erasure_request=await erasure_request_object(request))
 
     @mutation(
         "Place or lift a consumer's legal hold: a held record is neither erased nor merged.",

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
-from csm_graph.consumers.models import Consumer as ConsumerModel
 from csm_graph.privacy import models
 from csm_graph.schema.context import Info
 from csm_graph.schema.pagination import After, Before, Connection, Edge, First, Last, paginate
 from csm_graph.schema.permissions import IsAdmin, Visible, restricted_field
-from csm_graph.schema.privacy.types import ErasureRequest, ErasureRequestState
+from csm_graph.schema.privacy.types import ErasureRequest, ErasureRequestState, consumer_numbers
 
 
 @strawberry.type(name="ErasureRequestConnection", description="A page of erasure requests.")
@@ -44,7 +43,7 @@ class PrivacyQuery:
         page = await paginate(
             queryset, list, first=first, after=after, last=last, before=before, descending=True
         )
-        numbers = await _numbers(sorted({e.node.consumer_id for e in page.edges}))
+        numbers = await consumer_numbers(sorted({e.node.consumer_id for e in page.edges}))
         edges = [
             Edge(
                 cursor=e.cursor,
@@ -53,11 +52,3 @@ class PrivacyQuery:
             for e in page.edges
         ]
         return ErasureRequestConnection(edges=edges, page_info=page.page_info, count=page.count)
-
-
-async def _numbers(consumer_ids: list[int]) -> dict[int, str]:
-    """The consumers' numbers, in one query."""
-    if not consumer_ids:
-        return {}
-    found: list[Any] = await ConsumerModel.filter(id__in=consumer_ids).values_list("id", "number")
-    return {int(i): str(n) for i, n in found}

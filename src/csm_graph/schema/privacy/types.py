@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 
+from csm_graph.consumers.models import Consumer
 from csm_graph.privacy import models
 from csm_graph.privacy.models import ErasureState
 from csm_graph.schema.context import Info
@@ -64,16 +66,24 @@ class ErasureRequest(Node):
         )
 
 
-async def _erasure_request_node(info: Info, pk: int) -> ErasureRequest | None:
-    from csm_graph.consumers.models import Consumer
+async def consumer_numbers(consumer_ids: Iterable[int]) -> dict[int, str]:
+    """The consumers' numbers, in one query (none for no ids)."""
+    wanted = sorted(set(consumer_ids))
+    if not wanted:
+        return {}
+    found: list[Any] = await Consumer.filter(id__in=wanted).values_list("id", "number")
+    return {int(i): str(n) for i, n in found}
 
+
+async def erasure_request_object(request: models.ErasureRequest) -> ErasureRequest:
+    """The GraphQL object of one request, with its consumer's number."""
+    numbers = await consumer_numbers([request.consumer_id])
+    return ErasureRequest.from_model(request, numbers.get(request.consumer_id, ""))
+
+
+async def _erasure_request_node(info: Info, pk: int) -> ErasureRequest | None:
     request = await models.ErasureRequest.get_or_none(id=pk)
-    if request is None:
-        return None
-    numbers: list[Any] = await Consumer.filter(id=request.consumer_id).values_list(
-        "number", flat=True
-    )
-    return ErasureRequest.from_model(request, str(numbers[0]) if numbers else "")
+    return await erasure_request_object(request) if request else None
 
 
 register_node("ErasureRequest", _erasure_request_node)
