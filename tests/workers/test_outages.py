@@ -15,6 +15,9 @@ from typing import Any
 
 import asyncpg
 import pytest
+from arq.connections import RedisSettings, create_pool
+from arq.worker import func
+from redis.exceptions import WatchError
 from tortoise import connections
 
 from csm_graph import jobs
@@ -23,8 +26,9 @@ from csm_graph.notifications import services
 from csm_graph.notifications.models import OutboxEmail, OutboxState
 from csm_graph.settings import Settings
 from csm_graph.transactions import unit_of_work
+from csm_graph.workers import supervise
 from csm_graph.workers.settings import worker_settings as arq_options
-from csm_graph.workers.supervise import Backoff
+from csm_graph.workers.supervise import Backoff, without_connect_retries
 from tests.mail import SmtpServer
 from tests.processes import RedisServer, free_port
 from tests.workers.test_notifications_jobs import CONTEXT
@@ -90,6 +94,10 @@ async def _queue_many(prefix: str, count: int) -> None:
                 )
 
 
+def _tail(log_path: Path, lines: int = 60) -> str:
+    return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
 def _keys(smtp_server: SmtpServer) -> Counter[str]:
     return Counter(str(m["X-CSM-Outbox-Key"]) for m in smtp_server.received())
 
@@ -146,7 +154,7 @@ async def test_a_worker_outlives_a_redis_outage_and_sends_what_was_queued_meanwh
             return worker.poll() is not None or text.count("lost its connection") >= 2
 
         await _until(outage_noticed, "the worker to notice the outage", 15, 0.1)
-        assert worker.poll() is None, "the worker exited when Redis went away"
+        assert worker.poll() is None, f"the worker exited when Redis went away:\n{_tail(log_path)}"
         # and Redis comes back, empty, on the same port
         await asyncio.to_thread(private_redis.start)
         back = time.monotonic()
@@ -356,3 +364,70 @@ def test_the_reconnect_back_off_doubles_up_to_its_cap() -> None:
     assert [backoff.next() for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
     backoff.reset()
     assert backoff.next() == 1
+
+
+async def test_redis_lost_while_arq_watches_a_key_restarts_the_worker_instead_of_ending_it(
+    private_redis: RedisServer,
+) -> None:
+    # given: a burst worker whose first start loses Redis between WATCH and
+    # EXEC, as arq's job start and cron enqueue can (redis-py then raises a
+    # WatchError, not a ConnectionError)
+    starts = 0
+
+    async def nothing(ctx: dict[str, Any]) -> None:
+        pass
+
+    async def outage_while_watching(ctx: dict[str, Any]) -> None:
+        nonlocal starts
+        starts += 1
+        if starts > 1:
+            return
+        async with ctx["redis"].pipeline(transaction=True) as pipe:
+            await pipe.watch("in-progress:a-job")
+            await asyncio.to_thread(private_redis.stop)
+            try:
+                await pipe.exists("in-progress:a-job")
+            finally:
+                await asyncio.to_thread(private_redis.start)
+
+    def options() -> dict[str, Any]:
+        return {
+            "functions": [func(nothing, name="nothing")],
+            "redis_settings": without_connect_retries(RedisSettings.from_dsn(private_redis.url)),
+            "queue_name": "csm-test:watch-outage",
+            "on_startup": outage_while_watching,
+        }
+
+    # when: the supervisor runs it
+    code = await asyncio.wait_for(
+        supervise.run(options, burst=True, backoff=Backoff(first=0.05, cap=0.05)), 30
+    )
+
+    # then: it started a second worker, which found the queue empty and ended well
+    assert (starts, code) == (2, 0)
+
+
+async def test_only_a_watch_error_caused_by_a_lost_connection_counts_as_an_outage(
+    private_redis: RedisServer,
+) -> None:
+    pool = await create_pool(RedisSettings.from_dsn(private_redis.url))
+    try:
+        # a key changed by someone else between WATCH and EXEC: a real conflict
+        async with pool.pipeline(transaction=True) as pipe:
+            await pipe.watch("key")
+            await pool.set("key", "theirs")
+            pipe.multi()
+            pipe.set("key", "ours")
+            with pytest.raises(WatchError) as conflict:
+                await pipe.execute()
+        assert not supervise.lost_connection(conflict.value)
+
+        # the connection dropped while watching
+        async with pool.pipeline(transaction=True) as pipe:
+            await pipe.watch("key")
+            await asyncio.to_thread(private_redis.stop)
+            with pytest.raises(WatchError) as dropped:
+                await pipe.exists("key")
+        assert supervise.lost_connection(dropped.value)
+    finally:
+        await pool.aclose(close_connection_pool=True)

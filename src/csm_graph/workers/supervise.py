@@ -51,6 +51,21 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 a database refusing connections while a new worker starts."""
 
 
+def lost_connection(exc: BaseException) -> bool:
+    """Whether `exc` means a connection went away: one of `CONNECTION_ERRORS`,
+    or an error raised while handling one. redis-py answers a connection lost
+    while a key is watched with a `WatchError` (arq watches keys to start a job
+    and to queue a cron job), raised from the `ConnectionError`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, CONNECTION_ERRORS):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 @dataclasses.dataclass
 class Backoff:
     """Capped exponential back-off: `first`, 2x `first`, ... up to `cap`."""
@@ -125,7 +140,9 @@ async def run(
                     await winding_down
                 await close(current, grace_seconds=0)
                 return 0
-            except CONNECTION_ERRORS as exc:
+            except Exception as exc:
+                if not lost_connection(exc):
+                    raise
                 await close(current, grace_seconds=grace_seconds)
                 current = None
                 if loop.time() - started >= STABLE_SECONDS:
