@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: install install-runtime e2e-deps browser pgbouncer run demo test test-sqlite test-postgres schema-check lint format schema bench clean
+.PHONY: install install-runtime e2e-deps browser pgbouncer dovecot run demo test test-sqlite test-postgres schema-check lint format schema bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -62,12 +62,19 @@ demo: install-runtime  ## the embedded default with a demo world loaded, and a t
 
 pgbouncer: /usr/sbin/pgbouncer
 
+# Debian's dovecot, for the test that polls a real IMAP mailbox (root, or sudo).
+/usr/sbin/dovecot:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd
+
+dovecot: /usr/sbin/dovecot
+
 test: test-sqlite test-postgres  ## the whole suite, on SQLite and on PostgreSQL with Redis
 
-test-sqlite: install e2e-deps browser
+test-sqlite: install e2e-deps browser dovecot
 	CSM_TEST_DB=sqlite $(BIN)/pytest
 
-test-postgres: install e2e-deps browser pgbouncer
+test-postgres: install e2e-deps browser pgbouncer dovecot
 	CSM_TEST_DB=postgres $(BIN)/pytest
 
 schema-check: e2e-deps  ## fail on a breaking change to schema.graphql since the previous commit

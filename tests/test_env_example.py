@@ -90,3 +90,38 @@ def test_logs_are_text_for_people_and_json_for_machines(
 
     # then: unset follows the environment; set wins
     assert Settings(_env_file=None).logs_as_json is as_json
+
+
+class _EnvironmentOnly(Settings):
+    """Settings read from the process environment alone, as a child process reads them."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings,)
+
+
+@pytest.mark.parametrize("unset", [True, False])
+def test_a_child_process_reads_back_every_setting_it_is_given(
+    unset: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: settings with the optional ones unset (None), or set
+    given = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        log_json=None if unset else True,
+        webhook_allow_private_addresses=None if unset else False,
+    )
+
+    # when: a child process reads them from its environment (`as_environment`)
+    for name, value in given.as_environment().items():
+        monkeypatch.setenv(name, value)
+    child = _EnvironmentOnly()
+
+    # then: it has the same settings
+    assert child.model_dump() == given.model_dump()

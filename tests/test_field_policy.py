@@ -95,6 +95,8 @@ USER_VALUES = frozenset(
         "teams",
         "manager",
         "consumer",
+        "isServiceAccount",
+        "apiTokensAllowed",
     }
 )
 """The guarded User fields `_world` gives the subject a value for."""
@@ -152,6 +154,8 @@ async def _world(http: httpx.AsyncClient) -> World:
         "manager": {"id": to_global_id("User", boss.id)},
         # No consumer record is linked: with the grant it reads as null, unredacted.
         "consumer": None,
+        "isServiceAccount": False,
+        "apiTokensAllowed": False,
     }
     assert set(expected) == USER_VALUES
     return World(http, subject, expected, clients)

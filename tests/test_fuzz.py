@@ -62,7 +62,7 @@ from hypothesis.internal.conjecture import engine as hypothesis_engine
 from csm_graph import clock
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
 from csm_graph.accounts import sessions, tokens
-from csm_graph.accounts.models import EmailToken, Role, Team, TokenPurpose, User, UserType
+from csm_graph.accounts.models import ApiToken, EmailToken, Role, Team, TokenPurpose, User, UserType
 from csm_graph.accounts.viewer import authenticate
 from csm_graph.audit.models import AuditEvent
 from csm_graph.cases.models import (
@@ -76,12 +76,14 @@ from csm_graph.consumers.models import Consumer, ImportJob
 from csm_graph.errors import NotAuthenticated
 from csm_graph.exports.models import DataExport
 from csm_graph.households.models import Household, HouseholdMember, Representation
+from csm_graph.mailin.models import InboundEmail
 from csm_graph.privacy.models import ErasureRequest
 from csm_graph.products.models import SoldProduct
 from csm_graph.schema.node import to_global_id
 from csm_graph.sla.models import SlaTarget
 from csm_graph.surveys.models import Survey
 from csm_graph.surveys.services import _hash as survey_hash
+from csm_graph.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.fuzz_documents import (
     NODE_TYPES,
     ROOT_FIELDS,
@@ -114,6 +116,7 @@ VERIFY_TOKEN = "fuzz-verify-token"
 RESET_TOKEN = "fuzz-reset-token"
 
 MODELS: dict[str, Any] = {
+    "ApiToken": ApiToken,
     "Case": Case,
     "CaseActivity": CaseActivity,
     "CaseAttachment": CaseAttachment,
@@ -125,6 +128,7 @@ MODELS: dict[str, Any] = {
     "Household": Household,
     "HouseholdMember": HouseholdMember,
     "ImportJob": ImportJob,
+    "InboundEmail": InboundEmail,
     "RelatedParty": RelatedParty,
     "RelationshipType": RelationshipType,
     "Representation": Representation,
@@ -134,6 +138,8 @@ MODELS: dict[str, Any] = {
     "Survey": Survey,
     "Team": Team,
     "User": User,
+    "WebhookDelivery": WebhookDelivery,
+    "WebhookEndpoint": WebhookEndpoint,
 }
 
 

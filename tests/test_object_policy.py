@@ -21,7 +21,7 @@ from graphql import GraphQLObjectType, get_named_type
 from csm_graph import clock
 from csm_graph.access import policy
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
-from csm_graph.accounts.models import UserType
+from csm_graph.accounts.models import ApiToken, UserType
 from csm_graph.audit.models import AuditEvent, AuditKind
 from csm_graph.cases.models import (
     ActivityKind,
@@ -226,6 +226,13 @@ async def _scene(http: httpx.AsyncClient) -> Scene:
     representations = {
         r.consumer_id: r.id for r in await Representation.filter(representative_id__isnull=False)
     }
+    agent_token = await ApiToken.create(
+        user_id=world.ids["agent"],
+        name="t",
+        prefix="csm_t",
+        token_hash="1" * 64,
+        created_at=clock.now(),
+    )
     ids.update(
         case=_gid("Case", case.id),
         member=_gid("Consumer", world.member.id),
@@ -265,6 +272,7 @@ async def _scene(http: httpx.AsyncClient) -> Scene:
         grandma_representation=_gid("Representation", representations[grandma.id]),
         guarantor_type=_gid("RelationshipType", kinds["guarantor"]),
         collaborator=_gid("Responsibility", duties["case collaborator"]),
+        agent_token=_gid("ApiToken", agent_token.id),
     )
     return Scene(world, ids)
 
@@ -322,6 +330,13 @@ TRIADS: dict[str, Triad] = {
         "member_user",
         "admin",
         "agent",
+    ),
+    "Query.apiTokens": Triad(
+        "{ apiTokens(first: 100) { edges { node { id } } } }",
+        ("apiTokens",),
+        "agent_token",
+        "agent",
+        "manager",
     ),
     "Query.consumers": Triad(
         "{ consumers(first: 100) { edges { node { id } } } }",
@@ -837,8 +852,29 @@ OTHERWISE_COVERED = {
     "test_the_pairs_show_only_to_internal_users",
     "DuplicateCandidate.candidate": "tests/schema/consumers/test_duplicates.py: "
     "test_the_pairs_show_only_to_internal_users",
+    **dict.fromkeys(
+        (
+            "Query.webhookEndpoints",
+            "Query.webhookDeliveries",
+            "WebhookEndpoint.createdBy",
+            "WebhookDelivery.endpoint",
+        ),
+        "tests/webhooks/: only administrators reach webhooks "
+        "(test_a_non_admin_can_neither_list_nor_register, "
+        "test_an_endpoint_is_not_visible_by_id_to_a_non_admin), who see every user; "
+        "test_an_admin_registers_an_endpoint_and_sees_the_secret_once and "
+        "test_a_case_created_webhook_verifies_with_the_reference_code read them",
+    ),
     "Query.dataExports": "tests/exports/test_data_export.py: "
     "test_progress_shows_to_the_consumer_and_administrators_only",
+    **dict.fromkeys(
+        ("Query.inboundEmails", "InboundEmail.case"),
+        "tests/mailin/test_inbound_emails.py: administrators see every message and its "
+        "case (test_administrators_see_every_message_newest_first), agents only those of "
+        "cases they read or of none (test_agents_see_messages_of_cases_they_read_and_of_no_case), "
+        "consumers and anonymous viewers none "
+        "(test_consumers_and_anonymous_viewers_get_no_messages)",
+    ),
     "AuditEvent.actor": AUDIT_PEOPLE,
     "AuditEvent.user": AUDIT_PEOPLE,
     "AuditEvent.consumer": AUDIT_PEOPLE,

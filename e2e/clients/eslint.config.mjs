@@ -148,6 +148,7 @@ export default [
               'AccessReport',
               'AccessReportEntry',
               'AccessReportGrant',
+              'WebhookAttempt',
               'Address',
               'CasePermissions',
               'ImportRowError',

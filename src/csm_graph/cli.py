@@ -273,6 +273,83 @@ def _persisted_register(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _mail_in(settings: Settings, args: argparse.Namespace) -> int:
+    from csm_graph import runtime
+    from csm_graph.mailin import smtp
+    from csm_graph.observability import configure_logging
+
+    if not settings.mail_in_addresses:
+        print(
+            "csm-graph mail-in needs MAIL_IN_ADDRESSES (the addresses to take mail for).",
+            file=sys.stderr,
+        )
+        return 2
+    configure_logging(settings.log_level, settings.logs_as_json)
+    host, port = args.host or settings.mail_in_host, args.port or settings.mail_in_port
+
+    async def run() -> int:
+        await runtime.start(settings, with_jobs=True)
+        try:
+            server = await smtp.start_server(settings, host, port)
+            print(
+                f"csm-graph mail-in: SMTP on {host}:{smtp.port_of(server)} for "
+                + ", ".join(settings.mail_in_addresses),
+                file=sys.stderr,
+                flush=True,
+            )
+            await _until_signalled()
+            server.close()
+            await server.wait_closed()
+        finally:
+            await runtime.stop()
+        return 0
+
+    return asyncio.run(run())
+
+
+def _mail_poll(settings: Settings, args: argparse.Namespace) -> int:
+    from csm_graph import runtime
+    from csm_graph.mailin import imap
+    from csm_graph.observability import configure_logging
+
+    if not settings.imap_host:
+        print(
+            "csm-graph mail-poll needs IMAP_HOST (and IMAP_USERNAME, IMAP_PASSWORD).",
+            file=sys.stderr,
+        )
+        return 2
+    configure_logging(settings.log_level, settings.logs_as_json)
+
+    async def run() -> int:
+        await runtime.start(settings, with_jobs=True)
+        try:
+            if args.once:
+                taken = await imap.poll_once(settings)
+                print(f"csm-graph mail-poll: {taken} new message(s)", file=sys.stderr)
+                return 0
+            stop = asyncio.create_task(_until_signalled())
+            while not stop.done():
+                try:
+                    await imap.poll_once(settings)
+                except (OSError, TimeoutError, imap.ImapError) as exc:
+                    print(f"csm-graph mail-poll: {exc}", file=sys.stderr, flush=True)
+                await asyncio.wait({stop}, timeout=settings.imap_poll_seconds)
+            return 0
+        finally:
+            await runtime.stop()
+
+    return asyncio.run(run())
+
+
+async def _until_signalled() -> None:
+    """Wait for SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="csm-graph", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -344,6 +421,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="register the document as graphql-js `print` writes it (what Apollo Client hashes)",
     )
     register.set_defaults(run=_persisted_register)
+
+    mail_in = commands.add_parser(
+        "mail-in", help="run the SMTP server that turns inbound email into cases and comments"
+    )
+    mail_in.add_argument("--host", default=None, help="default: MAIL_IN_HOST")
+    mail_in.add_argument("--port", type=int, default=None, help="default: MAIL_IN_PORT")
+    mail_in.set_defaults(run=_mail_in)
+
+    mail_poll = commands.add_parser(
+        "mail-poll", help="read the IMAP mailbox (IMAP_*) into cases and comments"
+    )
+    mail_poll.add_argument(
+        "--once", action="store_true", help="poll once and exit (for cron and schedules)"
+    )
+    mail_poll.set_defaults(run=_mail_poll)
 
     args = parser.parse_args(argv)
     if args.run is _serve:

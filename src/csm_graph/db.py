@@ -37,6 +37,8 @@ DOMAINS: tuple[str, ...] = (
     "audit",
     "exports",
     "privacy",
+    "mailin",
+    "webhooks",
 )
 
 

@@ -125,6 +125,28 @@ class Settings(BaseSettings):
     mail_sweep_batch: int = 500
     """Most emails the minutely sweep enqueues at once."""
 
+    mail_in_addresses: list[str] = Field(default_factory=list)
+    """Addresses `csm-graph mail-in` accepts mail for (`support@example.com`); also
+    their `+tag` forms. The first one is the base of the per-case reply addresses."""
+    mail_in_host: str = "127.0.0.1"
+    mail_in_port: int = 2525
+    mail_in_max_bytes: int = 25 * 1024 * 1024
+    """Largest message `mail-in` accepts (SMTP SIZE); larger ones are refused with 552."""
+    mail_in_unknown_senders: bool = True
+    """Open a case for a sender with no consumer record (a new, unverified record);
+    false: park their messages for an agent instead."""
+    mail_in_rate_limit: int = 20
+    """Messages per sender per hour that are processed; the rest are ignored (mail loops)."""
+    imap_host: str = ""
+    """The mailbox `csm-graph mail-poll` reads; empty: polling is off."""
+    imap_port: int = 993
+    imap_tls: bool = True
+    imap_username: str = ""
+    imap_password: str = ""
+    imap_mailbox: str = "INBOX"
+    imap_poll_seconds: int = 60
+    """Pause between two polls of `mail-poll` (without `--once`)."""
+
     survey_window_days: int = 90
     """A consumer gets at most one satisfaction survey in this many days."""
     survey_token_days: int = 30
@@ -138,6 +160,24 @@ class Settings(BaseSettings):
     0: never."""
     retention_outbox_days: int = 0
     """Empty the content of emails sent more than this many days ago; 0: never."""
+    webhook_timeout_seconds: float = 10.0
+    """How long one webhook request may take, connecting included."""
+    webhook_max_attempts: int = 8
+    """Attempts per webhook delivery before it is marked FAILED."""
+    webhook_retry_base_seconds: int = 30
+    """Back-off after a delivery's first failed attempt; doubles with each further failure."""
+    webhook_retry_max_seconds: int = 6 * 3600
+    """Longest back-off between two attempts of a delivery."""
+    webhook_sending_timeout_seconds: int = 300
+    """A delivery claimed this long ago and still not sent is taken again (its worker died)."""
+    webhook_disable_after_failures: int = 20
+    """Consecutive failed attempts (across deliveries) after which an endpoint is
+    disabled and its owner emailed; 0: never."""
+    webhook_response_excerpt_bytes: int = 1024
+    """How much of an endpoint's response body an attempt keeps."""
+    webhook_allow_private_addresses: bool | None = None
+    """Whether endpoint URLs may point at loopback, private or link-local addresses;
+    unset: allowed everywhere but `production`."""
 
     portal_url: str = "http://localhost:3000"
     allowed_origins: list[str] = Field(default_factory=list)
@@ -160,7 +200,7 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY (32+ characters) is required in production")
         return self
 
-    @field_validator("log_json", mode="before")
+    @field_validator("log_json", "webhook_allow_private_addresses", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -171,6 +211,13 @@ class Settings(BaseSettings):
         if self.log_json is not None:
             return self.log_json
         return self.environment != "development"
+
+    @property
+    def webhooks_reach_private_addresses(self) -> bool:
+        """WEBHOOK_ALLOW_PRIVATE_ADDRESSES, else by environment."""
+        if self.webhook_allow_private_addresses is not None:
+            return self.webhook_allow_private_addresses
+        return self.environment != "production"
 
     @property
     def uses_redis(self) -> bool:
@@ -208,7 +255,9 @@ class Settings(BaseSettings):
         env: dict[str, str] = {}
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if isinstance(value, bool):
+            if value is None:
+                text = ""  # unset, as the `_empty_is_unset` fields read it
+            elif isinstance(value, bool):
                 text = "true" if value else "false"
             elif isinstance(value, list | dict):
                 text = json.dumps(value)

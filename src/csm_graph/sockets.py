@@ -11,7 +11,7 @@ check again before every event (`Context.renew`). Nothing of one operation
 
 When the session ends the server closes the socket with 4403: at the
 token's expiry, and at once when the user's sessions change (logout,
-deactivation, a password or role change). Clients reconnect with a fresh
+deactivation, a password or role change) or its API token is revoked. Clients reconnect with a fresh
 token, as graphql-ws and Apollo do on that code.
 """
 
@@ -40,7 +40,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 from csm_graph import clock, pubsub
 from csm_graph.accounts.sessions import SESSIONS_CHANNEL
 from csm_graph.accounts.tokens import AccessClaims
-from csm_graph.accounts.viewer import Viewer, claims_of, viewer_of
+from csm_graph.accounts.viewer import Viewer, bearer_claims, viewer_of
 from csm_graph.errors import NotAuthenticated, SessionEnded
 from csm_graph.schema.context import Context
 
@@ -71,7 +71,7 @@ class SocketSession:
         Refused (NotAuthenticated) like a bad bearer token over HTTP."""
         if authorization is not None and not isinstance(authorization, str):
             raise NotAuthenticated("Use `Bearer <accessToken>` as `authorization`.")
-        session = cls(claims_of(authorization), close)
+        session = cls(await bearer_claims(authorization), close)
         viewer = await session.viewer()
         if session.claims is not None and viewer is None:
             raise NotAuthenticated("The access token is invalid or expired.")

@@ -35,6 +35,12 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "survey": {**CASE, "expires": "2030-01-31"},
     "sla_breach": {**CASE, "which": "resolution", "team": "Care", "priority": 1},
     "data_export_ready": {"name": "Ann", "link": LINK, "expires": "2030-01-31 12:00 UTC"},
+    "webhook_endpoint_disabled": {
+        "name": "Ann",
+        "link": LINK,
+        "url": "https://crm.example.com/hooks",
+        "reason": "20 delivery attempts in a row failed.",
+    },
 }
 
 

@@ -12,15 +12,17 @@ from graphql import GraphQLSchema
 
 from csm_graph import clock
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
-from csm_graph.accounts.models import User
+from csm_graph.accounts.models import ApiToken, User
 from csm_graph.cases.models import Case, CaseAttachment
 from csm_graph.consumers.models import Consumer, ImportJob, ImportState
 from csm_graph.households.models import HouseholdMember, Relationship, Representation
+from csm_graph.mailin.models import InboundEmail, InboundState, Intake
 from csm_graph.privacy.models import ErasureRequest, ErasureState
 from csm_graph.products.models import SoldProduct
 from csm_graph.schema import build_schema
 from csm_graph.settings import Settings
 from csm_graph.surveys.models import Survey
+from csm_graph.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.schema.cases.helpers import gid, make_world, open_case
 from tests.schema.consumers.helpers import make_consumer
 from tests.schema.households.helpers import join
@@ -63,6 +65,12 @@ query Everything($case: ID!, $party: ID!, $job: ID!, $member: ID!) {
   auditEvents(first: 5) { edges { node { at } } }
   erasureRequests(first: 5) { edges { node { createdAt decidedAt } } }
   accessReport(consumerId: $member) { entries { grants { validUntil } } }
+  apiTokens(first: 5) { edges { node { createdAt expiresAt lastUsedAt revokedAt } } }
+  webhookEndpoints { createdAt updatedAt disabledAt }
+  webhookDeliveries(first: 5) {
+    edges { node { createdAt nextAttemptAt deliveredAt attempts { at } } }
+  }
+  inboundEmails(first: 5) { edges { node { receivedAt processedAt } } }
 }
 """
 SHAPE_OF_EXPORTS = (
@@ -134,6 +142,41 @@ async def _world(http: httpx.AsyncClient) -> dict[str, Any]:
         state=ErasureState.REJECTED,
         reason="ticket 1",
         decided_at=CLOSED_AT,
+    )
+    await ApiToken.create(
+        user_id=stranger.id,
+        name="t",
+        prefix="csm_t",
+        token_hash="1" * 64,
+        created_at=clock.now(),
+        expires_at=CLOSED_AT,
+        last_used_at=clock.now(),
+        revoked_at=clock.now(),
+    )
+    endpoint = await WebhookEndpoint.create(
+        url="https://crm.example.com/",
+        events=["case.created"],
+        secret="whsec_x",
+        enabled=False,
+        disabled_at=CLOSED_AT,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    delivery = await WebhookDelivery.create(
+        endpoint_id=endpoint.id,
+        event="case.created",
+        message_id="msg_1",
+        created_at=clock.now(),
+        next_attempt_at=clock.now(),
+        delivered_at=CLOSED_AT,
+    )
+    await WebhookAttempt.create(delivery_id=delivery.id, at=clock.now(), status_code=200)
+    await InboundEmail.create(
+        intake=Intake.SMTP,
+        state=InboundState.PARKED,
+        raw_key="datetime-key",
+        received_at=CLOSED_AT,
+        processed_at=clock.now(),
     )
     return {
         "client": world.client("admin"),

@@ -37,17 +37,19 @@ from csm_graph.access.engine import (
     permitted,
 )
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
-from csm_graph.accounts.models import Team, User, UserType
+from csm_graph.accounts.models import ApiToken, Team, User, UserType
 from csm_graph.audit.models import AuditEvent
 from csm_graph.cases.models import FINAL_STATES, Case, CaseActivity, CaseAttachment, CaseComment
 from csm_graph.consumers.models import Consumer, ImportJob
 from csm_graph.errors import ErrorCode, UserErrors
 from csm_graph.exports.models import DataExport
 from csm_graph.households.models import Household, HouseholdMember, Representation
+from csm_graph.mailin.models import InboundEmail
 from csm_graph.privacy.models import ErasureRequest
 from csm_graph.products.models import SoldProduct
 from csm_graph.sla.models import SlaTarget
 from csm_graph.surveys.models import Survey
+from csm_graph.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 M = TypeVar("M", bound=Model)
 ObjectRule = Callable[[Subject | None, Sequence[Any]], Awaitable[list[bool]]]
@@ -193,6 +195,15 @@ async def users(subject: Subject | None, rows: Sequence[User]) -> list[bool]:
 async def teams(subject: Subject | None, rows: Sequence[Team]) -> list[bool]:
     """Internal users (a team's members are staff, not shown to consumers)."""
     return _each(rows, subject is not None and subject.viewer.is_internal)
+
+
+@rule(ApiToken)
+async def api_tokens(subject: Subject | None, rows: Sequence[ApiToken]) -> list[bool]:
+    """Administrators, and the token's owner (never its secret: only its hash is kept)."""
+    if subject is None:
+        return _each(rows, False)
+    viewer = subject.viewer
+    return [viewer.is_admin or row.user_id == viewer.user_id for row in rows]
 
 
 # --- households ---------------------------------------------------------------------
@@ -435,6 +446,36 @@ async def erasure_requests(subject: Subject | None, rows: Sequence[ErasureReques
         return _each(rows, False)
     viewer = subject.viewer
     return [viewer.is_admin or r.requested_by_id == viewer.user_id for r in rows]
+
+
+@rule(WebhookEndpoint)
+async def webhook_endpoints(subject: Subject | None, rows: Sequence[WebhookEndpoint]) -> list[bool]:
+    """Administrators."""
+    return _each(rows, subject is not None and subject.viewer.is_admin)
+
+
+@rule(WebhookDelivery)
+async def webhook_deliveries(
+    subject: Subject | None, rows: Sequence[WebhookDelivery]
+) -> list[bool]:
+    """Administrators."""
+    return _each(rows, subject is not None and subject.viewer.is_admin)
+
+
+@rule(InboundEmail)
+async def inbound_emails(subject: Subject | None, rows: Sequence[InboundEmail]) -> list[bool]:
+    """Administrators; other internal users when the message belongs to no case or to
+    a case they read (the engine), so a message shows no more than its case would."""
+    if subject is None or not subject.viewer.is_internal:
+        return _each(rows, False)
+    if subject.viewer.is_admin:
+        return _each(rows, True)
+    cases = await _cases_of(rows)
+    return [
+        r.case_id is None
+        or (r.case_id in cases and CaseAction.READ in permitted(subject, cases[r.case_id]))
+        for r in rows
+    ]
 
 
 # --- who may grant ---------------------------------------------------------------------------

@@ -56,7 +56,7 @@ async def spend_email_token(
     if not await EmailToken.filter(id=row.id, used_at=None).update(used_at=now):
         raise invalid
     user = await User.get_or_none(id=row.user_id, is_active=True)
-    if user is None:
+    if user is None or user.is_service_account:
         raise invalid
     return user, row
 
@@ -104,7 +104,8 @@ async def request_password_reset(email: str, client_address: str) -> None:
     )
     async with unit_of_work():
         user = await User.get_or_none(email=address, is_active=True)
-        if user is not None:
+        # A service account has no password to reset.
+        if user is not None and not user.is_service_account:
             ttl = dt.timedelta(minutes=get_settings().reset_token_minutes)
             await send_token_email(
                 user, TokenPurpose.PASSWORD_RESET, ttl, "password_reset", "reset-password"

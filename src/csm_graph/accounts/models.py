@@ -70,6 +70,11 @@ class User(PersonName):
     session_epoch = fields.IntField(default=0)
     """Moves on when every session must end (see `accounts.sessions`); access
     tokens carry the epoch they were issued in."""
+    is_service_account = fields.BooleanField(default=False)
+    """An internal user that scripts and other systems act as, through API tokens
+    only: it has no password and cannot log in (see `accounts.api_tokens`)."""
+    api_tokens_allowed = fields.BooleanField(default=False)
+    """Whether an administrator lets this person make personal API tokens."""
     pending_email = fields.CharField(max_length=254, null=True)
     """An address someone else gave this login's consumer record, waiting for the
     owner to confirm it from the link sent there; until then the login keeps `email`."""
@@ -134,4 +139,31 @@ class EmailToken(Model):
 
     class Meta:
         table = "email_token"
+        indexes = (("user_id", "id"),)
+
+
+class ApiToken(Model):
+    """A long-lived bearer token for a script or another system, stored as its
+    SHA-256 only (see `accounts.api_tokens`)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    prefix = fields.CharField(max_length=16)
+    """The token's first characters, kept to tell tokens apart (not a secret)."""
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_by_id = fields.IntField(null=True)
+    """Who made it: the owner, or the administrator who issued it."""
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    """When a request last came with it, to the minute (not written on every request)."""
+    revoked_at = fields.DatetimeField(null=True)
+
+    user_id: int
+
+    class Meta:
+        table = "api_token"
         indexes = (("user_id", "id"),)

@@ -7,7 +7,8 @@ one statement that checks both (`accounts.viewer`). So an access token
 stops working on the next request once its session is revoked (logout,
 the user changing their password elsewhere) or the epoch moves on (logout
 everywhere, a reset or an administrator setting the password, deactivation,
-a role change); open WebSockets are told at once and close.
+a role change); open WebSockets are told at once and close. Revoking
+sessions revokes the user's API tokens too (`revoke_api_tokens`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.expressions import F
 
 from csm_graph import clock, ratelimit
 from csm_graph.accounts import passwords, tokens
-from csm_graph.accounts.models import RefreshToken, User, UserType
+from csm_graph.accounts.models import ApiToken, RefreshToken, User, UserType
 from csm_graph.audit.models import AuditKind
 from csm_graph.audit.services import record
 from csm_graph.errors import ErrorCode, UserErrors
@@ -99,6 +101,9 @@ async def login(email: str, password: str, client_address: str) -> Session:
 
     user = await User.get_or_none(email=key_email) if known else None
     valid = await passwords.verify_password(user.password_hash if user else None, password)
+    if user is not None and user.is_service_account:
+        # No password to check: a service account acts through API tokens only.
+        valid = False
     if user is None or not valid or not user.is_active:
         if user is not None:
             reason = "password" if not valid else "inactive"
@@ -200,6 +205,32 @@ async def revoke_sessions(user_id: int, *, keep_session: str | None = None) -> N
     if keep_session is not None:
         sessions = sessions.exclude(family=keep_session)
     await sessions.update(revoked_at=clock.now())
+    await revoke_api_tokens(user_id)
+    await _tell_sockets(user_id)
+
+
+async def revoke_api_tokens(user_id: int) -> None:
+    """Revoke the user's live API tokens with their sessions (each recorded):
+    whatever ends a person's sessions ends their tokens too."""
+    live: list[Any] = await ApiToken.filter(user_id=user_id, revoked_at=None).values_list(
+        "id", flat=True
+    )
+    if not live:
+        return
+    await ApiToken.filter(id__in=live).update(revoked_at=clock.now())
+    for token_id in live:
+        await record(
+            AuditKind.API_TOKEN_REVOKED,
+            None,
+            user_id=user_id,
+            target=("ApiToken", token_id),
+            reason="sessions_ended",
+        )
+
+
+async def tell_sockets(user_id: int) -> None:
+    """Open WebSockets of the user check their session (or API token) again and
+    close if it ended; on every process, through pub/sub."""
     await _tell_sockets(user_id)
 
 

@@ -29,6 +29,8 @@ class AccessClaims:
     """The user's session epoch when the token was issued (`sep`)."""
     session_id: str | None = None
     """The session (refresh-token family) it belongs to (`sid`)."""
+    api_token_id: int | None = None
+    """The API token it was read from (`accounts.api_tokens`); None for a JWT."""
 
 
 def issue_access_token(

@@ -110,6 +110,9 @@ class UserDraft(NameParts):
     department: str | Keep | None = KEEP
     title: str | Keep | None = KEEP
     employee_id: str | Keep | None = KEEP
+    service_account: bool = False
+    """A service account (`accounts.api_tokens`): internal, with no password and
+    no set-password email."""
 
 
 async def create_user(viewer: Viewer | None, draft: UserDraft) -> User:
@@ -127,7 +130,12 @@ async def create_user(viewer: Viewer | None, draft: UserDraft) -> User:
     names = _name_fields(data, errors)
     if not names.get("first_name") and not names.get("last_name"):
         errors.add("last_name", "A first or last name is required.", ErrorCode.REQUIRED)
+    service_account = bool(data.get("service_account"))
     user_type = UserType(data.get("user_type") or UserType.EXTERNAL)
+    if service_account:
+        user_type = UserType.INTERNAL
+        if data.get("password") is not None:
+            errors.add("password", "A service account has no password.")
     role_names: list[str] = list(data.get("roles") or [])
     team_ids: list[int] = list(data.get("team_ids") or [])
     if user_type is UserType.EXTERNAL and (role_names or team_ids or data.get("manager_id")):
@@ -160,6 +168,7 @@ async def create_user(viewer: Viewer | None, draft: UserDraft) -> User:
                 phone=phone,
                 email_verified=True,
                 manager=manager,
+                is_service_account=service_account,
                 **names,
                 **extra,
             )
@@ -172,13 +181,15 @@ async def create_user(viewer: Viewer | None, draft: UserDraft) -> User:
         if teams:
             await user.teams.add(*teams)
         await record(AuditKind.USER_CREATED, viewer, user_id=user.id, user_type=user_type.value)
+        if service_account:
+            await record(AuditKind.SERVICE_ACCOUNT_CREATED, viewer, user_id=user.id)
         await record_roles(viewer, user.id, (), (r.name for r in roles))
         await record_teams(viewer, user.id, (), (t.id for t in teams))
         if manager is not None:
             await record(
                 AuditKind.MANAGER_CHANGED, viewer, user_id=user.id, old=None, new=manager.id
             )
-        if not password:
+        if not password and not service_account:
             await send_set_password_email(user)
     return user
 
@@ -203,6 +214,7 @@ class UserChanges(NameParts):
     title: str | Keep | None = KEEP
     employee_id: str | Keep | None = KEEP
     is_active: bool | Keep | None = KEEP
+    api_tokens_allowed: bool | Keep | None = KEEP
     password: str | Keep | None = dataclasses.field(default=KEEP, repr=False)
     current_password: str | Keep | None = dataclasses.field(default=KEEP, repr=False)
 
@@ -246,7 +258,9 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
                 if email != user.email and await User.filter(email=email).exists():
                     errors.add("email", "A user with this email exists.", ErrorCode.CONFLICT)
                 user.email = email
-            if "password" in wanted:
+            if "password" in wanted and user.is_service_account:
+                errors.add("password", "A service account has no password.")
+            elif "password" in wanted:
                 check_password("password", wanted["password"])
                 if (
                     is_self
@@ -269,6 +283,11 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
             user.is_active = bool(wanted["is_active"])
         if "user_type" in wanted:
             user.user_type = UserType(wanted["user_type"])
+            if user.is_service_account and user.user_type is not UserType.INTERNAL:
+                errors.add("user_type", "A service account is an internal user.")
+        tokens_allowed = user.api_tokens_allowed
+        if "api_tokens_allowed" in wanted:
+            user.api_tokens_allowed = bool(wanted["api_tokens_allowed"])
         if "manager_id" in wanted:
             user.manager = await _manager(wanted["manager_id"], user.id)
         errors.raise_if_any()
@@ -303,7 +322,13 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
             if teams:
                 await user.teams.add(*teams)
             await record_teams(viewer, user.id, member_of, (t.id for t in teams))
-        await _record_changes(viewer, user, was_active=was_active, old_manager=old_manager)
+        await _record_changes(
+            viewer,
+            user,
+            was_active=was_active,
+            old_manager=old_manager,
+            tokens_allowed=tokens_allowed,
+        )
         if user.user_type is UserType.EXTERNAL and (
             user.manager_id is not None
             or await user.roles.all().exists()
@@ -319,7 +344,12 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
 
 
 async def _record_changes(
-    viewer: Viewer, user: User, *, was_active: bool, old_manager: int | None
+    viewer: Viewer,
+    user: User,
+    *,
+    was_active: bool,
+    old_manager: int | None,
+    tokens_allowed: bool,
 ) -> None:
     """The audit events of `update_user` besides roles and teams."""
     if user.is_active != was_active:
@@ -329,10 +359,21 @@ async def _record_changes(
         await record(
             AuditKind.MANAGER_CHANGED, viewer, user_id=user.id, old=old_manager, new=user.manager_id
         )
+    if user.api_tokens_allowed != tokens_allowed:
+        await record(
+            AuditKind.API_TOKENS_ALLOWED_CHANGED,
+            viewer,
+            user_id=user.id,
+            allowed=user.api_tokens_allowed,
+        )
 
 
 async def _end_sessions_after(user: User, changes: dict[str, Any], viewer: Viewer) -> None:
     """What a change to a user does to their sessions (see `accounts.sessions`)."""
+    withdrawn = "api_tokens_allowed" in changes and not user.api_tokens_allowed
+    if withdrawn and not user.is_service_account:
+        await sessions.revoke_api_tokens(user.id)
+        await sessions.tell_sockets(user.id)
     if "is_active" in changes and not user.is_active:
         await sessions.end_sessions(user.id)
     elif "password" in changes and viewer.user_id == user.id:

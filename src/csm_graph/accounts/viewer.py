@@ -7,13 +7,22 @@ token's session still holds.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
+from tortoise.expressions import Q
+
+from csm_graph import clock
 from csm_graph.accounts import tokens
-from csm_graph.accounts.models import RoleName, UserType
+from csm_graph.accounts.models import ApiToken, RoleName, UserType
 from csm_graph.db import fetch
 from csm_graph.errors import AccessDenied, NotAuthenticated
 from csm_graph.settings import get_settings
+
+NO_LOGIN = 0
+"""The user id of a viewer standing for a consumer record without a login (an
+email from its address): it matches no user, so the engine's consumer-side
+rules alone decide for it, and what it writes names no user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +39,11 @@ class Viewer:
     @property
     def is_internal(self) -> bool:
         return self.user_type is UserType.INTERNAL
+
+    @property
+    def login_id(self) -> int | None:
+        """The user to name as author or actor: None for a record without a login."""
+        return None if self.user_id == NO_LOGIN else self.user_id
 
     @property
     def is_admin(self) -> bool:
@@ -52,15 +66,31 @@ _LIVE_SESSION = (
     " UNION ALL SELECT 's', family FROM refresh_token"
     " WHERE family = ? AND user_id = ? AND used_at IS NULL AND revoked_at IS NULL"
 )
+_LIVE_API_TOKEN = (
+    # The API token, unless revoked (its expiry never changes: the claims carry it).
+    " UNION ALL SELECT 'k', CAST(id AS VARCHAR(20)) FROM api_token"
+    " WHERE id = ? AND user_id = ? AND revoked_at IS NULL"
+)
+API_TOKEN_PREFIX = "csm_"
+"""How every API token begins, so secret scanners can find a leaked one."""
+NO_EXPIRY = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+"""The expiry the claims of an API token without one carry."""
+LAST_USED_STEP = dt.timedelta(minutes=1)
+"""An API token's `last_used_at` is written at most this often, not per request."""
 
 
 async def load_viewer(
-    user_id: int, *, epoch: int | None = None, session_id: str | None = None
+    user_id: int,
+    *,
+    epoch: int | None = None,
+    session_id: str | None = None,
+    api_token_id: int | None = None,
 ) -> Viewer | None:
     """The active user `user_id` as a Viewer, or None.
 
     With a token's `epoch` and `session_id`, also None once the user's
     sessions were ended since (a new epoch) or that session was revoked.
+    With an `api_token_id`, also None once that token was revoked.
     One statement (every operation starts here): the user row, their role
     names, their team ids and whether the session is live, as one tagged UNION.
     """
@@ -71,12 +101,17 @@ async def load_viewer(
     if session_id is not None:
         parts.append(_LIVE_SESSION)
         params += [session_id, user_id]
+    if api_token_id is not None:
+        parts.append(_LIVE_API_TOKEN)
+        params += [api_token_id, user_id]
     sql = "".join(parts)
     rows = await fetch(sql, params)
     user_type = next((value for tag, value in rows if tag == "u"), None)
     if user_type is None:
         return None
     if session_id is not None and not any(tag == "s" for tag, _ in rows):
+        return None
+    if api_token_id is not None and not any(tag == "k" for tag, _ in rows):
         return None
     return Viewer(
         user_id=user_id,
@@ -88,7 +123,10 @@ async def load_viewer(
 
 
 async def viewer_of(claims: tokens.AccessClaims) -> Viewer | None:
-    """The viewer an access token speaks for, while its session holds."""
+    """The viewer an access token speaks for, while its session holds (an API
+    token: while it is not revoked; its expiry the caller checked)."""
+    if claims.api_token_id is not None:
+        return await load_viewer(claims.user_id, api_token_id=claims.api_token_id)
     return await load_viewer(claims.user_id, epoch=claims.epoch, session_id=claims.session_id)
 
 
@@ -115,10 +153,39 @@ def claims_of(authorization: str | None) -> tokens.AccessClaims | None:
         raise NotAuthenticated("The access token is invalid or expired.") from None
 
 
+async def bearer_claims(authorization: str | None) -> tokens.AccessClaims | None:
+    """`claims_of`, also for API tokens (`csm_…`), read from their row.
+    Refused like a bad access token when unknown, revoked or expired."""
+    if authorization:
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() == "bearer" and token.strip().startswith(API_TOKEN_PREFIX):
+            claims = await api_token_claims(token.strip())
+            if claims is None:
+                raise NotAuthenticated("The API token is invalid, revoked or expired.")
+            return claims
+    return claims_of(authorization)
+
+
+async def api_token_claims(token: str) -> tokens.AccessClaims | None:
+    """The claims of a live API token, None for any other value. Notes its
+    use, at most once per `LAST_USED_STEP` (one conditional UPDATE)."""
+    row = await ApiToken.get_or_none(token_hash=tokens.digest(token), revoked_at=None)
+    now = clock.now()
+    if row is None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    if row.last_used_at is None or row.last_used_at <= now - LAST_USED_STEP:
+        await ApiToken.filter(
+            Q(last_used_at=None) | Q(last_used_at__lte=now - LAST_USED_STEP), id=row.id
+        ).update(last_used_at=now)
+    return tokens.AccessClaims(
+        user_id=row.user_id, expires_at=row.expires_at or NO_EXPIRY, api_token_id=row.id
+    )
+
+
 async def authenticate(authorization: str | None) -> Viewer | None:
     """The viewer behind an `Authorization` value; None when there is none.
     A token whose user or session is gone is refused like a bad one."""
-    claims = claims_of(authorization)
+    claims = await bearer_claims(authorization)
     if claims is None:
         return None
     viewer = await viewer_of(claims)

@@ -38,6 +38,7 @@ from csm_graph.cases.services import (
 )
 from csm_graph.errors import ErrorCode, FieldError, UserErrors
 from csm_graph.transactions import unit_of_work
+from csm_graph.webhooks import services as webhooks
 
 MAX_IDS = 100
 """The most cases one bulk change names."""
@@ -174,6 +175,7 @@ async def _apply(changes: list[_Change]) -> list[CaseActivity]:
     ).order_by("id")
     for entry in entries:
         await events.case_changed(entry)
+    await webhooks.case_activities(entries, {c.case.id: c.case for c in changes})
     return entries
 
 

@@ -22,6 +22,7 @@ from csm_graph.access.engine import consumer_side_readers_of
 from csm_graph.accounts.models import User, UserType
 from csm_graph.cases.models import Case
 from csm_graph.consumers.models import Consumer
+from csm_graph.mailin.replyaddress import reply_address
 from csm_graph.notifications.services import queue_email
 from csm_graph.settings import get_settings
 
@@ -101,6 +102,8 @@ async def _send(
         "number": case.number,
         "short_description": case.short_description,
         "link": f"{settings.portal_url}/cases/{case.number}",
+        # Replies to it find the case (`mailin`); empty without MAIL_IN_ADDRESSES.
+        "reply_address": reply_address(settings, case.id) or "",
         **(extra or {}),
     }
     if to is None:
@@ -121,19 +124,26 @@ async def case_created(case: Case) -> int:
     return await _send(case, "case_created", "created", {"consumer_name": consumer.full_name})
 
 
-async def comment_added(case: Case, comment_id: int, body: str, author_id: int | None) -> int:
-    """A public comment: everyone but its author (work notes never come here)."""
+async def comment_added(
+    case: Case, comment_id: int, body: str, author_id: int | None, *, by_record: int | None = None
+) -> int:
+    """A public comment: everyone but its author (work notes never come here).
+    `by_record`: the consumer record that wrote it without a login (an email)."""
     author = await User.get_or_none(id=author_id) if author_id is not None else None
-    if author is None or author.user_type is UserType.INTERNAL:
+    record = await Consumer.get_or_none(id=by_record) if by_record is not None else None
+    if record is not None:
+        author_name = record.full_name or record.email
+    elif author is None or author.user_type is UserType.INTERNAL:
         author_name = "our service team"
     else:
         author_name = author.full_name or author.email
+    to = await recipients(case, exclude_user_id=author_id)
     return await _send(
         case,
         "case_commented",
         f"comment:{comment_id}",
         {"body": body, "author": author_name},
-        exclude_user_id=author_id,
+        to=[r for r in to if r.key != f"c{by_record}"],
     )
 
 

@@ -51,6 +51,7 @@ from csm_graph.sla import services as sla
 from csm_graph.surveys import services as surveys
 from csm_graph.transactions import unit_of_work
 from csm_graph.validation import require_text, search_term
+from csm_graph.webhooks import services as webhooks
 
 NUMBER_PREFIX = "CS"
 AUTO_CLOSE_BATCH = 500
@@ -195,8 +196,14 @@ async def _write(case: Case, **changes: Any) -> None:
 
 
 def _on_behalf_of(subject: Subject, case: Case) -> int | None:
-    """The consumer an external viewer acts for, when it is not themselves."""
-    if subject.viewer.is_internal or subject.consumer_id == case.consumer_id:
+    """The consumer an external viewer acts for, when it is not themselves; for a
+    consumer record without a login (an email), the record itself, which names
+    who wrote."""
+    if subject.viewer.is_internal:
+        return None
+    if subject.viewer.login_id is None:
+        return subject.consumer_id
+    if subject.consumer_id == case.consumer_id:
         return None
     return case.consumer_id
 
@@ -218,13 +225,14 @@ async def _record(
         case_id=case.id,
         kind=kind,
         internal=internal,
-        actor_id=subject.viewer.user_id if subject else None,
+        actor_id=subject.viewer.login_id if subject else None,
         on_behalf_of_id=_on_behalf_of(subject, case) if subject else None,
         field=field,
         old_value=old,
         new_value=new,
     )
     await events.case_changed(entry, comment_id)
+    await webhooks.case_activity(entry, case, comment_id)
     return entry
 
 
@@ -348,10 +356,13 @@ class CaseDraft(CaseChanges):
     sold_product_id: int | Keep | None = KEEP
 
 
-async def create_case(subject: Subject, draft: CaseDraft) -> Case:
+async def create_case(
+    subject: Subject, draft: CaseDraft, *, channel: CaseChannel | None = None
+) -> Case:
     """Open a case. Internal users open one for any consumer; a consumer for
     themselves, a head of household for a current member of that household,
-    a representative for the consumer they represent."""
+    a representative for the consumer they represent. `channel` is the
+    intake's (email); a consumer's cases otherwise come by WEB."""
     data = draft.given()
     viewer = subject.viewer
     errors = ErrorList()
@@ -362,6 +373,8 @@ async def create_case(subject: Subject, draft: CaseDraft) -> Case:
             errors.add("assignment_team_id", "Only internal users set this.", ErrorCode.FORBIDDEN)
     elif "channel" not in values:
         values["channel"] = CaseChannel.PHONE
+    if channel is not None:
+        values["channel"] = channel
     errors.raise_if_any()
 
     consumer_id = data.get("consumer_id") or subject.consumer_id
@@ -416,7 +429,7 @@ async def create_case(subject: Subject, draft: CaseDraft) -> Case:
             number=await next_number(NUMBER_PREFIX),
             consumer_id=consumer.id,
             household_id=household_id,
-            opened_by_id=viewer.user_id,
+            opened_by_id=viewer.login_id,
             assignment_team_id=team_id,
             sold_product_id=sold_product_id,
             **values,
@@ -614,7 +627,7 @@ async def add_comment(
             case_id=case.id,
             body=text,
             work_note=work_note,
-            author_id=subject.viewer.user_id,
+            author_id=subject.viewer.login_id,
             on_behalf_of_id=_on_behalf_of(subject, case),
         )
         await _record(
@@ -626,7 +639,13 @@ async def add_comment(
         )
         await _write(case, **({} if work_note else sla.on_public_reply(case, subject.viewer)))
         if not work_note:
-            await notify.comment_added(case, comment.id, text, subject.viewer.user_id)
+            await notify.comment_added(
+                case,
+                comment.id,
+                text,
+                subject.viewer.login_id,
+                by_record=subject.consumer_id if subject.viewer.login_id is None else None,
+            )
         if (
             not work_note
             and not subject.viewer.is_internal
@@ -643,7 +662,7 @@ async def request_info(subject: Subject, case_id: int, body: str) -> Case:
         subject, case = await case_for(subject, case_id, A.WORK)
         _require_state(case, {CaseState.OPEN}, "request information on")
         comment = await CaseComment.create(
-            case_id=case.id, body=text, author_id=subject.viewer.user_id
+            case_id=case.id, body=text, author_id=subject.viewer.login_id
         )
         await _record(case, subject, ActivityKind.COMMENTED, comment_id=comment.id)
         await _change_state(
@@ -685,7 +704,7 @@ async def reject_solution(subject: Subject, case_id: int, reason: str) -> Case:
         comment = await CaseComment.create(
             case_id=case.id,
             body=f"Solution rejected: {text}",
-            author_id=subject.viewer.user_id,
+            author_id=subject.viewer.login_id,
             on_behalf_of_id=_on_behalf_of(subject, case),
         )
         await _record(case, subject, ActivityKind.COMMENTED, comment_id=comment.id)
@@ -774,7 +793,7 @@ async def add_attachment(
                 size=stored.size,
                 sha256=stored.sha256,
                 storage_key=stored.key,
-                uploaded_by_id=subject.viewer.user_id,
+                uploaded_by_id=subject.viewer.login_id,
             )
             await _record(case, subject, ActivityKind.ATTACHMENT_ADDED, new=name)
             await _write(case)

@@ -43,6 +43,7 @@ from csm_graph.products.models import SoldProduct
 from csm_graph.settings import get_settings
 from csm_graph.surveys.models import Survey
 from csm_graph.transactions import unit_of_work
+from csm_graph.webhooks import services as webhooks
 
 
 class MergeField(StrEnum):
@@ -188,6 +189,7 @@ async def merge(
         if closed is not None:
             await _close_login(closed, survivor, record)
         await _audit(viewer, survivor, merged, record, (survivor_login, merged_login), closed)
+        await webhooks.consumer_merged(survivor, merged)
         if survivor.user_id is not None and (taken & set(IDENTITY_FIELDS) or login_moved):
             # The record and its login agree again (a new address waits for its owner).
             await sync_identity.later(survivor.id)

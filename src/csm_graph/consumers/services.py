@@ -51,6 +51,7 @@ from csm_graph.validation import (
     require_text,
     search_term,
 )
+from csm_graph.webhooks import services as webhooks
 
 NUMBER_PREFIX = "CON"
 
@@ -152,7 +153,7 @@ async def create_consumer(viewer: Viewer | None, draft: ConsumerDraft) -> Consum
                 "external_id", "A consumer with this external id exists.", ErrorCode.CONFLICT
             )
         try:
-            return await Consumer.create(
+            created = await Consumer.create(
                 number=await next_number(NUMBER_PREFIX),
                 identity_changed_at=clock.now(),
                 **values,
@@ -161,6 +162,7 @@ async def create_consumer(viewer: Viewer | None, draft: ConsumerDraft) -> Consum
             raise UserErrors.one(
                 "external_id", "A consumer with this external id exists.", ErrorCode.CONFLICT
             ) from None
+        return await webhooks.consumer_created(created)
 
 
 async def get_visible(subject: Subject, consumer_id: int, field: str = "id") -> Consumer:
@@ -237,6 +239,7 @@ async def update_consumer(subject: Subject, consumer_id: int, changes: ConsumerC
             raise UserErrors.one(
                 "external_id", "A consumer with this external id exists.", ErrorCode.CONFLICT
             ) from None
+        await webhooks.consumer_updated(consumer)
         if identity_changed and consumer.user_id is not None:
             await sync_identity.later(consumer.id)
     return consumer
@@ -618,6 +621,7 @@ async def verify_email(token: str) -> Consumer:
                 identity_changed_at=user.identity_changed_at or clock.now(),
                 **_identity(user),
             )
+            await webhooks.consumer_created(created)
             await record(
                 AuditKind.CONSUMER_USER_LINKED,
                 user.id,

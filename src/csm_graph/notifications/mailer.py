@@ -42,6 +42,8 @@ def build_message(
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
+    if rendered.reply_to:
+        message["Reply-To"] = rendered.reply_to
     message[OUTBOX_KEY_HEADER] = key
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")

@@ -22,6 +22,9 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+    reply_to: str = ""
+    """Where replies go: the context's `reply_address` (a case's signed address
+    when mail comes in, see `mailin.replyaddress`), else nowhere special."""
 
 
 @cache
@@ -54,4 +57,5 @@ def render(template: str, context: dict[str, Any]) -> RenderedEmail:
         subject=" ".join(subject.split()),
         text=env.get_template(f"{template}.txt").render(context),
         html=env.get_template(f"{template}.html").render(context),
+        reply_to=str(context.get("reply_address") or ""),
     )

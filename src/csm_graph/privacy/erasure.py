@@ -49,11 +49,13 @@ from csm_graph.core.partial import ADDRESS_FIELDS
 from csm_graph.errors import AccessDenied, ErrorCode, UserErrors
 from csm_graph.exports.models import DataExport, ExportState
 from csm_graph.households.models import Household, HouseholdMember, Representation
+from csm_graph.mailin import services as mailin
 from csm_graph.notifications.models import OutboxEmail, OutboxState
 from csm_graph.privacy.models import ErasureRequest, ErasureState
 from csm_graph.surveys.models import Survey
 from csm_graph.transactions import after_commit, unit_of_work
 from csm_graph.validation import fits
+from csm_graph.webhooks import services as webhooks
 
 ERASED = "[erased]"
 """What replaces text written by or about an erased person."""
@@ -302,6 +304,7 @@ async def erase(
             target=("ErasureRequest", marker.id),
             counts=counts,
         )
+        await webhooks.consumer_erased(consumer)
         await consumer.refresh_from_db()
     return Erasure(consumer, marker, counts)
 
@@ -344,6 +347,8 @@ async def _erase_person(consumer: Consumer) -> dict[str, int]:
         await Survey.filter(consumer_id__in=ids).exclude(comment="").update(comment=""),
     )
     await _erase_outbox(addresses, needles, done)
+    await _erase_inbound(addresses, done)
+    done.add("webhook_deliveries", await webhooks.forget_consumers(ids))
     await _erase_imports(needles, done)
     for user_id in logins:
         # Open sockets hear of it after the commit; the tokens die with the row.
@@ -504,14 +509,7 @@ async def _erase_files(
         state = ExportState.EXPIRED if export.state is ExportState.READY else export.state
         await DataExport.filter(id=export.id).update(storage_key="", state=state)
         done.add("export_archives", 1)
-    if keys:
-
-        async def delete_files() -> None:
-            for key in keys:
-                if storage.KEY.fullmatch(key):
-                    await storage.delete(key)
-
-        await after_commit(delete_files)
+    await _delete_after_commit(keys)
 
 
 async def _end_grants(ids: list[int], logins: list[int], survivor_id: int, done: _Counts) -> None:
@@ -617,6 +615,28 @@ async def _erase_outbox(addresses: list[str], needles: list[str], done: _Counts)
         if context != email.context or error != email.last_error:
             await OutboxEmail.filter(id=email.id).update(context=context, last_error=error)
             done.add("email_mentions", 1)
+
+
+async def _erase_inbound(addresses: list[str], done: _Counts) -> None:
+    """Emails they sent in keep their outcome (the case, the comment) and lose
+    their sender, subject and bytes; the bytes go once the change commits."""
+    keys = await mailin.forget_senders(addresses)
+    done.add("inbound_emails", len(keys))
+    await _delete_after_commit(keys)
+
+
+async def _delete_after_commit(keys: list[str]) -> None:
+    """Delete these stored files once the erasure has committed (a rolled-back
+    one keeps them)."""
+    if not keys:
+        return
+
+    async def delete_files() -> None:
+        for key in keys:
+            if storage.KEY.fullmatch(key):
+                await storage.delete(key)
+
+    await after_commit(delete_files)
 
 
 async def _erase_imports(needles: list[str], done: _Counts) -> None:

@@ -25,6 +25,7 @@ from strawberry.types.scalar import scalar
 from csm_graph.errors import BadRequest
 from csm_graph.schema.access.mutations import AccessMutation
 from csm_graph.schema.access.queries import AccessQuery
+from csm_graph.schema.accounts.api_tokens import ApiTokensMutation, ApiTokensQuery
 from csm_graph.schema.accounts.mutations import AccountsMutation
 from csm_graph.schema.accounts.queries import AccountsQuery
 from csm_graph.schema.audit.queries import AuditQuery
@@ -41,6 +42,8 @@ from csm_graph.schema.exports.queries import ExportsQuery
 from csm_graph.schema.extensions import is_expected, schema_extensions
 from csm_graph.schema.households.mutations import HouseholdsMutation
 from csm_graph.schema.households.queries import HouseholdsQuery
+from csm_graph.schema.mailin.mutations import MailinMutation
+from csm_graph.schema.mailin.queries import MailinQuery
 from csm_graph.schema.node import NodeQuery
 from csm_graph.schema.privacy.mutations import PrivacyMutation
 from csm_graph.schema.privacy.queries import PrivacyQuery
@@ -50,6 +53,8 @@ from csm_graph.schema.sla.mutations import SlaMutation
 from csm_graph.schema.sla.queries import SlaQuery
 from csm_graph.schema.surveys.mutations import SurveysMutation
 from csm_graph.schema.surveys.queries import SurveysQuery
+from csm_graph.schema.webhooks.mutations import WebhooksMutation
+from csm_graph.schema.webhooks.queries import WebhooksQuery
 from csm_graph.settings import Settings
 
 log = logging.getLogger("csm_graph.graphql")
@@ -60,6 +65,7 @@ DEFAULT_OPERATIONS = frozenset(OperationType)
 class Query(
     NodeQuery,
     AccountsQuery,
+    ApiTokensQuery,
     ConsumersQuery,
     DuplicatesQuery,
     HouseholdsQuery,
@@ -70,6 +76,8 @@ class Query(
     SlaQuery,
     PrivacyQuery,
     ExportsQuery,
+    MailinQuery,
+    WebhooksQuery,
 ):
     pass
 
@@ -77,6 +85,7 @@ class Query(
 @strawberry.type(description="Everything that can be changed.")
 class Mutation(
     AccountsMutation,
+    ApiTokensMutation,
     ConsumersMutation,
     DuplicatesMutation,
     ConsumerMergeMutation,
@@ -89,6 +98,8 @@ class Mutation(
     SlaMutation,
     PrivacyMutation,
     ExportsMutation,
+    MailinMutation,
+    WebhooksMutation,
 ):
     pass
 

@@ -63,6 +63,8 @@ LIST_SIZES: dict[str, int] = {
     "Query.slaTargets": 20,
     "AccessExplanation.grants": 10,
     "ImportJob.errors": 100,
+    "Query.webhookEndpoints": 50,
+    "WebhookDelivery.attempts": 10,
 }
 """Objects a list field is expected to return, where a record has few."""
 

@@ -7,14 +7,13 @@ viewer may not see resolves to null, exactly like one that does not exist.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
 
-from csm_graph.db import MAX_KEY
+from csm_graph.core import global_ids
+from csm_graph.core.global_ids import from_global_id
 from csm_graph.errors import BadRequest, ErrorCode, UserErrors
 from csm_graph.schema.context import Info
 from csm_graph.schema.permissions import Visible
@@ -33,20 +32,7 @@ def is_node_type(type_name: str) -> bool:
 
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
-    return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
-
-
-def from_global_id(value: str) -> tuple[str, int]:
-    """(type name, pk); raises ValueError for anything that is not one of ours."""
-    try:
-        decoded = base64.b64decode(value.encode(), validate=True).decode()
-        type_name, _, raw_pk = decoded.partition(":")
-        pk = int(raw_pk)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ValueError(f"not a global id: {value!r}") from None
-    if not type_name or not 1 <= pk <= MAX_KEY:
-        raise ValueError(f"not a global id: {value!r}")
-    return type_name, pk
+    return strawberry.ID(global_ids.to_global_id(type_name, pk))
 
 
 def decode_id(field: str, value: str, *type_names: str) -> int:

@@ -24,6 +24,7 @@ from csm_graph.notifications.services import queue_email
 from csm_graph.settings import get_settings
 from csm_graph.surveys.models import SkipReason, Survey
 from csm_graph.transactions import unit_of_work
+from csm_graph.webhooks import services as webhooks
 
 COMMENT_LIMIT = 5000
 
@@ -118,6 +119,8 @@ async def submit(token: str, rating: int | None, comment: str | None) -> Survey:
             token_hash=token_hash, answered_at__isnull=True, expires_at__gt=now
         ).update(rating=rating, comment=text, answered_at=now)
         survey = await Survey.get_or_none(token_hash=token_hash)
+        if answered and survey is not None:
+            await webhooks.survey_answered(survey)
     if survey is None:
         raise UserErrors.one("token", "No such survey.", ErrorCode.NOT_FOUND)
     if not answered:

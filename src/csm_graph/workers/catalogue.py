@@ -16,9 +16,11 @@ from csm_graph.consumers.importing import import_consumers
 from csm_graph.consumers.services import sync_identity, sync_user_identity
 from csm_graph.exports.services import build_data_export, expire_data_exports
 from csm_graph.jobs import Job, Periodic
+from csm_graph.mailin.services import process_inbound_email, sweep_inbound_emails
 from csm_graph.notifications.services import send_email, sweep_outbox
 from csm_graph.privacy.retention import apply_retention
 from csm_graph.sla.services import mark_breaches
+from csm_graph.webhooks.services import send_webhook, sweep_webhooks
 
 JOBS: tuple[Job[..., Any], ...] = (
     purge_expired_tokens,
@@ -32,6 +34,10 @@ JOBS: tuple[Job[..., Any], ...] = (
     build_data_export,
     expire_data_exports,
     apply_retention,
+    process_inbound_email,
+    sweep_inbound_emails,
+    send_webhook,
+    sweep_webhooks,
 )
 
 PERIODIC: tuple[Periodic, ...] = (
@@ -47,4 +53,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(expire_data_exports, every_seconds=900, cron={"minute": {9, 24, 39, 54}}),
     # Hourly: it does nothing while the RETENTION_* settings are off.
     Periodic(apply_retention, every_seconds=3600, cron={"minute": {41}, "second": {45}}),
+    # Inbound emails whose processing job never ran, or failed and is due again.
+    Periodic(sweep_inbound_emails, every_seconds=60, cron={"second": {40}}),
+    Periodic(sweep_webhooks, every_seconds=60, cron={"second": {20}}, at_startup=True),
 )

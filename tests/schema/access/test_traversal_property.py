@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from csm_graph import clock, runtime
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
-from csm_graph.accounts.models import Team, UserType
+from csm_graph.accounts.models import ApiToken, Team, UserType
 from csm_graph.cases.models import (
     ActivityKind,
     Case,
@@ -44,9 +44,11 @@ from csm_graph.cases.models import (
 )
 from csm_graph.consumers.models import Consumer, ImportJob
 from csm_graph.households.models import Household, HouseholdMember, Relationship, Representation
+from csm_graph.mailin.models import InboundEmail, InboundState, Intake
 from csm_graph.privacy.models import ErasureRequest
 from csm_graph.products.models import SoldProduct
 from csm_graph.surveys.models import Survey
+from csm_graph.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import wipe
 from tests.schema.access.traversal_world import (
     NODE_TYPES,
@@ -230,6 +232,31 @@ async def _fixed_world() -> World:
     await Survey.create(
         case_id=cases[2].id, consumer_id=people["head"].id, rating=4, created_at=clock.now()
     )
+    await ApiToken.create(
+        user_id=agent.id, name="t", prefix="csm_t", token_hash="1" * 64, created_at=clock.now()
+    )
+    # email in: a parked message of no case, and one that became a comment
+    for case in (None, cases[0]):
+        await InboundEmail.create(
+            intake=Intake.SMTP,
+            state=InboundState.PARKED if case is None else InboundState.ATTACHED,
+            sender="member@example.com",
+            raw_key="0" * 32,
+            received_at=clock.now(),
+            case_id=case.id if case else None,
+        )
+    # administrators reach webhook endpoints and their deliveries
+    endpoint = await WebhookEndpoint.create(
+        url="https://crm.example.com/hooks",
+        events=["case.created"],
+        secret="whsec_x",
+        created_by_id=admin.id,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    await WebhookDelivery.create(
+        endpoint_id=endpoint.id, event="case.created", message_id="msg_1", created_at=clock.now()
+    )
 
     kinds = {k.name: k for k in await RelationshipType.all()}
     levels = {r.name: r for r in await Responsibility.all()}
@@ -304,6 +331,9 @@ async def test_in_a_fixed_world_every_object_reached_is_returned_by_node(
         "slaTargets",
         "auditEvents",
         "erasureRequests",
+        "inboundEmails",
+        "webhookEndpoints",
+        "webhookDeliveries",
     }
     # consumers do not see everything: the property is not trivially true
     assert len(member.reached) < len(admin.reached)

@@ -50,12 +50,14 @@ from csm_graph.cases.models import (
 )
 from csm_graph.consumers.models import Consumer, ImportJob
 from csm_graph.households.models import Household, HouseholdMember, Relationship, Representation
+from csm_graph.mailin.models import InboundEmail, InboundState, Intake
 from csm_graph.products.models import SoldProduct
 from csm_graph.schema import build_schema as build_product_schema
 from csm_graph.schema.cost import cost_of
 from csm_graph.schema.node import from_global_id
 from csm_graph.settings import get_settings
 from csm_graph.surveys.models import SkipReason, Survey
+from csm_graph.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.support import PASSWORD, GraphQLClient
 
 SCHEMA = build_schema((Path(__file__).resolve().parents[3] / "schema.graphql").read_text())
@@ -465,6 +467,17 @@ async def build_world(rng: random.Random) -> World:
         world.names[admin.email] = "admin"
         staff.append(admin)
         await ImportJob.create(file_name="c.csv", source="number\n", created_by_id=admin.id)
+        endpoint = await WebhookEndpoint.create(
+            url="https://crm.example.com/",
+            events=["case.created"],
+            secret="whsec_x",
+            created_by_id=admin.id,
+            created_at=now,
+            updated_at=now,
+        )
+        await WebhookDelivery.create(
+            endpoint_id=endpoint.id, event="case.created", message_id="msg_1", created_at=now
+        )
 
     # consumers, most with a login
     consumers: list[Consumer] = []
@@ -594,6 +607,17 @@ async def build_world(rng: random.Random) -> World:
                 rating=None if skipped else rng.randint(1, 5),
                 created_at=now,
             )
+
+    # inbound emails: of no case (parked, new), and of some cases
+    for case in [None, *rng.sample(cases, rng.randint(0, len(cases)))]:
+        await InboundEmail.create(
+            intake=Intake.SMTP,
+            state=InboundState.PARKED if case is None else InboundState.ATTACHED,
+            sender="c0@example.com",
+            raw_key=uuid.uuid4().hex,
+            received_at=now,
+            case_id=case.id if case else None,
+        )
 
     # related parties on cases and products, as consumers or as logins
     responsibilities = [None, *await Responsibility.all()]

@@ -109,6 +109,11 @@ class UserUpdateInput:
         default=strawberry.UNSET,
         description="false deactivates the login and ends its sessions (administrators).",
     )
+    api_tokens_allowed: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Whether the user may make personal API tokens (administrators); "
+        "false revokes the ones they have.",
+    )
     password: str | None = strawberry.field(default=strawberry.UNSET, description="New password.")
     current_password: str | None = strawberry.field(
         default=strawberry.UNSET,

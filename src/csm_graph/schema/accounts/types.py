@@ -90,6 +90,16 @@ class User(Node):
         "user only.",
         extensions=[Guard(internal_or_self)],
     )
+    is_service_account: bool | None = strawberry.field(
+        description="Whether this is a service account, acting through API tokens only. "
+        "Internal users and the user only.",
+        extensions=[Guard(internal_or_self)],
+    )
+    api_tokens_allowed: bool | None = strawberry.field(
+        description="Whether an administrator lets the user make personal API tokens. "
+        "Internal users and the user only.",
+        extensions=[Guard(internal_or_self)],
+    )
 
     @classmethod
     def from_model(cls, user: models.User) -> User:
@@ -113,6 +123,8 @@ class User(Node):
             last_login_at=user.last_login_at,
             department=user.department,
             employee_id=user.employee_id,
+            is_service_account=user.is_service_account,
+            api_tokens_allowed=user.api_tokens_allowed,
         )
 
     @strawberry.field(

@@ -69,6 +69,20 @@ register_enum(
         AuditKind.RETENTION_CONFIGURED: "The retention settings a worker runs with changed "
         "since the last record.",
         AuditKind.RETENTION_APPLIED: "A retention run deleted or anonymised old data.",
+        AuditKind.SERVICE_ACCOUNT_CREATED: "A service account (the event's user) was created.",
+        AuditKind.API_TOKEN_CREATED: "An API token (the target) was made for the event's "
+        "user (`name` and `prefix` in `details`).",
+        AuditKind.API_TOKEN_REVOKED: "An API token (the target) of the event's user was "
+        "revoked (`reason` in `details`: `revoked`, or `sessions_ended` with the user's "
+        "sessions).",
+        AuditKind.API_TOKENS_ALLOWED_CHANGED: "An administrator allowed or stopped a user's "
+        "personal API tokens (`allowed` in `details`).",
+        AuditKind.WEBHOOK_ENDPOINT_CREATED: "An administrator registered a webhook endpoint "
+        "(the target; its `host`, `events` and `enabled` in `details`).",
+        AuditKind.WEBHOOK_ENDPOINT_CHANGED: "An administrator changed a webhook endpoint "
+        "(the changed `fields`, and its `host`, `events` and `enabled` after, in `details`).",
+        AuditKind.WEBHOOK_SECRET_ROTATED: "An administrator gave a webhook endpoint a new secret.",
+        AuditKind.WEBHOOK_ENDPOINT_DELETED: "An administrator deleted a webhook endpoint.",
     },
 )
 AuditEventKind = AuditKind

@@ -1,0 +1,1 @@
+"""GraphQL of inbound email: the messages taken in, and processing one again."""
