@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: install install-runtime e2e-deps browser pgbouncer dovecot run demo test test-sqlite test-postgres schema-check lint format schema bench clean
+.PHONY: install install-runtime e2e-deps browser pgbouncer dovecot run demo test test-sqlite test-postgres schema-check lint format schema translations bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -92,6 +92,17 @@ format: install
 
 schema: install  ## write schema.graphql from the code
 	$(BIN)/csm-graph schema > schema.graphql
+
+# The email templates' messages: extract them, bring every language's catalogue
+# up to date, compile (docs/emails-i18n.md). Translate the new messages, run it
+# again, and commit the .po and .mo files together.
+LOCALE_DIR := src/csm_graph/notifications/locale
+translations: install-runtime
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+		-o $(LOCALE_DIR)/messages.pot src/csm_graph/notifications
+	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching \
+		-i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages
+	$(BIN)/pybabel compile --statistics -d $(LOCALE_DIR) -D messages
 
 bench: install  ## benchmarks: consumer import rows/s; load on the demo data vs a hand-written reference; outbox emails/s
 	$(BIN)/python bench/import_consumers.py --rows $${ROWS:-100000}

@@ -60,7 +60,7 @@ from hypothesis import strategies as st
 from hypothesis.internal.conjecture import engine as hypothesis_engine
 
 from csm_graph import clock
-from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
+from csm_graph.access.models import Department, RelatedParty, RelationshipType, Responsibility
 from csm_graph.accounts import sessions, tokens
 from csm_graph.accounts.models import ApiToken, EmailToken, Role, Team, TokenPurpose, User, UserType
 from csm_graph.accounts.viewer import authenticate
@@ -73,6 +73,7 @@ from csm_graph.cases.models import (
     CaseComment,
 )
 from csm_graph.consumers.models import Consumer, ImportJob
+from csm_graph.delegations.models import Delegation, DelegationScope
 from csm_graph.errors import NotAuthenticated
 from csm_graph.exports.models import DataExport
 from csm_graph.households.models import Household, HouseholdMember, Representation
@@ -80,7 +81,7 @@ from csm_graph.mailin.models import InboundEmail
 from csm_graph.privacy.models import ErasureRequest
 from csm_graph.products.models import SoldProduct
 from csm_graph.schema.node import to_global_id
-from csm_graph.sla.models import SlaTarget
+from csm_graph.sla.models import SlaSchedule, SlaTarget
 from csm_graph.surveys.models import Survey
 from csm_graph.surveys.services import _hash as survey_hash
 from csm_graph.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -114,6 +115,7 @@ JSON_MEDIA_TYPE = re.compile(r"application/(graphql-response\+)?json\s*(;|$)")
 SURVEY_TOKEN = "fuzz-survey-token"
 VERIFY_TOKEN = "fuzz-verify-token"
 RESET_TOKEN = "fuzz-reset-token"
+DELEGATION_TOKEN = "fuzz-delegation-token"
 
 MODELS: dict[str, Any] = {
     "ApiToken": ApiToken,
@@ -124,6 +126,8 @@ MODELS: dict[str, Any] = {
     "Consumer": Consumer,
     "AuditEvent": AuditEvent,
     "DataExport": DataExport,
+    "Delegation": Delegation,
+    "Department": Department,
     "ErasureRequest": ErasureRequest,
     "Household": Household,
     "HouseholdMember": HouseholdMember,
@@ -133,6 +137,7 @@ MODELS: dict[str, Any] = {
     "RelationshipType": RelationshipType,
     "Representation": Representation,
     "Responsibility": Responsibility,
+    "SlaSchedule": SlaSchedule,
     "SlaTarget": SlaTarget,
     "SoldProduct": SoldProduct,
     "Survey": Survey,
@@ -252,6 +257,16 @@ async def _more_objects(world: World) -> None:
         created_at=now,
     )
     await ImportJob.create(file_name="c.csv", source="number\n", created_by_id=admin_id)
+    await SlaSchedule.create(name="Office", time_zone="Europe/Berlin", hours=[[0, 540, 1020]])
+    await Delegation.create(
+        consumer_id=world.member.id,
+        email="stranger@example.com",
+        scope=DelegationScope.READ_AND_ACT,
+        ends_on=clock.today() + dt.timedelta(days=30),
+        token_hash=tokens.digest(DELEGATION_TOKEN),
+        token_expires_at=now + dt.timedelta(days=1),
+        created_at=now,
+    )
     assert member_user is not None
     for token, purpose in ((VERIFY_TOKEN, TokenPurpose.VERIFY_EMAIL), (RESET_TOKEN, None)):
         await EmailToken.create(
@@ -278,7 +293,7 @@ async def _pools() -> dict[str, list[str]]:
         *await Household.all().order_by("id").values_list("number", flat=True),
     ]
     pools["email"] = list(await User.all().order_by("id").values_list("email", flat=True))
-    pools["token"] = [SURVEY_TOKEN, VERIFY_TOKEN, RESET_TOKEN]
+    pools["token"] = [SURVEY_TOKEN, VERIFY_TOKEN, RESET_TOKEN, DELEGATION_TOKEN]
     return pools
 
 

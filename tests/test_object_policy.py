@@ -9,6 +9,7 @@ or a triad here fails the suite.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import typing
 from dataclasses import dataclass
@@ -20,8 +21,8 @@ from graphql import GraphQLObjectType, get_named_type
 
 from csm_graph import clock
 from csm_graph.access import policy
-from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
-from csm_graph.accounts.models import ApiToken, UserType
+from csm_graph.access.models import Department, RelatedParty, RelationshipType, Responsibility
+from csm_graph.accounts.models import ApiToken, User, UserType
 from csm_graph.audit.models import AuditEvent, AuditKind
 from csm_graph.cases.models import (
     ActivityKind,
@@ -32,6 +33,7 @@ from csm_graph.cases.models import (
     CaseState,
 )
 from csm_graph.consumers.models import Consumer, ImportJob
+from csm_graph.delegations.models import Delegation, DelegationScope, DelegationState
 from csm_graph.households.models import HouseholdMember, Relationship, Representation
 from csm_graph.privacy.models import ErasureRequest
 from csm_graph.products.models import SoldProduct
@@ -174,6 +176,18 @@ async def _scene(http: httpx.AsyncClient) -> Scene:
         consumer_id=grandma.id,
         relationship_type_id=kinds["listed consumer"],
     )
+    finance_department = await Department.create(name="Finance", key="finance")
+    await User.filter(id=world.ids["intake"]).update(department="Finance")
+    team_party = await RelatedParty.create(
+        sold_product_id=card.id,
+        team_id=world.team.id,
+        relationship_type_id=kinds["listed consumer"],
+    )
+    department_party = await RelatedParty.create(
+        sold_product_id=card.id,
+        department_id=finance_department.id,
+        relationship_type_id=kinds["listed consumer"],
+    )
     public = await CaseComment.create(
         case_id=case.id,
         body="Try this",
@@ -233,7 +247,20 @@ async def _scene(http: httpx.AsyncClient) -> Scene:
         token_hash="1" * 64,
         created_at=clock.now(),
     )
+    delegation = await Delegation.create(
+        consumer_id=world.member.id,
+        delegate_id=world.representative.id,
+        representation_id=representations[world.member.id],
+        email="rep@example.com",
+        scope=DelegationScope.READ_AND_ACT,
+        ends_on=clock.today() + dt.timedelta(days=30),
+        state=DelegationState.ACCEPTED,
+        token_expires_at=clock.now(),
+        created_at=clock.now(),
+        accepted_at=clock.now(),
+    )
     ids.update(
+        delegation=_gid("Delegation", delegation.id),
         case=_gid("Case", case.id),
         member=_gid("Consumer", world.member.id),
         stranger=_gid("Consumer", world.stranger.id),
@@ -247,6 +274,9 @@ async def _scene(http: httpx.AsyncClient) -> Scene:
         listed=_gid("RelatedParty", listed.id),
         finance=_gid("RelatedParty", finance.id),
         other_party=_gid("RelatedParty", other_party.id),
+        team_party=_gid("RelatedParty", team_party.id),
+        department_party=_gid("RelatedParty", department_party.id),
+        department=_gid("Department", finance_department.id),
         public=_gid("CaseComment", public.id),
         member_comment=_gid("CaseComment", member_comment.id),
         note=_gid("CaseComment", note.id),
@@ -679,6 +709,35 @@ TRIADS: dict[str, Triad] = {
         allowed="member",
         denied="head",
     ),
+    "Query.delegations": Triad(
+        "{ delegations { id } }",
+        ("delegations",),
+        "delegation",
+        "member",
+        "stranger",
+    ),
+    "Delegation.consumer": via(
+        "Delegation",
+        "delegation",
+        "consumer { id }",
+        ("consumer",),
+        target="member",
+        allowed="rep",
+        denied=None,
+        why_no_denied="a delegation shows to internal users, its consumer and its "
+        "delegate, who represents the consumer while it holds",
+    ),
+    "Delegation.delegate": via(
+        "Delegation",
+        "delegation",
+        "delegate { id }",
+        ("delegate",),
+        target="representative",
+        allowed="member",
+        denied=None,
+        why_no_denied="a delegation shows to internal users, its delegate and its "
+        "consumer, whom the delegate represents while it holds",
+    ),
     "Representation.consumer": via(
         "Representation",
         "grandma_representation",
@@ -725,6 +784,41 @@ TRIADS: dict[str, Triad] = {
         target="manager",
         allowed="agent",
         denied="member",
+    ),
+    "RelatedParty.team": via(
+        "RelatedParty",
+        "team_party",
+        "team { id }",
+        ("team",),
+        target="team",
+        allowed="agent",
+        denied="member",
+    ),
+    "RelatedParty.department": via(
+        "RelatedParty",
+        "department_party",
+        "department { id }",
+        ("department",),
+        target="department",
+        allowed="agent",
+        denied="member",
+    ),
+    "Department.members": via(
+        "Department",
+        "department",
+        "members { id }",
+        ("members",),
+        target="intake",
+        allowed="agent",
+        denied=None,
+        why_no_denied=INTERNAL,
+    ),
+    "Query.departments": Triad(
+        "{ departments { id } }",
+        ("departments",),
+        "department",
+        "agent",
+        "member",
     ),
     "RelatedParty.relationshipType": via(
         "RelatedParty",
@@ -840,6 +934,10 @@ AUDIT_PEOPLE = (
     "test_people_resolve_by_id_and_erased_or_deleted_ones_to_null"
 )
 OTHERWISE_COVERED = {
+    "Query.slaSchedules": "tests/sla/test_sla_schedules.py: "
+    "test_schedules_are_listed_for_internal_users_only",
+    "SlaSchedule.teams": "tests/sla/test_sla_schedules.py: "
+    "test_schedules_are_listed_for_internal_users_only",
     "CaseEvent.case": "test_a_subscription_event_shows_what_the_viewer_may_see",
     "CaseEvent.actor": "test_a_subscription_event_shows_what_the_viewer_may_see",
     "CaseEvent.comment": "tests/schema/cases/test_case_events.py: "

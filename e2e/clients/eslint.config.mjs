@@ -136,7 +136,9 @@ export default [
       // connection and its edges, and value objects read only through their
       // parent (an address, a page's position, a viewer's permissions on a
       // case, an explanation or an access report and its parts, a refused
-      // input or import row).
+      // input or import row, a webhook delivery's attempts, a record's custom
+      // field values, a schedule's hours and holidays, a case's SLA clock).
+      // A custom field's definition is named by its entity and key.
       '@graphql-eslint/strict-id-in-types': [
         'error',
         {
@@ -148,6 +150,11 @@ export default [
               'AccessReport',
               'AccessReportEntry',
               'AccessReportGrant',
+              'CustomFieldDefinition',
+              'CustomFieldValue',
+              'SlaClock',
+              'SlaHoliday',
+              'SlaWorkingHours',
               'WebhookAttempt',
               'Address',
               'CasePermissions',

@@ -39,6 +39,8 @@ DOMAINS: tuple[str, ...] = (
     "privacy",
     "mailin",
     "webhooks",
+    "delegations",
+    "customfields",
 )
 
 

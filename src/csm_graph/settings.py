@@ -10,6 +10,7 @@ import json
 import secrets
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -124,6 +125,11 @@ class Settings(BaseSettings):
     """An email claimed this long ago and still not sent is taken again (its worker died)."""
     mail_sweep_batch: int = 500
     """Most emails the minutely sweep enqueues at once."""
+    mail_default_language: str = "en"
+    """Language of emails to internal users, and to recipients whose language is
+    unknown or not shipped (a language tag such as en or es)."""
+    mail_time_zone: str = "UTC"
+    """Time zone (IANA name, such as Europe/Madrid) of dates and times in emails."""
 
     mail_in_addresses: list[str] = Field(default_factory=list)
     """Addresses `csm-graph mail-in` accepts mail for (`support@example.com`); also
@@ -155,6 +161,12 @@ class Settings(BaseSettings):
     """A RESOLVED case with no answer from the consumer for this many days is closed."""
     export_link_hours: int = 72
     """How long the emailed link to a consumer's data export works (once)."""
+    delegation_max_days: int = 365
+    """The longest a delegation a consumer starts may last, in days from its invitation."""
+    delegation_invite_days: int = 14
+    """How long the emailed link accepting a delegation works (once)."""
+    delegation_reminder_days: int = 7
+    """Both sides of a delegation are reminded this many days before its last day."""
     retention_inactive_days: int = 0
     """Erase consumers with no activity for this many days (see `privacy/retention.py`);
     0: never."""
@@ -204,6 +216,15 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("mail_time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"MAIL_TIME_ZONE {value!r} is not a known time zone") from exc
+        return value
 
     @property
     def logs_as_json(self) -> bool:

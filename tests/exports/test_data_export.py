@@ -24,12 +24,14 @@ from csm_graph.audit.models import AuditEvent, AuditKind
 from csm_graph.cases import services as cases
 from csm_graph.cases.services import CaseDraft
 from csm_graph.consumers.models import Consumer
+from csm_graph.customfields.models import CustomFieldEntity
 from csm_graph.exports.models import DataExport, ExportState
 from csm_graph.exports.services import expire_data_exports
 from csm_graph.notifications.services import queue_email
 from csm_graph.products.models import SoldProduct
 from csm_graph.storage import path_of
 from csm_graph.surveys.models import Survey
+from tests.customfields.helpers import define, set_value
 from tests.mail import Mailbox, body
 from tests.schema.cases.helpers import World, gid, make_world, open_case
 from tests.schema.consumers.helpers import make_consumer
@@ -189,6 +191,8 @@ async def test_the_archive_holds_every_kind_of_record(
     # given
     world = await make_world(http)
     expected = await everything_about_the_member(world)
+    await define(CustomFieldEntity.CONSUMER, "tier", label="Tier")
+    await set_value(CustomFieldEntity.CONSUMER, world.member.id, "tier", "gold")
     await mailbox.settle()
     mailbox.clear()
 
@@ -209,6 +213,7 @@ async def test_the_archive_holds_every_kind_of_record(
     assert consumer["dateOfBirth"] == "1990-05-17"
     assert consumer["address"]["city"] == "Springfield"
     assert consumer["twitterHandle"] == "@memberdoe"
+    assert data["customFields"] == [{"key": "tier", "label": "Tier", "value": "gold"}]
     assert data["login"]["email"] == "member@example.com"
     assert "passwordHash" not in data["login"]
     [membership] = data["households"]

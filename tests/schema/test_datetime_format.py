@@ -15,12 +15,15 @@ from csm_graph.access.models import RelatedParty, RelationshipType, Responsibili
 from csm_graph.accounts.models import ApiToken, User
 from csm_graph.cases.models import Case, CaseAttachment
 from csm_graph.consumers.models import Consumer, ImportJob, ImportState
+from csm_graph.customfields.models import CustomField, CustomFieldEntity, CustomFieldType
+from csm_graph.delegations.models import Delegation, DelegationScope, DelegationState
 from csm_graph.households.models import HouseholdMember, Relationship, Representation
 from csm_graph.mailin.models import InboundEmail, InboundState, Intake
 from csm_graph.privacy.models import ErasureRequest, ErasureState
 from csm_graph.products.models import SoldProduct
 from csm_graph.schema import build_schema
 from csm_graph.settings import Settings
+from csm_graph.sla.models import SlaHoliday, SlaSchedule
 from csm_graph.surveys.models import Survey
 from csm_graph.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.schema.cases.helpers import gid, make_world, open_case
@@ -34,7 +37,7 @@ CLOSED_AT = dt.datetime(2026, 11, 30, 4, 38, 12, 904999, tzinfo=PLUS_ONE)
 """Stored with an offset and microseconds: read back as UTC, to the millisecond."""
 
 EVERYTHING = """
-query Everything($case: ID!, $party: ID!, $job: ID!, $member: ID!) {
+query Everything($case: ID!, $party: ID!, $job: ID!, $member: ID!, $delegation: ID!) {
   viewer { lastLoginAt }
   users(first: 50) { edges { node { lastLoginAt } } }
   consumers(first: 20) {
@@ -61,7 +64,12 @@ query Everything($case: ID!, $party: ID!, $job: ID!, $member: ID!) {
   explainAccess(caseId: $case, userId: $party) { grants { kind validUntil } }
   surveys(first: 20) { edges { node { createdAt expiresAt answeredAt } } }
   slaTargets { updatedAt }
+  slaSchedules { createdAt updatedAt holidays { date } }
+  customFieldDefinitions(includeRetired: true) { retiredAt updatedAt }
   job: node(id: $job) { __typename ... on ImportJob { createdAt finishedAt } }
+  delegation: node(id: $delegation) {
+    __typename ... on Delegation { endsOn createdAt acceptedAt endedAt }
+  }
   auditEvents(first: 5) { edges { node { at } } }
   erasureRequests(first: 5) { edges { node { createdAt decidedAt } } }
   accessReport(consumerId: $member) { entries { grants { validUntil } } }
@@ -178,6 +186,27 @@ async def _world(http: httpx.AsyncClient) -> dict[str, Any]:
         received_at=CLOSED_AT,
         processed_at=clock.now(),
     )
+    await CustomField.create(
+        entity=CustomFieldEntity.CONSUMER,
+        key="tier",
+        label="Tier",
+        type=CustomFieldType.TEXT,
+        retired_at=CLOSED_AT,
+    )
+    schedule = await SlaSchedule.create(name="Office", time_zone="UTC", hours=[[0, 540, 1020]])
+    await SlaHoliday.create(schedule_id=schedule.id, day=dt.date(2026, 12, 24), name="Eve")
+    delegation = await Delegation.create(
+        consumer_id=world.member.id,
+        delegate_id=world.representative.id,
+        email="rep@example.com",
+        scope=DelegationScope.READ,
+        ends_on=today + dt.timedelta(days=30),
+        state=DelegationState.ENDED,
+        token_expires_at=CLOSED_AT,
+        created_at=CLOSED_AT,
+        accepted_at=CLOSED_AT,
+        ended_at=clock.now(),
+    )
     return {
         "client": world.client("admin"),
         "variables": {
@@ -185,6 +214,7 @@ async def _world(http: httpx.AsyncClient) -> dict[str, Any]:
             "party": gid("User", stranger.id),
             "job": gid("ImportJob", job.id),
             "member": gid("Consumer", world.member.id),
+            "delegation": gid("Delegation", delegation.id),
         },
         "case": case,
     }

@@ -92,6 +92,8 @@ export function grantLabel(kind: GrantKind): string {
       return 'household';
     case 'RELATED_PARTY':
     case 'SOLD_PRODUCT_PARTY':
+    case 'TEAM_PARTY':
+    case 'DEPARTMENT_PARTY':
       return 'related party';
     default: {
       const unhandled: never = kind;

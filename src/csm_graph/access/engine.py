@@ -25,8 +25,8 @@ from typing import Any, Protocol
 from tortoise.expressions import Q
 
 from csm_graph import clock
-from csm_graph.access.models import RelatedParty
-from csm_graph.accounts.models import User
+from csm_graph.access.models import RelatedParty, department_key
+from csm_graph.accounts.models import User, UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases.models import FINAL_STATES, Case, CaseState
 from csm_graph.households.access import (
@@ -75,6 +75,26 @@ class PartyAccess:
     product_name: str = ""
     manages_product: bool = False
     """The responsibility allows MANAGE on the sold product (its related parties)."""
+    team_id: int | None = None
+    """The party is this team, of which the viewer is a member."""
+    team_name: str = ""
+    department_id: int | None = None
+    """The party is this department, the viewer's."""
+    department_name: str = ""
+
+    @property
+    def direct(self) -> bool:
+        """The viewer themselves (as user or consumer) is the party."""
+        return self.team_id is None and self.department_id is None
+
+    @property
+    def via(self) -> str:
+        """How the viewer holds the party: as a team member, in a department, or themselves."""
+        if self.team_id is not None:
+            return f"member of team {self.team_name}"
+        if self.department_id is not None:
+            return f"in department {self.department_name}"
+        return ""
 
 
 def parse_case_actions(text: str) -> frozenset[CaseAction]:
@@ -98,7 +118,10 @@ class Subject:
     reach: Reach = NO_REACH
     report_ids: frozenset[int] = field(default_factory=frozenset)
     parties: tuple[PartyAccess, ...] = ()
-    """The viewer's current related-party rows (as consumer or as user) that grant something."""
+    """The viewer's current related-party rows that grant something: as consumer or
+    user, and through their teams and their department."""
+    department: str = ""
+    """The viewer's department as `department_key` compares it ("": none, or not internal)."""
 
     @property
     def consumer_id(self) -> int | None:
@@ -114,7 +137,7 @@ class Subject:
 
 
 async def load_subject(viewer: Viewer, reach: Reach | None = None) -> Subject:
-    """At most six small queries, whatever the number of cases asked about
+    """At most seven small queries, whatever the number of cases asked about
     (fewer when the caller already has the viewer's `reach`)."""
     if reach is None:
         reach = await reach_of(viewer)
@@ -129,8 +152,9 @@ async def load_subjects(
     reports: Callable[[list[int]], Awaitable[dict[int, frozenset[int]]]] | None = None,
     parties_known_at: dt.datetime | None = None,
 ) -> list[Subject]:
-    """The subjects of many viewers whose reach is known, in two queries however
-    many they are (their reports, their related parties); `load_subject` is the
+    """The subjects of many viewers whose reach is known, in three queries however
+    many they are (their reports, their departments, their related parties,
+    their teams' and their departments' included); `load_subject` is the
     one-viewer case, and the access report asks it for everyone at once.
 
     `today` is the day the rules read dated rows at; `reports` (manager id ->
@@ -139,7 +163,8 @@ async def load_subjects(
     managers = [v.user_id for v, _ in people if v.is_manager and not v.is_admin]
     report_ids = await (reports or _reports_now)(managers) if managers else {}
     asking = [(v, r) for v, r in people if not v.is_admin]
-    parties = await _load_parties(asking, today, parties_known_at) if asking else {}
+    departments = await _departments([v.user_id for v, _ in asking if v.is_internal])
+    parties = await _load_parties(asking, today, parties_known_at, departments) if asking else {}
     return [
         Subject(
             viewer=viewer,
@@ -147,9 +172,21 @@ async def load_subjects(
             reach=reach,
             report_ids=report_ids.get(viewer.user_id, frozenset()),
             parties=parties.get(viewer.user_id, ()),
+            department=departments.get(viewer.user_id, ""),
         )
         for viewer, reach in people
     ]
+
+
+async def _departments(user_ids: list[int]) -> dict[int, str]:
+    """The department (`department_key`) of each internal user who has one, in
+    one query; read per request, so a move to another department bites at once."""
+    if not user_ids:
+        return {}
+    rows: list[Any] = await User.filter(
+        id__in=sorted(set(user_ids)), user_type=UserType.INTERNAL
+    ).values_list("id", "department")
+    return {int(u): key for u, text in rows if (key := department_key(text or ""))}
 
 
 async def _reports_now(manager_ids: list[int]) -> dict[int, frozenset[int]]:
@@ -162,15 +199,25 @@ async def _reports_now(manager_ids: list[int]) -> dict[int, frozenset[int]]:
 
 
 async def _load_parties(
-    people: Sequence[tuple[Viewer, Reach]], today: dt.date, known_at: dt.datetime | None
+    people: Sequence[tuple[Viewer, Reach]],
+    today: dt.date,
+    known_at: dt.datetime | None,
+    departments: dict[int, str],
 ) -> dict[int, tuple[PartyAccess, ...]]:
     """The current related parties with a responsibility of each viewer (as user,
-    or as their consumer), by user id, in one query."""
+    as their consumer, as a member of a team, in their department), by user id,
+    in one query."""
     user_ids = sorted({v.user_id for v, _ in people})
     consumer_ids = sorted({r.consumer_id for _, r in people if r.consumer_id is not None})
+    team_ids = sorted({t for v, _ in people if v.is_internal for t in v.team_ids})
+    keys = sorted(set(departments.values()))
     who = Q(user_id__in=user_ids)
     if consumer_ids:
         who |= Q(consumer_id__in=consumer_ids)
+    if team_ids:
+        who |= Q(team_id__in=team_ids)
+    if keys:
+        who |= Q(department__key__in=keys)
     query = RelatedParty.filter(who, current_parties(today), responsibility_id__isnull=False)
     if known_at is not None:
         query = query.filter(created_at__lte=known_at)
@@ -181,6 +228,11 @@ async def _load_parties(
         "valid_until",
         "user_id",
         "consumer_id",
+        "team_id",
+        "department_id",
+        team_name="team__name",
+        department_name="department__name",
+        department_key="department__key",
         relationship="relationship_type__name",
         responsibility="responsibility__name",
         case_actions="responsibility__case_actions",
@@ -202,15 +254,25 @@ async def _load_parties(
             valid_until=row["valid_until"],
             product_name=str(row["product_name"] or ""),
             manages_product="MANAGE" in str(row["product_actions"] or "").split(),
+            team_id=row["team_id"],
+            team_name=str(row["team_name"] or ""),
+            department_id=row["department_id"],
+            department_name=str(row["department_name"] or ""),
         )
         found.append((row, access))
-    return {
-        viewer.user_id: tuple(
-            access
-            for row, access in found
-            if row["user_id"] == viewer.user_id
-            or (reach.consumer_id is not None and row["consumer_id"] == reach.consumer_id)
+
+    def holds(viewer: Viewer, reach: Reach, row: dict[str, Any]) -> bool:
+        if row["team_id"] is not None:
+            return viewer.is_internal and row["team_id"] in viewer.team_ids
+        if row["department_id"] is not None:
+            mine = departments.get(viewer.user_id)
+            return mine is not None and row["department_key"] == mine
+        return row["user_id"] == viewer.user_id or (
+            reach.consumer_id is not None and row["consumer_id"] == reach.consumer_id
         )
+
+    return {
+        viewer.user_id: tuple(access for row, access in found if holds(viewer, reach, row))
         for viewer, reach in people
     }
 
@@ -229,6 +291,8 @@ class GrantKind(StrEnum):
     HOUSEHOLD_MEMBER = "HOUSEHOLD_MEMBER"
     RELATED_PARTY = "RELATED_PARTY"
     SOLD_PRODUCT_PARTY = "SOLD_PRODUCT_PARTY"
+    TEAM_PARTY = "TEAM_PARTY"
+    DEPARTMENT_PARTY = "DEPARTMENT_PARTY"
 
 
 @dataclass(frozen=True)
@@ -356,10 +420,12 @@ class Representative:
     def grant(self, subject: Subject, case: Case) -> Grant | None:
         if case.consumer_id not in subject.reach.represented:
             return None
+        reads_only = case.consumer_id in subject.reach.reads_only
         return Grant(
             self.kind,
-            f"authorized representative of the consumer of case {case.number}",
-            CONSUMER_SIDE,
+            f"authorized representative of the consumer of case {case.number}"
+            + (" (read only)" if reads_only else ""),
+            READ_ONLY if reads_only else CONSUMER_SIDE,
             subject.reach.represented[case.consumer_id],
         )
 
@@ -404,11 +470,14 @@ class CaseRelatedParty:
     kind = GrantKind.RELATED_PARTY
 
     def condition(self, subject: Subject) -> Q | None:
-        ids = sorted({p.case_id for p in subject.parties if p.case_id and A.READ in p.actions})
+        ids = sorted(
+            {p.case_id for p in subject.parties if p.direct and p.case_id and A.READ in p.actions}
+        )
         return Q(id__in=ids) if ids else None
 
     def grant(self, subject: Subject, case: Case) -> Grant | None:
-        return _party_grant(self.kind, subject.parties_on_case(case.id), case, "case")
+        parties = [p for p in subject.parties_on_case(case.id) if p.direct]
+        return _party_grant(self.kind, parties, case)
 
 
 class ProductRelatedParty:
@@ -422,17 +491,55 @@ class ProductRelatedParty:
             {
                 p.sold_product_id
                 for p in subject.parties
-                if p.sold_product_id and A.READ in p.actions
+                if p.direct and p.sold_product_id and A.READ in p.actions
             }
         )
         return Q(sold_product_id__in=ids) if ids else None
 
     def grant(self, subject: Subject, case: Case) -> Grant | None:
-        parties = subject.parties_on_product(case.sold_product_id)
-        return _party_grant(self.kind, parties, case, "sold product")
+        parties = [p for p in subject.parties_on_product(case.sold_product_id) if p.direct]
+        return _party_grant(self.kind, parties, case)
 
 
-def _party_grant(kind: GrantKind, parties: list[PartyAccess], case: Case, on: str) -> Grant | None:
+class GroupRelatedParty:
+    """The viewer belongs to a team or a department that is a related party of
+    the case, or of the sold product the case is about. Membership is read per
+    request (the viewer's teams, their department), so a member who leaves the
+    team or the department loses the grant on their next request."""
+
+    def __init__(self, kind: GrantKind, team: bool) -> None:
+        self.kind = kind
+        self.team = team
+
+    def _parties(self, subject: Subject) -> list[PartyAccess]:
+        return [
+            p
+            for p in subject.parties
+            if (p.team_id is not None if self.team else p.department_id is not None)
+        ]
+
+    def condition(self, subject: Subject) -> Q | None:
+        reading = [p for p in self._parties(subject) if A.READ in p.actions]
+        case_ids = sorted({p.case_id for p in reading if p.case_id})
+        product_ids = sorted({p.sold_product_id for p in reading if p.sold_product_id})
+        return any_of(
+            [
+                *([Q(id__in=case_ids)] if case_ids else []),
+                *([Q(sold_product_id__in=product_ids)] if product_ids else []),
+            ]
+        )
+
+    def grant(self, subject: Subject, case: Case) -> Grant | None:
+        parties = [
+            p
+            for p in self._parties(subject)
+            if p.case_id == case.id
+            or (case.sold_product_id is not None and p.sold_product_id == case.sold_product_id)
+        ]
+        return _party_grant(self.kind, parties, case)
+
+
+def _party_grant(kind: GrantKind, parties: list[PartyAccess], case: Case) -> Grant | None:
     """One grant for the rule: the union of its rows' actions, described row by row.
 
     Lists show a case when some row allows READ; a row without READ adds its
@@ -446,13 +553,13 @@ def _party_grant(kind: GrantKind, parties: list[PartyAccess], case: Case, on: st
     for p in parties:
         actions |= p.actions
         ends.append(p.valid_until)
-        target = f"case {case.number}" if on == "case" else f"sold product {p.product_name}"
         via = f"via responsibility {p.responsibility}"
-        reasons.append(
-            f"{p.relationship} on {target} {via}"
-            if on == "case"
-            else f"{p.relationship} on {target} of case {case.number} {via}"
+        reason = (
+            f"{p.relationship} on case {case.number} {via}"
+            if p.case_id is not None
+            else f"{p.relationship} on sold product {p.product_name} of case {case.number} {via}"
         )
+        reasons.append(f"{p.via}, related as {reason}" if p.via else reason)
     valid_until = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
     return Grant(kind, "; ".join(reasons), frozenset(actions), valid_until)
 
@@ -469,6 +576,8 @@ RULES: tuple[Rule, ...] = (
     HouseholdMember(),
     CaseRelatedParty(),
     ProductRelatedParty(),
+    GroupRelatedParty(GrantKind.TEAM_PARTY, team=True),
+    GroupRelatedParty(GrantKind.DEPARTMENT_PARTY, team=False),
 )
 
 

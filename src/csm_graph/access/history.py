@@ -37,6 +37,7 @@ from csm_graph.access.engine import (
     load_subjects,
     permitted,
 )
+from csm_graph.access.models import RelatedParty
 from csm_graph.accounts.models import User, UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.audit.models import AuditEvent, AuditKind
@@ -328,7 +329,23 @@ async def explain_access_at(
     subject = await subject_at(who, at, history)
     if then is None or subject is None:
         return nothing
+    await _note_departments(subject, then, history)
     found = grants(subject, then)
     if not any(A.READ in g.actions for g in found):
         return frozenset(), [], history
     return available(subject, then), found, history
+
+
+async def _note_departments(subject: Subject, case: Case, history: History) -> None:
+    """A user's department is a text on their login, not dated: when a department
+    is a party of the case or its sold product, it is read as it is today."""
+    if not subject.viewer.is_internal or subject.viewer.is_admin:
+        return
+    on = Q(case_id=case.id)
+    if case.sold_product_id is not None:
+        on |= Q(sold_product_id=case.sold_product_id)
+    if await RelatedParty.filter(on, department_id__isnull=False).exists():
+        history.missing(
+            "A user's department is not dated: departments related to the case are "
+            "matched against the user's department as it is today."
+        )

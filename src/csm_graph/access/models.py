@@ -16,7 +16,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
-    from csm_graph.accounts.models import User
+    from csm_graph.accounts.models import Team, User
     from csm_graph.cases.models import Case
     from csm_graph.consumers.models import Consumer
     from csm_graph.products.models import SoldProduct
@@ -64,8 +64,33 @@ class RelationshipType(Model):
         indexes = (("default_responsibility_id", "id"),)
 
 
+def department_key(name: str) -> str:
+    """How a department name compares: spaces collapsed, case folded, so a
+    user's `department` text "finance " belongs to the department "Finance"."""
+    return " ".join(name.split()).casefold()
+
+
+class Department(Model):
+    """A department of the organisation, as a related party can name it.
+
+    Its members are the internal users whose `department` text is its name
+    (compared by `department_key`): an administrator who moves a user to
+    another department changes what the user's department grants at once."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+    key = fields.CharField(max_length=100, unique=True)
+    """`department_key(name)`: what a user's department text is matched against."""
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "department"
+
+
 class RelatedParty(Model):
-    """A consumer or a user related to a case or a sold product (exactly one of each)."""
+    """A consumer, a user, a team or a department related to a case or a sold
+    product (exactly one of each side). A team's members and a department's
+    members hold the party's access while they are members."""
 
     id = fields.IntField(primary_key=True)
     case: fields.ForeignKeyNullableRelation[Case] = fields.ForeignKeyField(
@@ -79,6 +104,12 @@ class RelatedParty(Model):
     )
     user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="related_parties", null=True, on_delete=fields.CASCADE
+    )
+    team: fields.ForeignKeyNullableRelation[Team] = fields.ForeignKeyField(
+        "accounts.Team", related_name="related_parties", null=True, on_delete=fields.CASCADE
+    )
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
+        "access.Department", related_name="related_parties", null=True, on_delete=fields.CASCADE
     )
     relationship_type: fields.ForeignKeyRelation[RelationshipType] = fields.ForeignKeyField(
         "access.RelationshipType", related_name="related_parties", on_delete=fields.RESTRICT
@@ -103,6 +134,8 @@ class RelatedParty(Model):
     sold_product_id: int | None
     consumer_id: int | None
     user_id: int | None
+    team_id: int | None
+    department_id: int | None
     relationship_type_id: int
     responsibility_id: int | None
     added_by_id: int | None
@@ -114,6 +147,8 @@ class RelatedParty(Model):
             ("sold_product_id", "id"),
             ("consumer_id", "id"),
             ("user_id", "id"),
+            ("team_id", "id"),
+            ("department_id", "id"),
             ("relationship_type_id", "id"),
             ("responsibility_id", "id"),
         )

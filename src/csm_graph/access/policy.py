@@ -36,18 +36,24 @@ from csm_graph.access.engine import (
     internal_work_filter,
     permitted,
 )
-from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
+from csm_graph.access.models import (
+    Department,
+    RelatedParty,
+    RelationshipType,
+    Responsibility,
+)
 from csm_graph.accounts.models import ApiToken, Team, User, UserType
 from csm_graph.audit.models import AuditEvent
 from csm_graph.cases.models import FINAL_STATES, Case, CaseActivity, CaseAttachment, CaseComment
 from csm_graph.consumers.models import Consumer, ImportJob
+from csm_graph.delegations.models import Delegation
 from csm_graph.errors import ErrorCode, UserErrors
 from csm_graph.exports.models import DataExport
 from csm_graph.households.models import Household, HouseholdMember, Representation
 from csm_graph.mailin.models import InboundEmail
 from csm_graph.privacy.models import ErasureRequest
 from csm_graph.products.models import SoldProduct
-from csm_graph.sla.models import SlaTarget
+from csm_graph.sla.models import SlaSchedule, SlaTarget
 from csm_graph.surveys.models import Survey
 from csm_graph.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -206,6 +212,12 @@ async def api_tokens(subject: Subject | None, rows: Sequence[ApiToken]) -> list[
     return [viewer.is_admin or row.user_id == viewer.user_id for row in rows]
 
 
+@rule(Department)
+async def departments(subject: Subject | None, rows: Sequence[Department]) -> list[bool]:
+    """Internal users, as teams (the organisation's own structure)."""
+    return _each(rows, subject is not None and subject.viewer.is_internal)
+
+
 # --- households ---------------------------------------------------------------------
 
 
@@ -249,6 +261,17 @@ async def representations(subject: Subject | None, rows: Sequence[Representation
     ]
 
 
+@rule(Delegation)
+async def delegations(subject: Subject | None, rows: Sequence[Delegation]) -> list[bool]:
+    """Internal users, the consumer who gave it and the delegate who holds it."""
+    if subject is None:
+        return _each(rows, False)
+    if subject.viewer.is_internal:
+        return _each(rows, True)
+    me = subject.consumer_id
+    return [me is not None and me in {d.consumer_id, d.delegate_id} for d in rows]
+
+
 # --- products and parties ---------------------------------------------------------------
 
 
@@ -280,6 +303,19 @@ def own_party(subject: Subject, party: RelatedParty) -> bool:
     return party.user_id == subject.viewer.user_id or (
         party.consumer_id is not None and party.consumer_id == subject.consumer_id
     )
+
+
+async def holds_party(subject: Subject, party: RelatedParty) -> bool:
+    """Whether the party row gives the subject access in any way: themselves, a
+    team they are a member of, or their department (whatever its responsibility).
+    Administrators hold every case already: for them only their own row counts."""
+    if own_party(subject, party) or subject.viewer.is_admin:
+        return own_party(subject, party)
+    if party.team_id is not None:
+        return subject.viewer.is_internal and party.team_id in subject.viewer.team_ids
+    if party.department_id is None or not subject.department:
+        return False
+    return await Department.filter(id=party.department_id, key=subject.department).exists()
 
 
 def sees_case_parties(subject: Subject, case: Case) -> bool:
@@ -413,6 +449,12 @@ async def sla_targets(subject: Subject | None, rows: Sequence[SlaTarget]) -> lis
     return _each(rows, subject is not None and subject.viewer.is_internal)
 
 
+@rule(SlaSchedule)
+async def sla_schedules(subject: Subject | None, rows: Sequence[SlaSchedule]) -> list[bool]:
+    """Internal users (working hours are the service's own configuration)."""
+    return _each(rows, subject is not None and subject.viewer.is_internal)
+
+
 @rule(ImportJob)
 async def import_jobs(subject: Subject | None, rows: Sequence[ImportJob]) -> list[bool]:
     """Administrators."""
@@ -543,6 +585,27 @@ async def require_consumer_grantee(
             field, "You may add only members of households you head and those you represent."
         )
     return consumer
+
+
+async def require_team_grantee(subject: Subject, team: Team | None, field: str) -> Team:
+    """A team internal users may relate; never one of the subject's own teams,
+    for that would grant themselves (administrators hold every case already)."""
+    team = await require_visible(subject, team, field, "team")
+    viewer = subject.viewer
+    if not viewer.is_admin and team.id in viewer.team_ids:
+        raise _refuse(field, "Nobody can give themselves access: you are a member of this team.")
+    return team
+
+
+async def require_department_grantee(
+    subject: Subject, department: Department | None, field: str
+) -> Department:
+    """A department internal users may relate; never their own (administrators
+    hold every case already)."""
+    department = await require_visible(subject, department, field, "department")
+    if not subject.viewer.is_admin and subject.department == department.key:
+        raise _refuse(field, "Nobody can give themselves access: this is your department.")
+    return department
 
 
 async def require_user_grantee(subject: Subject, user: User | None, field: str) -> User:

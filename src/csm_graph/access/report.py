@@ -75,6 +75,8 @@ class ReportKind(StrEnum):
     HOUSEHOLD_MEMBER = "HOUSEHOLD_MEMBER"
     RELATED_PARTY = "RELATED_PARTY"
     SOLD_PRODUCT_PARTY = "SOLD_PRODUCT_PARTY"
+    TEAM_PARTY = "TEAM_PARTY"
+    DEPARTMENT_PARTY = "DEPARTMENT_PARTY"
     INTERNAL_USER = "INTERNAL_USER"
 
 
@@ -249,10 +251,12 @@ def _group(kind: GrantKind, subject: Subject, case: Case, grant: Grant) -> tuple
         return (case.assigned_to_id,)
     if kind in (GrantKind.HEAD_OF_HOUSEHOLD, GrantKind.HOUSEHOLD_MEMBER):
         return (case.household_id,)
-    if kind is GrantKind.RELATED_PARTY:
+    if kind in (GrantKind.RELATED_PARTY, GrantKind.TEAM_PARTY, GrantKind.DEPARTMENT_PARTY):
         return (case.id,)
     if kind is GrantKind.SOLD_PRODUCT_PARTY:
-        return tuple(p.party_id for p in subject.parties_on_product(case.sold_product_id))
+        return tuple(
+            p.party_id for p in subject.parties_on_product(case.sold_product_id) if p.direct
+        )
     return ()
 
 
@@ -285,12 +289,13 @@ def _case_grants(subject: Subject, cases: Sequence[Case]) -> list[ReportGrant]:
 
 
 def _describe(subject: Subject, case: Case, grant: Grant) -> str:
-    if grant.kind is GrantKind.RELATED_PARTY:
+    if grant.kind in (GrantKind.RELATED_PARTY, GrantKind.TEAM_PARTY, GrantKind.DEPARTMENT_PARTY):
         return grant.description
     if grant.kind is GrantKind.SOLD_PRODUCT_PARTY:
         return "; ".join(
             f"{p.relationship} on sold product {p.product_name} via responsibility "
             f"{p.responsibility}"
             for p in subject.parties_on_product(case.sold_product_id)
+            if p.direct
         )
     return _SUMMARIES[grant.kind]

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tortoise.exceptions import IntegrityError
+
 from csm_graph.access import policy
 from csm_graph.access.engine import (
     CaseAction,
@@ -21,8 +23,15 @@ from csm_graph.access.engine import (
     grants,
     load_subject,
 )
-from csm_graph.access.models import ProductAction, RelatedParty, RelationshipType, Responsibility
-from csm_graph.accounts.models import User
+from csm_graph.access.models import (
+    Department,
+    ProductAction,
+    RelatedParty,
+    RelationshipType,
+    Responsibility,
+    department_key,
+)
+from csm_graph.accounts.models import Team, User
 from csm_graph.accounts.viewer import Viewer, load_viewer
 from csm_graph.audit.models import AuditKind
 from csm_graph.audit.services import iso, record
@@ -146,6 +155,28 @@ async def create_relationship_type(
         return created
 
 
+async def departments() -> list[Department]:
+    return await Department.all().order_by("name")
+
+
+async def create_department(viewer: Viewer | None, *, name: str) -> Department:
+    """A department related parties can name (administrators). Its members are the
+    internal users whose `department` reads the same, ignoring case and spacing."""
+    _admin(viewer)
+    errors = ErrorList()
+    clean = " ".join(_text(errors, "name", name, 100).split())
+    key = department_key(clean)
+    if key and await Department.filter(key=key).exists():
+        errors.add("name", "A department with this name exists.", ErrorCode.CONFLICT)
+    errors.raise_if_any()
+    try:
+        return await Department.create(name=clean, key=key)
+    except IntegrityError:
+        raise UserErrors.one(
+            "name", "A department with this name exists.", ErrorCode.CONFLICT
+        ) from None
+
+
 def _text(
     errors: ErrorList, field: str, value: str | None, size: int, required: bool = True
 ) -> str:
@@ -196,12 +227,15 @@ async def _responsibility(errors: ErrorList, responsibility_id: int | None) -> N
 @dataclass(frozen=True, kw_only=True)
 class PartyDraft(Partial):
     """A new related party: what `add_related_party` accepts (ids decoded; one of
-    case and sold product, one of consumer and user; KEEP: not given)."""
+    case and sold product, one of consumer, user, team and department; KEEP: not
+    given)."""
 
     case_id: int | Keep | None = KEEP
     sold_product_id: int | Keep | None = KEEP
     consumer_id: int | Keep | None = KEEP
     user_id: int | Keep | None = KEEP
+    team_id: int | Keep | None = KEEP
+    department_id: int | Keep | None = KEEP
     relationship_type_id: int | None
     responsibility_id: int | Keep | None = KEEP
     """KEEP: the relationship type's default; None: no responsibility."""
@@ -210,9 +244,10 @@ class PartyDraft(Partial):
 
 
 async def add_related_party(subject: Subject, draft: PartyDraft) -> RelatedParty:
-    """Relate a consumer or a user to a case or a sold product, with a relationship
-    type; the responsibility defaults to the type's (`responsibility_id` absent).
-    Who may do it, and whom they may relate, is `access.policy`'s."""
+    """Relate a consumer, a user, a team or a department to a case or a sold
+    product, with a relationship type; the responsibility defaults to the type's
+    (`responsibility_id` absent). Who may do it, and whom they may relate, is
+    `access.policy`'s."""
     data = draft.given()
     case_id, product_id = data.get("case_id"), data.get("sold_product_id")
     if (case_id is None) == (product_id is None):
@@ -224,16 +259,25 @@ async def add_related_party(subject: Subject, draft: PartyDraft) -> RelatedParty
         await _managed_product(subject, product_id, "sold_product_id")
 
     consumer_id, user_id = data.get("consumer_id"), data.get("user_id")
-    if (consumer_id is None) == (user_id is None):
+    team_id, department_id = data.get("team_id"), data.get("department_id")
+    if sum(i is not None for i in (consumer_id, user_id, team_id, department_id)) != 1:
         raise UserErrors.one(
-            "consumer_id", "Give a consumer or a user (one of them).", ErrorCode.REQUIRED
+            "consumer_id",
+            "Give a consumer, a user, a team or a department (one of them).",
+            ErrorCode.REQUIRED,
         )
     if consumer_id is not None:
         consumer = await Consumer.get_or_none(id=consumer_id)
         await policy.require_consumer_grantee(subject, consumer, "consumer_id")
-    else:
+    elif user_id is not None:
         user = await User.get_or_none(id=user_id)
         await policy.require_user_grantee(subject, user, "user_id")
+    elif team_id is not None:
+        team = await Team.get_or_none(id=team_id)
+        await policy.require_team_grantee(subject, team, "team_id")
+    else:
+        department = await Department.get_or_none(id=department_id)
+        await policy.require_department_grantee(subject, department, "department_id")
 
     errors = ErrorList()
     kind = await RelationshipType.get_or_none(id=data.get("relationship_type_id"))
@@ -258,6 +302,8 @@ async def add_related_party(subject: Subject, draft: PartyDraft) -> RelatedParty
             sold_product_id=product_id,
             consumer_id=consumer_id,
             user_id=user_id,
+            team_id=team_id,
+            department_id=department_id,
             relationship_type_id=kind.id,
         ).exists()
         if duplicate:
@@ -269,6 +315,8 @@ async def add_related_party(subject: Subject, draft: PartyDraft) -> RelatedParty
             sold_product_id=product_id,
             consumer_id=consumer_id,
             user_id=user_id,
+            team_id=team_id,
+            department_id=department_id,
             relationship_type_id=kind.id,
             responsibility_id=responsibility_id,
             valid_from=data.get("valid_from"),
@@ -304,7 +352,7 @@ async def update_related_party(
     data = changes.given()
     party = await _party(subject, party_id)
     await _manage(subject, party, "id")
-    if policy.own_party(subject, party):
+    if await policy.holds_party(subject, party):
         raise UserErrors.one("id", "Nobody can change their own access.", ErrorCode.FORBIDDEN)
     errors = ErrorList()
     if "relationship_type_id" in data:
@@ -366,6 +414,8 @@ async def record_party(
         consumer_id=party.consumer_id,
         target=("RelatedParty", party.id),
         **on,
+        **({"team_id": party.team_id} if party.team_id is not None else {}),
+        **({"department_id": party.department_id} if party.department_id is not None else {}),
         relationship_type_id=party.relationship_type_id,
         responsibility_id=party.responsibility_id,
         valid_from=iso(party.valid_from),

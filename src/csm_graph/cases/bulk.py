@@ -220,7 +220,7 @@ async def assign_cases(
                 )
             ]
             if opens:
-                values = {**values, **state_values(case, CaseState.OPEN)}
+                values = {**values, **await state_values(case, CaseState.OPEN)}
                 entries.append(_state_entry(subject, case, CaseState.OPEN))
             changes.append(_Change(case, values, entries))
         await _apply(changes)
@@ -267,7 +267,7 @@ async def change_states(
             changes.append(
                 _Change(
                     case,
-                    state_values(case, state, **extra),
+                    await state_values(case, state, **extra),
                     [_state_entry(subject, case, state)],
                 )
             )

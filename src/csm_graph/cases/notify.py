@@ -134,7 +134,7 @@ async def comment_added(
     if record is not None:
         author_name = record.full_name or record.email
     elif author is None or author.user_type is UserType.INTERNAL:
-        author_name = "our service team"
+        author_name = ""  # the template says "our service team" in the recipient's language
     else:
         author_name = author.full_name or author.email
     to = await recipients(case, exclude_user_id=author_id)

@@ -41,6 +41,8 @@ from csm_graph.consumers.models import Consumer
 from csm_graph.consumers.services import lock_live
 from csm_graph.core.numbering import next_number
 from csm_graph.core.partial import KEEP, Keep, Partial
+from csm_graph.customfields import services as customfields
+from csm_graph.delegations.marks import mark_activity
 from csm_graph.errors import ErrorCode, ErrorList, FieldError, UserErrors
 from csm_graph.households.access import current_memberships
 from csm_graph.households.models import Household, HouseholdMember
@@ -84,6 +86,8 @@ class CaseCriteria:
     consumer_id: int | None = None
     household_id: int | None = None
     search: str = ""
+    custom_fields: tuple[customfields.Condition, ...] = ()
+    """Custom field conditions, every one met."""
 
 
 def listed_cases(subject: Subject, criteria: CaseCriteria) -> QuerySet[Case]:
@@ -106,6 +110,8 @@ def listed_cases(subject: Subject, criteria: CaseCriteria) -> QuerySet[Case]:
         queryset = queryset.filter(household_id=criteria.household_id)
     if criteria.search:
         queryset = search(queryset, criteria.search)
+    if criteria.custom_fields:
+        queryset = customfields.restrict(queryset, criteria.custom_fields)
     return queryset
 
 
@@ -195,6 +201,27 @@ async def _write(case: Case, **changes: Any) -> None:
     case.version += 1
 
 
+async def record_custom_fields(
+    subject: Subject, case: Case, changes: Iterable[tuple[str, str, str, bool]]
+) -> None:
+    """Custom fields of the case changed (`customfields`): a new version, and an
+    activity entry per (field, old, new, internal) change."""
+    changes = list(changes)
+    if not changes:
+        return
+    await _write(case)
+    for field, old, new, internal in changes:
+        await _record(
+            case,
+            subject,
+            ActivityKind.FIELD_CHANGED,
+            field=field,
+            old=old,
+            new=new,
+            internal=internal,
+        )
+
+
 def _on_behalf_of(subject: Subject, case: Case) -> int | None:
     """The consumer an external viewer acts for, when it is not themselves; for a
     consumer record without a login (an email), the record itself, which names
@@ -231,15 +258,17 @@ async def _record(
         old_value=old,
         new_value=new,
     )
+    if entry.on_behalf_of_id is not None and subject is not None:
+        await mark_activity(entry.id, subject.consumer_id, entry.on_behalf_of_id)
     await events.case_changed(entry, comment_id)
     await webhooks.case_activity(entry, case, comment_id)
     return entry
 
 
-def state_values(case: Case, state: CaseState, **extra: Any) -> dict[str, Any]:
+async def state_values(case: Case, state: CaseState, **extra: Any) -> dict[str, Any]:
     """The columns a change of the case to `state` writes: the state, the SLA
     clocks' answer to it (a pause starts or ends), and `extra`."""
-    return {"state": state, **sla.on_state_change(case, state), **extra}
+    return {"state": state, **await sla.on_state_change(case, state), **extra}
 
 
 def solution_values(case: Case, viewer: Viewer, code: str, notes: str) -> dict[str, Any]:
@@ -268,7 +297,7 @@ async def _change_state(
     case: Case, subject: Subject | None, state: CaseState, **extra: Any
 ) -> None:
     old = case.state
-    await _write(case, **state_values(case, state, **extra))
+    await _write(case, **await state_values(case, state, **extra))
     await _record(
         case, subject, ActivityKind.STATE_CHANGED, field="state", old=old.value, new=state.value
     )
@@ -395,7 +424,9 @@ async def create_case(
     households = await _current_households(consumer.id, subject.today)
     if not viewer.is_internal and consumer.id != subject.consumer_id:
         reach = subject.reach
-        if consumer.id not in reach.acts_for:
+        if consumer.id not in reach.acts_for or (
+            consumer.id in reach.reads_only and not (set(households) & reach.headed_household_ids)
+        ):
             raise UserErrors.one(
                 "consumer_id",
                 "You may open cases for yourself, members of households you head and "
@@ -433,7 +464,9 @@ async def create_case(
             assignment_team_id=team_id,
             sold_product_id=sold_product_id,
             **values,
-            **await sla.due_times(consumer.id, values.get("priority", 4), clock.now()),
+            **await sla.due_times(
+                consumer.id, values.get("priority", 4), clock.now(), team_id=team_id
+            ),
         )
         await _record(case, subject, ActivityKind.CREATED)
         await notify.case_created(case)

@@ -39,11 +39,12 @@ async def case_subjects(subject: Subject, household_id: int | None) -> list[Cons
     elif reach.consumer_id is None:
         return []
     elif household_id is None:
-        allowed = {reach.consumer_id, *reach.acts_for}
+        allowed = {reach.consumer_id, *(reach.acts_for - reach.reads_only)}
     else:
         assert members is not None
         heads = household_id in reach.headed_household_ids
-        allowed = {c for c in members if c == reach.consumer_id or c in reach.represented or heads}
+        acting = set(reach.represented) - reach.reads_only
+        allowed = {c for c in members if c == reach.consumer_id or c in acting or heads}
     if not allowed:
         return []
     consumers = await Consumer.filter(id__in=sorted(allowed), merged_into_id__isnull=True)

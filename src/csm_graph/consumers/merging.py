@@ -35,6 +35,8 @@ from csm_graph.consumers.models import Consumer, ConsumerMerge, DuplicateDismiss
 from csm_graph.consumers.services import merged_away, sync_identity
 from csm_graph.consumers.validation import IDENTITY_FIELDS, NAME_FIELDS
 from csm_graph.core.partial import ADDRESS_FIELDS
+from csm_graph.customfields import services as customfields
+from csm_graph.customfields.models import CustomFieldEntity
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
 from csm_graph.households.access import current_memberships
 from csm_graph.households.models import HouseholdMember, Representation
@@ -148,6 +150,10 @@ async def merge(
             "surveys", await Survey.filter(consumer_id=merged.id).update(consumer_id=survivor.id)
         )
         await _move_dismissals(survivor, merged)
+        moved.add(
+            "custom_field_values",
+            await customfields.move_values(CustomFieldEntity.CONSUMER, merged.id, survivor.id),
+        )
         # Earlier tombstones of the merged record now name the survivor: one hop, always.
         moved.add(
             "tombstones",

@@ -35,6 +35,8 @@ from csm_graph.access.models import RelatedParty, RelationshipType, Responsibili
 from csm_graph.accounts.models import User, UserType
 from csm_graph.cases.models import ActivityKind, Case, CaseActivity, CaseAttachment, CaseComment
 from csm_graph.consumers.models import Consumer
+from csm_graph.customfields import services as customfields
+from csm_graph.customfields.models import CustomFieldEntity
 from csm_graph.households.models import Household, HouseholdMember, Representation
 from csm_graph.notifications import rendering
 from csm_graph.notifications.models import OutboxEmail
@@ -300,11 +302,13 @@ async def collect(consumer_id: int, generated_at: dt.datetime) -> Contents:
             }
         )
 
+    custom_fields = await customfields.exported(CustomFieldEntity.CONSUMER, consumer.id)
     data: dict[str, Any] = {
         "format": FORMAT,
         "formatVersion": FORMAT_VERSION,
         "generatedAt": _when(generated_at),
         "consumer": _consumer(consumer),
+        "customFields": custom_fields,
         "login": _login(login),
         "households": [
             {

@@ -152,7 +152,7 @@ async def _announce(consumer_id: int, export_id: int, token: str, expires_at: dt
         context={
             "name": consumer.first_name or consumer.full_name or "there",
             "link": f"{settings.portal_url.rstrip('/')}/exports/{token}",
-            "expires": expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "expires": expires_at.isoformat(),  # written for the recipient when sent
         },
         key=f"export:{export_id}",
     )

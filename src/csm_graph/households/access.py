@@ -57,6 +57,8 @@ class Reach:
     """Current households of the consumers the viewer represents."""
     representatives: frozenset[int] = field(default_factory=frozenset)
     """Consumers who currently represent the viewer."""
+    reads_only: frozenset[int] = field(default_factory=frozenset)
+    """Consumers in `represented` whose every current representation is read-only."""
 
     @cached_property
     def acts_for(self) -> frozenset[int]:
@@ -104,12 +106,15 @@ async def reach_of_consumer(
     representations: list[Any] = await Representation.filter(
         current_representations(today),
         Q(representative_id=consumer_id) | Q(consumer_id=consumer_id),
-    ).values_list("representative_id", "consumer_id", "valid_until")
+    ).values_list("representative_id", "consumer_id", "valid_until", "read_only")
     represented: dict[int, dt.date | None] = {}
-    representatives = frozenset(int(r) for r, c, _ in representations if c == consumer_id)
-    for representative_id, represented_id, valid_until in representations:
+    representatives = frozenset(int(r) for r, c, _, _ in representations if c == consumer_id)
+    acting: set[int] = set()
+    for representative_id, represented_id, valid_until, read_only in representations:
         if representative_id != consumer_id:
             continue
+        if not read_only:
+            acting.add(int(represented_id))
         # Overlapping periods are refused, but keep the latest end if there are two.
         previous = represented.get(int(represented_id), dt.date.min)
         represented[int(represented_id)] = (
@@ -135,4 +140,5 @@ async def reach_of_consumer(
         represented=represented,
         represented_household_ids=frozenset(represented_households),
         representatives=representatives,
+        reads_only=frozenset(represented) - acting,
     )

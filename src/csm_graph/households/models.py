@@ -92,6 +92,9 @@ class Representation(Model):
     )
     valid_from = fields.DateField()
     valid_until = fields.DateField(null=True)
+    read_only = fields.BooleanField(default=False)
+    """The representative reads the consumer's cases but does not act on them
+    (a delegation of scope READ)."""
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="+", null=True, on_delete=fields.SET_NULL
     )

@@ -47,6 +47,8 @@ def build_message(
     message[OUTBOX_KEY_HEADER] = key
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    # After the body: setting content clears the Content-* headers.
+    message["Content-Language"] = rendered.language.replace("_", "-")
     return message
 
 

@@ -38,7 +38,7 @@ from tortoise.transactions import in_transaction
 
 from csm_graph import clock, tracing
 from csm_graph.jobs import job
-from csm_graph.notifications import mailer, rendering
+from csm_graph.notifications import mailer, recipients, rendering
 from csm_graph.notifications.models import OutboxEmail, OutboxState
 from csm_graph.settings import Settings, get_settings
 from csm_graph.transactions import unit_of_work
@@ -71,6 +71,9 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 
 _T = TypeVar("_T")
 
+LANGUAGE_KEY = "email_language"
+"""The context entry of a language given at queue time (`queue_email(language=...)`)."""
+
 
 class SendOutcome(StrEnum):
     SENT = "SENT"
@@ -82,15 +85,21 @@ class SendOutcome(StrEnum):
     due, or the row no longer exists."""
 
 
-async def queue_email(*, template: str, to: str, context: dict[str, Any], key: str) -> bool:
+async def queue_email(
+    *, template: str, to: str, context: dict[str, Any], key: str, language: str | None = None
+) -> bool:
     """Write one outbox row in the caller's transaction and enqueue its sending after commit.
 
     `key` is unique per (event, recipient): a second call with the same key
     is a no-op (returns False). `context` must be JSON-serialisable; it is
-    stored with the row and rendered at send time.
+    stored with the row and rendered at send time, in the recipient's
+    language then (`recipients.language_of`), or in `language` when given
+    (a language tag, for an address that may belong to nobody yet).
     """
     if template not in rendering.template_names():
         raise ValueError(f"no email template {template!r}")
+    if language is not None:
+        context = {**context, LANGUAGE_KEY: language}
     try:
         json.dumps(context)
     except (TypeError, ValueError) as exc:
@@ -137,8 +146,17 @@ async def send_email(outbox_id: int) -> SendOutcome:
         # Deleted since the claim (an operator, a test's clean-up): nothing to send.
         log.info("email %s was deleted before it was sent", outbox_id)
         return SendOutcome.SKIPPED
+    given = row.context.get(LANGUAGE_KEY)
+    requested = given if isinstance(given, str) else None
+    if requested is None:
+        requested = await with_retries(
+            lambda: recipients.language_of(row.recipient), "read language", outbox_id
+        )
+    locale = rendering.choose_locale(
+        requested, default=settings.mail_default_language, time_zone=settings.mail_time_zone
+    )
     try:
-        rendered = rendering.render(row.template, row.context)
+        rendered = rendering.render(row.template, row.context, locale)
         message = mailer.build_message(
             settings, to=row.recipient, rendered=rendered, message_id=row.message_id, key=row.key
         )

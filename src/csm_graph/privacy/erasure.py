@@ -46,6 +46,8 @@ from csm_graph.cases.models import ActivityKind, Case, CaseActivity, CaseAttachm
 from csm_graph.consumers.models import Consumer, ConsumerMerge, ImportJob, ImportRowError
 from csm_graph.consumers.services import merged_away
 from csm_graph.core.partial import ADDRESS_FIELDS
+from csm_graph.customfields import services as customfields
+from csm_graph.customfields.models import CustomFieldEntity
 from csm_graph.errors import AccessDenied, ErrorCode, UserErrors
 from csm_graph.exports.models import DataExport, ExportState
 from csm_graph.households.models import Household, HouseholdMember, Representation
@@ -348,6 +350,7 @@ async def _erase_person(consumer: Consumer) -> dict[str, int]:
     )
     await _erase_outbox(addresses, needles, done)
     await _erase_inbound(addresses, done)
+    done.add("custom_field_values", await customfields.forget(CustomFieldEntity.CONSUMER, ids))
     done.add("webhook_deliveries", await webhooks.forget_consumers(ids))
     await _erase_imports(needles, done)
     for user_id in logins:

@@ -37,6 +37,10 @@ from csm_graph.schema.consumers.duplicates import DuplicatesMutation, Duplicates
 from csm_graph.schema.consumers.merge import ConsumerMergeMutation
 from csm_graph.schema.consumers.mutations import ConsumersMutation
 from csm_graph.schema.consumers.queries import ConsumersQuery
+from csm_graph.schema.customfields.mutations import CustomFieldsMutation
+from csm_graph.schema.customfields.queries import CustomFieldsQuery
+from csm_graph.schema.delegations.mutations import DelegationsMutation
+from csm_graph.schema.delegations.queries import DelegationsQuery
 from csm_graph.schema.exports.mutations import ExportsMutation
 from csm_graph.schema.exports.queries import ExportsQuery
 from csm_graph.schema.extensions import is_expected, schema_extensions
@@ -78,6 +82,8 @@ class Query(
     ExportsQuery,
     MailinQuery,
     WebhooksQuery,
+    CustomFieldsQuery,
+    DelegationsQuery,
 ):
     pass
 
@@ -100,6 +106,8 @@ class Mutation(
     ExportsMutation,
     MailinMutation,
     WebhooksMutation,
+    CustomFieldsMutation,
+    DelegationsMutation,
 ):
     pass
 

@@ -56,15 +56,23 @@ LIST_SIZES: dict[str, int] = {
     "Household.members": 10,
     "SoldProduct.relatedParties": 5,
     "Team.members": 25,
+    "Department.members": 10,  # a deep walk below every department stays in budget
+    "Query.departments": 10,
     "User.teams": 3,
     "User.caseSubjects": 3,  # empty but for the viewer: a page of users costs little
     "Query.relationshipTypes": 20,
     "Query.responsibilities": 20,
     "Query.slaTargets": 20,
+    "Query.slaSchedules": 10,
+    "SlaSchedule.teams": 5,
     "AccessExplanation.grants": 10,
     "ImportJob.errors": 100,
     "Query.webhookEndpoints": 50,
     "WebhookDelivery.attempts": 10,
+    "Query.delegations": 10,
+    "Consumer.customFields": 20,
+    "Case.customFields": 20,
+    "Query.customFieldDefinitions": 40,
 }
 """Objects a list field is expected to return, where a record has few."""
 

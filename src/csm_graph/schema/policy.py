@@ -57,3 +57,9 @@ def case_service_times(viewer: Viewer | None, case: Any) -> bool:
 def internal_only(viewer: Viewer | None, obj: Any) -> bool:
     """Last survey time, work notes, review flags: internal users only."""
     return viewer is not None and viewer.is_internal
+
+
+def case_readers(viewer: Viewer | None, case: Any) -> bool:
+    """Custom fields of a case opened to its consumer side: everyone who reads
+    the case (the case itself is shown only to them)."""
+    return viewer is not None

@@ -1,7 +1,8 @@
 """The SLA targets shipped with the product: (response, resolution) minutes.
 
-Calendar minutes, by SLA level and priority (1 critical to 4 low). The seed
-migration writes these; administrators change them with `slaTargetSet`.
+Minutes by SLA level and priority (1 critical to 4 low): working minutes of
+the case's schedule, calendar minutes without one. The seed migration writes
+these; administrators change them with `slaTargetSet`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ consumer, the first response, and breaches.
 Due times are absolute (`response_due_at`, `resolution_due_at` on the case).
 A pause adds its length to both when it ends, and a new target moves them
 by the difference between the targets, so no running total is needed and
-the periodic breach scan is one indexed query.
+the periodic breach scan is one indexed query. Every length is working time
+of the case's schedule (`schedules.py`; 24x7 without one), so a due time is
+always an instant in working hours and the scan needs no calendar.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from csm_graph.notifications.services import queue_email
 from csm_graph.settings import get_settings
 from csm_graph.sla.defaults import DEFAULT_TARGETS
 from csm_graph.sla.models import SlaTarget
+from csm_graph.sla.schedules import working_time_for
 from csm_graph.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -47,12 +50,15 @@ async def _level_of(consumer_id: int) -> SlaLevel:
     return SlaLevel(rows[0]) if rows else SlaLevel.BRONZE
 
 
-async def due_times(consumer_id: int, priority: int, opened_at: dt.datetime) -> dict[str, Any]:
-    """The due times of a case opened at `opened_at` (its create values)."""
+async def due_times(
+    consumer_id: int, priority: int, opened_at: dt.datetime, team_id: int | None = None
+) -> dict[str, Any]:
+    """The due times of a case opened at `opened_at` for a team (its create values)."""
     response, resolution = await target_minutes(await _level_of(consumer_id), priority)
+    hours = await working_time_for(consumer_id, team_id)
     return {
-        "response_due_at": opened_at + dt.timedelta(minutes=response),
-        "resolution_due_at": opened_at + dt.timedelta(minutes=resolution),
+        "response_due_at": hours.add(opened_at, dt.timedelta(minutes=response)),
+        "resolution_due_at": hours.add(opened_at, dt.timedelta(minutes=resolution)),
     }
 
 
@@ -65,12 +71,15 @@ async def recomputed(case: Case, *, priority: int, consumer_id: int) -> dict[str
     """
     old = await target_minutes(await _level_of(case.consumer_id), case.priority)
     new = await target_minutes(await _level_of(consumer_id), priority)
+    hours = await working_time_for(consumer_id, case.assignment_team_id)
     base = case.created_at
-    response_due = (case.response_due_at or base + dt.timedelta(minutes=old[0])) + dt.timedelta(
-        minutes=new[0] - old[0]
+    response_due = hours.add(
+        case.response_due_at or hours.add(base, dt.timedelta(minutes=old[0])),
+        dt.timedelta(minutes=new[0] - old[0]),
     )
-    resolution_due = (case.resolution_due_at or base + dt.timedelta(minutes=old[1])) + dt.timedelta(
-        minutes=new[1] - old[1]
+    resolution_due = hours.add(
+        case.resolution_due_at or hours.add(base, dt.timedelta(minutes=old[1])),
+        dt.timedelta(minutes=new[1] - old[1]),
     )
     changes: dict[str, Any] = {
         "response_due_at": response_due,
@@ -103,18 +112,24 @@ class _Clocks:
         return late_response or late_resolution
 
 
-def on_state_change(case: Case, state: CaseState) -> dict[str, Any]:
-    """Pause the clocks on entering AWAITING_INFO; on leaving it, add the pause back."""
+async def on_state_change(case: Case, state: CaseState) -> dict[str, Any]:
+    """Pause the clocks on entering AWAITING_INFO; on leaving it, add the pause back.
+
+    What is added is the working time the pause took (closed hours, holidays
+    and clock changes inside it count as they do for the due times), so the
+    working time left when the pause began is left when it ends.
+    """
     now = clock.now()
     if state is CaseState.AWAITING_INFO and case.sla_paused_at is None:
         return {"sla_paused_at": now}
     if state is not CaseState.AWAITING_INFO and case.sla_paused_at is not None:
-        paused = now - case.sla_paused_at
+        hours = await working_time_for(case.consumer_id, case.assignment_team_id)
+        paused = hours.between(case.sla_paused_at, now)
         changes: dict[str, Any] = {"sla_paused_at": None}
         if case.response_due_at is not None:
-            changes["response_due_at"] = case.response_due_at + paused
+            changes["response_due_at"] = hours.add(case.response_due_at, paused)
         if case.resolution_due_at is not None:
-            changes["resolution_due_at"] = case.resolution_due_at + paused
+            changes["resolution_due_at"] = hours.add(case.resolution_due_at, paused)
         return changes
     return {}
 

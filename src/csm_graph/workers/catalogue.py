@@ -14,6 +14,7 @@ from csm_graph.accounts.sessions import purge_expired_tokens
 from csm_graph.cases.services import auto_close_resolved
 from csm_graph.consumers.importing import import_consumers
 from csm_graph.consumers.services import sync_identity, sync_user_identity
+from csm_graph.delegations.services import remind_delegations
 from csm_graph.exports.services import build_data_export, expire_data_exports
 from csm_graph.jobs import Job, Periodic
 from csm_graph.mailin.services import process_inbound_email, sweep_inbound_emails
@@ -38,6 +39,7 @@ JOBS: tuple[Job[..., Any], ...] = (
     sweep_inbound_emails,
     send_webhook,
     sweep_webhooks,
+    remind_delegations,
 )
 
 PERIODIC: tuple[Periodic, ...] = (
@@ -56,4 +58,6 @@ PERIODIC: tuple[Periodic, ...] = (
     # Inbound emails whose processing job never ran, or failed and is due again.
     Periodic(sweep_inbound_emails, every_seconds=60, cron={"second": {40}}),
     Periodic(sweep_webhooks, every_seconds=60, cron={"second": {20}}, at_startup=True),
+    # Hourly: each delegation is reminded once, a week before its last day.
+    Periodic(remind_delegations, every_seconds=3600, cron={"minute": {47}, "second": {20}}),
 )

@@ -1,5 +1,7 @@
 """A property: for random worlds of households, representations, sold
-products and related parties, the access engine's faces agree for every
+products and related parties (consumers, logins, teams and departments, with
+staff in and out of those teams and departments), the access engine's faces
+agree for every
 user and case: the SQL list filter, the single-object decision,
 `explainAccess`, and the inverse question (`consumer_side_readers`) that
 case emails ask.
@@ -18,9 +20,9 @@ from hypothesis import strategies as st
 
 from csm_graph import clock, runtime
 from csm_graph.access import engine
-from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
+from csm_graph.access.models import Department, RelatedParty, RelationshipType, Responsibility
 from csm_graph.access.services import explain_access
-from csm_graph.accounts.models import User, UserType
+from csm_graph.accounts.models import Team, User, UserType
 from csm_graph.accounts.viewer import load_viewer
 from csm_graph.cases.models import Case, CaseState
 from csm_graph.consumers.models import Consumer
@@ -48,11 +50,21 @@ async def _build(rng: random.Random) -> tuple[list[int], list[int]]:
             await consumer.save()
             user_ids.append(user.id)
         consumers.append(consumer)
+    teams = [await Team.create(name=f"T{n}") for n in range(2)]
+    departments = [
+        await Department.create(name=name, key=name.casefold()) for name in ("Finance", "Ops")
+    ]
     agents = []
-    for n in range(rng.randint(1, 2)):
+    for n in range(rng.randint(1, 3)):
         agent = await User.create(
-            email=f"a{n}@example.com", user_type=UserType.INTERNAL, last_name="A"
+            email=f"a{n}@example.com",
+            user_type=UserType.INTERNAL,
+            last_name="A",
+            department=rng.choice(["", "Finance", " FINANCE ", "Ops", "Legal"]),
         )
+        for team in teams:
+            if rng.random() < 0.5:
+                await team.members.add(agent)
         agents.append(agent)
         user_ids.append(agent.id)
 
@@ -116,6 +128,26 @@ async def _build(rng: random.Random) -> tuple[list[int], list[int]]:
             valid_from=rng.choice([None, some_days(-10, 3)]),
             valid_until=rng.choice([None, some_days(-3, 10)]),
         )
+    for _ in range(rng.randint(0, 4)):
+        on_case = not products or rng.random() < 0.5
+        as_team = rng.random() < 0.5
+        await RelatedParty.create(
+            case_id=rng.choice(case_ids) if on_case else None,
+            sold_product_id=None if on_case else rng.choice(products).id,
+            team_id=rng.choice(teams).id if as_team else None,
+            department_id=None if as_team else rng.choice(departments).id,
+            relationship_type_id=rng.choice(kinds).id,
+            responsibility_id=(r.id if (r := rng.choice(responsibilities)) else None),
+            valid_from=rng.choice([None, some_days(-10, 3)]),
+            valid_until=rng.choice([None, some_days(-3, 10)]),
+        )
+    # some staff leave a team or move to another department after the fact
+    for agent in agents:
+        if rng.random() < 0.3:
+            await agent.teams.clear()
+        if rng.random() < 0.3:
+            agent.department = rng.choice(["", "Ops", "finance"])
+            await agent.save()
     return user_ids, case_ids
 
 

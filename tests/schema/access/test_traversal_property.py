@@ -32,8 +32,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from csm_graph import clock, runtime
-from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
-from csm_graph.accounts.models import ApiToken, Team, UserType
+from csm_graph.access.models import Department, RelatedParty, RelationshipType, Responsibility
+from csm_graph.accounts.models import ApiToken, Team, User, UserType
 from csm_graph.cases.models import (
     ActivityKind,
     Case,
@@ -43,10 +43,12 @@ from csm_graph.cases.models import (
     CaseState,
 )
 from csm_graph.consumers.models import Consumer, ImportJob
+from csm_graph.delegations.models import Delegation, DelegationScope, DelegationState
 from csm_graph.households.models import Household, HouseholdMember, Relationship, Representation
 from csm_graph.mailin.models import InboundEmail, InboundState, Intake
 from csm_graph.privacy.models import ErasureRequest
 from csm_graph.products.models import SoldProduct
+from csm_graph.sla.models import SlaSchedule
 from csm_graph.surveys.models import Survey
 from csm_graph.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import wipe
@@ -156,9 +158,22 @@ async def _fixed_world() -> World:
             start_date=start,
             end_date=end,
         )
-    await Representation.create(
+    delegated = await Representation.create(
         representative_id=people["rep"].id, consumer_id=people["member"].id, valid_from=days(-3)
     )
+    # the member's delegation to the rep (accepted), and an invitation to the guarantor
+    for state, delegate in ((DelegationState.ACCEPTED, "rep"), (DelegationState.INVITED, None)):
+        await Delegation.create(
+            consumer_id=people["member"].id,
+            delegate_id=people[delegate].id if delegate else None,
+            representation_id=delegated.id if delegate else None,
+            email=f"{delegate or 'guarantor'}@example.com",
+            scope=DelegationScope.READ_AND_ACT,
+            ends_on=days(30),
+            state=state,
+            token_expires_at=clock.now() + dt.timedelta(days=14),
+            created_at=clock.now(),
+        )
     await Representation.create(
         representative_id=people["stranger"].id,
         consumer_id=people["head"].id,
@@ -257,6 +272,7 @@ async def _fixed_world() -> World:
     await WebhookDelivery.create(
         endpoint_id=endpoint.id, event="case.created", message_id="msg_1", created_at=clock.now()
     )
+    await SlaSchedule.create(name="Office", time_zone="Europe/Berlin", hours=[[0, 540, 1020]])
 
     kinds = {k.name: k for k in await RelationshipType.all()}
     levels = {r.name: r for r in await Responsibility.all()}
@@ -274,6 +290,23 @@ async def _fixed_world() -> World:
         (None, car, "stranger", None, "co-borrower", "case manager", None, days(10)),
         (None, car, None, agent.id, "listed consumer", None, None, None),
     ]
+    # a renewals team tracks the car, the operations department the loan
+    renewals = await Team.create(name="Renewals")
+    await renewals.members.add(outsider)
+    operations = await Department.create(name="Operations", key="operations")
+    await User.filter(id=manager.id).update(department="Operations")
+    await RelatedParty.create(
+        sold_product_id=car.id,
+        team_id=renewals.id,
+        relationship_type_id=kinds["finance contact"].id,
+        responsibility_id=levels["case viewer"].id,
+    )
+    await RelatedParty.create(
+        sold_product_id=loan.id,
+        department_id=operations.id,
+        relationship_type_id=kinds["finance contact"].id,
+        responsibility_id=levels["case viewer"].id,
+    )
     for on_case, on_product, consumer_name, user_id, kind, level, since, until in parties:
         await RelatedParty.create(
             case_id=on_case.id if on_case else None,
@@ -329,11 +362,13 @@ async def test_in_a_fixed_world_every_object_reached_is_returned_by_node(
         "users",
         "surveys",
         "slaTargets",
+        "slaSchedules",
         "auditEvents",
         "erasureRequests",
         "inboundEmails",
         "webhookEndpoints",
         "webhookDeliveries",
+        "departments",
     }
     # consumers do not see everything: the property is not trivially true
     assert len(member.reached) < len(admin.reached)

@@ -37,7 +37,7 @@ from graphql import (
 from graphql.language import Lexer, Source, TokenKind
 
 from csm_graph import clock
-from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
+from csm_graph.access.models import Department, RelatedParty, RelationshipType, Responsibility
 from csm_graph.accounts.models import Role, Team, User, UserType
 from csm_graph.accounts.passwords import hasher
 from csm_graph.cases.models import (
@@ -49,6 +49,7 @@ from csm_graph.cases.models import (
     CaseState,
 )
 from csm_graph.consumers.models import Consumer, ImportJob
+from csm_graph.delegations.models import Delegation, DelegationScope, DelegationState
 from csm_graph.households.models import Household, HouseholdMember, Relationship, Representation
 from csm_graph.mailin.models import InboundEmail, InboundState, Intake
 from csm_graph.products.models import SoldProduct
@@ -537,6 +538,33 @@ async def build_world(rng: random.Random) -> World:
             valid_until=rng.choice([None, start + dt.timedelta(days=rng.randint(0, 20))]),
         )
 
+    # delegations a consumer started: invited, accepted (as a representation) or ended
+    with_login = [c for c in consumers if c.id in logins]
+    for _ in range(rng.randint(0, 2) if len(with_login) > 1 else 0):
+        a, b = rng.sample(with_login, 2)
+        state = rng.choice(list(DelegationState))
+        ends_on = day(-3, 20)
+        held = None
+        if state is not DelegationState.INVITED:
+            held = await Representation.create(
+                representative_id=b.id,
+                consumer_id=a.id,
+                valid_from=min(today, ends_on),
+                valid_until=ends_on if state is DelegationState.ACCEPTED else day(-5, -1),
+                read_only=maybe(0.5),
+            )
+        await Delegation.create(
+            consumer_id=a.id,
+            delegate_id=None if held is None else b.id,
+            representation_id=None if held is None else held.id,
+            email=logins[b.id].email,
+            scope=DelegationScope.READ if maybe(0.5) else DelegationScope.READ_AND_ACT,
+            ends_on=ends_on,
+            state=state,
+            token_expires_at=now + dt.timedelta(days=rng.randint(-2, 14)),
+            created_at=now,
+        )
+
     products = [
         await SoldProduct.create(
             name=f"P{n}",
@@ -618,10 +646,32 @@ async def build_world(rng: random.Random) -> World:
             received_at=now,
             case_id=case.id if case else None,
         )
+    # departments, some staff in them (their `department` text, in any case)
+    departments = [
+        await Department.create(name=name, key=name.casefold()) for name in ("Finance", "Ops")
+    ]
+    for person in staff:
+        if maybe(0.5):
+            person.department = rng.choice(["Finance", "finance", "Ops"])
+            await person.save()
 
     # related parties on cases and products, as consumers or as logins
     responsibilities = [None, *await Responsibility.all()]
     kinds = await RelationshipType.all()
+    for _ in range(rng.randint(0, 3)):
+        # a team or a department as the party
+        on_case = not products or maybe(0.5)
+        kind = rng.choice([k for k in kinds if (k.for_cases if on_case else k.for_sold_products)])
+        as_team = maybe(0.5)
+        await RelatedParty.create(
+            case_id=rng.choice(cases).id if on_case else None,
+            sold_product_id=None if on_case else rng.choice(products).id,
+            team_id=rng.choice(teams).id if as_team else None,
+            department_id=None if as_team else rng.choice(departments).id,
+            relationship_type_id=kind.id,
+            responsibility_id=getattr(rng.choice(responsibilities), "id", None),
+            valid_until=rng.choice([None, day(-3, 10)]),
+        )
     for _ in range(rng.randint(1, 8)):
         on_case = not products or maybe(0.6)
         kind = rng.choice([k for k in kinds if (k.for_cases if on_case else k.for_sold_products)])

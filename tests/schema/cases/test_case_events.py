@@ -393,6 +393,8 @@ EVENT_KINDS = {
     "ATTACHMENT_ADDED",
 }
 GRANT_KINDS = {
+    "TEAM_PARTY",
+    "DEPARTMENT_PARTY",
     "ADMIN",
     "ASSIGNEE",
     "TEAM",

@@ -35,7 +35,17 @@ class RelationshipTypeCreateInput:
     )
 
 
-@strawberry.input(description="Relate a consumer or a user to a case or a sold product.")
+@strawberry.input(description="A new department related parties can name (administrators).")
+class DepartmentCreateInput:
+    name: str = strawberry.field(
+        description="A unique name; internal users whose `department` reads the same, "
+        "ignoring case and spacing, are its members."
+    )
+
+
+@strawberry.input(
+    description="Relate a consumer, a user, a team or a department to a case or a sold product."
+)
 class RelatedPartyAddInput:
     case_id: strawberry.ID | None = strawberry.field(
         default=None, description="The case (or give soldProductId)."
@@ -48,6 +58,16 @@ class RelatedPartyAddInput:
     )
     user_id: strawberry.ID | None = strawberry.field(
         default=None, description="The user, internal or not (or give consumerId)."
+    )
+    team_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A team: its members hold the access while they are members (internal "
+        "users only; not one of your own teams).",
+    )
+    department_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A department: the internal users in it hold the access while they are "
+        "(not your own department).",
     )
     relationship_type_id: strawberry.ID = strawberry.field(description="What they are.")
     responsibility_id: strawberry.ID | None = strawberry.field(

@@ -7,8 +7,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
+from tortoise.expressions import Q
 
-from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
+from csm_graph.access.models import (
+    Department,
+    RelatedParty,
+    RelationshipType,
+    Responsibility,
+    department_key,
+)
+from csm_graph.accounts.models import User, UserType
 from csm_graph.schema.loaders import ById
 
 if TYPE_CHECKING:
@@ -21,6 +29,30 @@ class ResponsibilityByIdLoader(ById[Responsibility]):
 
 class RelationshipTypeByIdLoader(ById[RelationshipType]):
     model = RelationshipType
+
+
+class DepartmentByIdLoader(ById[Department]):
+    model = Department
+
+
+class MembersByDepartmentNameLoader(DataLoader[str, list[User]]):
+    """The active internal users of each department (by its name), as the engine
+    matches them (`department_key`), in one query per page."""
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, names: Sequence[str]) -> list[list[User]]:
+        wanted = Q()
+        for name in names:
+            wanted |= Q(department__iexact=name)
+        users = await User.filter(wanted, user_type=UserType.INTERNAL, is_active=True).order_by(
+            "id"
+        )
+        by_key: dict[str, list[User]] = defaultdict(list)
+        for user in users:
+            by_key[department_key(user.department)].append(user)
+        return [by_key[department_key(n)] for n in names]
 
 
 class RelatedPartiesByCaseIdLoader(DataLoader[int, list[RelatedParty]]):

@@ -10,13 +10,19 @@ from csm_graph.access import models, services
 from csm_graph.access.services import PartyChanges, PartyDraft
 from csm_graph.errors import UserErrors
 from csm_graph.schema.access.inputs import (
+    DepartmentCreateInput,
     RelatedPartyAddInput,
     RelatedPartyRemoveInput,
     RelatedPartyUpdateInput,
     RelationshipTypeCreateInput,
     ResponsibilityCreateInput,
 )
-from csm_graph.schema.access.types import RelatedParty, RelationshipType, Responsibility
+from csm_graph.schema.access.types import (
+    Department,
+    RelatedParty,
+    RelationshipType,
+    Responsibility,
+)
 from csm_graph.schema.context import Info
 from csm_graph.schema.errors import UserError
 from csm_graph.schema.inputs import given
@@ -41,6 +47,14 @@ class RelationshipTypePayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
 
 
+@strawberry.type(description="A department, or why it was refused.")
+class DepartmentPayload:
+    department: Department | None = strawberry.field(
+        extensions=[Visible()], default=None, description="The department as saved."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Refusals.")
+
+
 @strawberry.type(description="A related party, or why the change was refused.")
 class RelatedPartyPayload:
     related_party: RelatedParty | None = strawberry.field(
@@ -60,6 +74,8 @@ _ID_FIELDS = {
     "sold_product_id": ("soldProductId", "SoldProduct"),
     "consumer_id": ("consumerId", "Consumer"),
     "user_id": ("userId", "User"),
+    "team_id": ("teamId", "Team"),
+    "department_id": ("departmentId", "Department"),
     "relationship_type_id": ("relationshipTypeId", "RelationshipType"),
     "responsibility_id": ("responsibilityId", "Responsibility"),
 }
@@ -104,9 +120,16 @@ class AccessMutation:
         )
         return RelationshipTypePayload(relationship_type=RelationshipType.from_model(record))
 
+    @mutation("Define a department related parties can name (administrators).", IsAuthenticated)
+    async def department_create(
+        self, info: Info, input: DepartmentCreateInput
+    ) -> DepartmentPayload:
+        record = await services.create_department(info.context.viewer, name=input.name)
+        return DepartmentPayload(department=Department.from_model(record))
+
     @mutation(
-        "Relate a consumer or a user to a case or a sold product: agents and "
-        "administrators, or a party whose responsibility manages related parties.",
+        "Relate a consumer, a user, a team or a department to a case or a sold product: "
+        "agents and administrators, or a party whose responsibility manages related parties.",
         IsAuthenticated,
     )
     async def related_party_add(

@@ -18,12 +18,13 @@ from csm_graph.schema.access.types import (
     AccessGrant,
     AccessReport,
     AccessReportEntry,
+    Department,
     RelationshipType,
     Responsibility,
 )
 from csm_graph.schema.context import Info
 from csm_graph.schema.node import decode_query_id
-from csm_graph.schema.permissions import IsAuthenticated, Visible
+from csm_graph.schema.permissions import IsAuthenticated, IsInternal, Visible, restricted_field
 from csm_graph.schema.policy import consumer_contact
 
 
@@ -118,3 +119,11 @@ class AccessQuery:
     )
     async def responsibilities(self) -> list[Responsibility]:
         return [Responsibility.from_model(r) for r in await services.responsibilities()]
+
+    @restricted_field(
+        "The departments related parties can name, by name.",
+        IsInternal,
+        extensions=[Visible()],
+    )
+    async def departments(self) -> list[Department] | None:
+        return [Department.from_model(d) for d in await services.departments()]

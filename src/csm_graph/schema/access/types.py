@@ -14,6 +14,8 @@ from csm_graph.access import models
 from csm_graph.access.engine import CaseAction, Grant, GrantKind, parse_case_actions
 from csm_graph.access.report import ReportEntry, ReportGrant, ReportKind, ReportScope
 from csm_graph.schema.access.loaders import (
+    DepartmentByIdLoader,
+    MembersByDepartmentNameLoader,
     RelatedPartiesByCaseIdLoader,
     RelatedPartiesBySoldProductIdLoader,
     RelationshipTypeByIdLoader,
@@ -87,6 +89,11 @@ register_enum(
         "responsibility allows.",
         GrantKind.SOLD_PRODUCT_PARTY: "A related party of the sold product the case is "
         "about, with what its responsibility allows.",
+        GrantKind.TEAM_PARTY: "A member of a team that is a related party of the case or of "
+        "its sold product, with what the party's responsibility allows, while a member.",
+        GrantKind.DEPARTMENT_PARTY: "An internal user in a department that is a related party "
+        "of the case or of its sold product, with what the party's responsibility allows, "
+        "while in that department.",
     },
 )
 
@@ -158,7 +165,38 @@ async def _responsibility(info: Info, responsibility_id: int | None) -> Responsi
     return Responsibility.from_model(record) if record else None
 
 
-@strawberry.type(description="A consumer or a user related to a case or a sold product.")
+@strawberry.type(
+    description="A department of the organisation: the internal users whose `department` "
+    "reads its name (ignoring case and spacing). A related party can be a department."
+)
+class Department(Node):
+    model: strawberry.Private[models.Department]
+    name: str = strawberry.field(description="The department's name, such as Finance.")
+
+    @classmethod
+    def from_model(cls, d: models.Department) -> Department:
+        return cls(id=to_global_id("Department", d.id), model=d, name=d.name)
+
+    @strawberry.field(
+        description="Its active internal users now: those whose `department` is its name.",
+        extensions=[Visible()],
+    )
+    async def members(self, info: Info) -> list[User]:
+        users = await info.context.loaders.get(MembersByDepartmentNameLoader).load(self.name)
+        return [User.from_model(u) for u in users]
+
+
+async def _department(info: Info, department_id: int | None) -> Department | None:
+    if department_id is None:
+        return None
+    record = await info.context.loaders.get(DepartmentByIdLoader).load(department_id)
+    return Department.from_model(record) if record else None
+
+
+@strawberry.type(
+    description="A consumer, a user, a team or a department related to a case or a sold "
+    "product. A team's members, and a department's, hold its access while members."
+)
 class RelatedParty(Node):
     model: strawberry.Private[models.RelatedParty]
     valid_from: dt.date | None = strawberry.field(
@@ -217,6 +255,23 @@ class RelatedParty(Node):
         return User.from_model(record) if record else None
 
     @strawberry.field(
+        description="The related team, when it is one: its members hold the party's access.",
+        extensions=[Visible()],
+    )
+    async def team(self, info: Info) -> Team | None:
+        if self.model.team_id is None:
+            return None
+        record = await info.context.loaders.get(TeamByIdLoader).load(self.model.team_id)
+        return Team.from_model(record) if record else None
+
+    @strawberry.field(
+        description="The related department, when it is one: its members hold the party's access.",
+        extensions=[Visible()],
+    )
+    async def department(self, info: Info) -> Department | None:
+        return await _department(info, self.model.department_id)
+
+    @strawberry.field(
         description="The party's name, for whoever sees the party (its consumer or user "
         "record may stay hidden)."
     )
@@ -226,6 +281,13 @@ class RelatedParty(Node):
                 self.model.consumer_id
             )
             return consumer.full_name if consumer else ""
+        if self.model.team_id is not None:
+            team = await info.context.loaders.get(TeamByIdLoader).load(self.model.team_id)
+            return team.name if team else ""
+        if self.model.department_id is not None:
+            loader = info.context.loaders.get(DepartmentByIdLoader)
+            department = await loader.load(self.model.department_id)
+            return department.name if department else ""
         assert self.model.user_id is not None
         user = await info.context.loaders.get(UserByIdLoader).load(self.model.user_id)
         return user.full_name if user else ""
@@ -330,6 +392,9 @@ register_enum(
         "allows.",
         ReportKind.SOLD_PRODUCT_PARTY: "A related party of the sold product the cases are "
         "about, with what its responsibility allows.",
+        ReportKind.TEAM_PARTY: "A member of a team related to the case or its sold product.",
+        ReportKind.DEPARTMENT_PARTY: "An internal user in a department related to the case or "
+        "its sold product.",
         ReportKind.INTERNAL_USER: "An internal user: internal users read every consumer's "
         "contact details.",
     },
@@ -457,5 +522,6 @@ async def _relationship_type_node(info: Info, pk: int) -> RelationshipType | Non
 
 
 register_node("RelatedParty", _party_node)
+register_node("Department", _department)
 register_node("Responsibility", _responsibility)
 register_node("RelationshipType", _relationship_type_node)

@@ -58,6 +58,10 @@ register_enum(
         AuditKind.REPRESENTATIVE_ADDED: "A consumer was made another's authorized "
         "representative (`representative_id` in `details`).",
         AuditKind.REPRESENTATIVE_REMOVED: "An authorized representation was removed.",
+        AuditKind.DELEGATION_INVITED: "A consumer invited someone to act for them.",
+        AuditKind.DELEGATION_ACCEPTED: "An invitee accepted a delegation; it became "
+        "a representation.",
+        AuditKind.DELEGATION_ENDED: "The consumer or the delegate ended a delegation.",
         AuditKind.CONSUMERS_MERGED: "A duplicate consumer record (`merged_id` in `details`) "
         "was merged into the event's consumer.",
         AuditKind.DATA_EXPORT_REQUESTED: "An export of a consumer's data was requested.",

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from csm_graph.schema.cases.types import CaseCategory, CaseChannel, CaseState
+from csm_graph.schema.customfields.inputs import CustomFieldFilter, CustomFieldInput
 from csm_graph.schema.enums import register_enum
 
 
@@ -41,6 +42,9 @@ class CaseFilter:
     )
     search: str | None = strawberry.field(
         default=None, description="Part of the number or short description."
+    )
+    custom_fields: list[CustomFieldFilter] | None = strawberry.field(
+        default=None, description="Only cases meeting every one of these custom field conditions."
     )
 
 
@@ -83,6 +87,10 @@ class CaseUpdateInput:
     )
     priority: int | None = strawberry.field(default=strawberry.UNSET, description="1 to 4.")
     channel: CaseChannel | None = strawberry.field(default=strawberry.UNSET, description="Channel.")
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Custom fields to set (each one's write rules apply); all or none.",
+    )
 
 
 @strawberry.input(description="Move a case to another consumer (internal users).")

@@ -26,11 +26,13 @@ from csm_graph.schema.cases.inputs import (
 )
 from csm_graph.schema.cases.types import Case, CaseAttachment, CaseComment
 from csm_graph.schema.context import Info
+from csm_graph.schema.customfields.writes import write_case_fields
 from csm_graph.schema.errors import UserError
 from csm_graph.schema.inputs import given
 from csm_graph.schema.mutations import mutation
 from csm_graph.schema.node import decode_id, decode_optional_id
 from csm_graph.schema.permissions import IsAuthenticated, IsInternal, Visible
+from csm_graph.transactions import unit_of_work
 
 
 @strawberry.type(description="A case, or why the change was refused.")
@@ -90,11 +92,13 @@ class CasesMutation:
         data = given(input)
         case_id = decode_id("id", data.pop("id"), "Case")
         version = data.pop("version")
-        return CasePayload.of(
-            await services.update_case(
-                await info.context.actor(), case_id, version, CaseChanges(**data)
-            )
-        )
+        data.pop("custom_fields", None)
+        async with unit_of_work():
+            subject = await info.context.actor()
+            case = await services.update_case(subject, case_id, version, CaseChanges(**data))
+            if input.custom_fields:
+                await write_case_fields(info, subject, case, input.custom_fields)
+        return CasePayload.of(case)
 
     @mutation(
         "Move a case to another consumer, at the version last read. The household follows "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -14,6 +15,9 @@ from csm_graph.schema.cases.inputs import CaseFilter, CaseScope
 from csm_graph.schema.cases.loaders import CaseCountByParentLoader, ParentColumn
 from csm_graph.schema.cases.types import Case
 from csm_graph.schema.context import Info
+from csm_graph.schema.customfields.inputs import CustomFieldSort
+from csm_graph.schema.customfields.lists import conditions, order, paginate_sorted
+from csm_graph.schema.customfields.types import CustomFieldEntity
 from csm_graph.schema.node import decode_filter_id
 from csm_graph.schema.pagination import (
     After,
@@ -45,6 +49,15 @@ def criteria_of(filter: CaseFilter | None) -> CaseCriteria:
     )
 
 
+async def criteria_in(info: Info, filter: CaseFilter | None) -> CaseCriteria:
+    """`criteria_of`, with the filter's custom field conditions (each field looked up)."""
+    criteria = criteria_of(filter)
+    if filter is None or not filter.custom_fields:
+        return criteria
+    found = await conditions(info, CustomFieldEntity.CASE, filter.custom_fields)
+    return dataclasses.replace(criteria, custom_fields=found)
+
+
 def _cases(rows: Sequence[CaseModel]) -> list[Case]:
     return [Case.from_model(c) for c in rows]
 
@@ -63,7 +76,7 @@ async def cases_of(
     """`Consumer.cases` and `Household.cases`: what `cases(filter:)` lists for the
     viewer, of that one consumer or household, newest first. Each list's page
     is one query; `totalCount` is one grouped COUNT for a whole page of parents."""
-    criteria = criteria_of(filter)
+    criteria = await criteria_in(info, filter)
     counts = info.context.loaders.get(CaseCountByParentLoader)
     key = (criteria, column, parent_id)
     # Asked before the first await, so the parents of a page share one batch,
@@ -128,11 +141,20 @@ class CasesQuery:
         filter: Annotated[
             CaseFilter | None, strawberry.argument(description="Which cases to list.")
         ] = None,
+        sort: Annotated[
+            CustomFieldSort | None,
+            strawberry.argument(description="Sort by a custom field instead of newest first."),
+        ] = None,
     ) -> Connection[Case]:
         subject = await info.context.subject()
         assert subject is not None
+        queryset = services.listed_cases(subject, await criteria_in(info, filter))
+        if (order_by := await order(info, CustomFieldEntity.CASE, sort)) is not None:
+            return await paginate_sorted(
+                queryset, order_by, _cases, first=first, after=after, last=last, before=before
+            )
         return await paginate(
-            services.listed_cases(subject, criteria_of(filter)),
+            queryset,
             _cases,
             first=first,
             after=after,

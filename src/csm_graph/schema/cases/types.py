@@ -18,6 +18,8 @@ from csm_graph.schema.cases.loaders import (
     LastPublicCommentByCaseIdLoader,
 )
 from csm_graph.schema.context import Info
+from csm_graph.schema.customfields.types import CustomFieldEntity, custom_fields_of
+from csm_graph.schema.delegations.loaders import activity_delegation_id
 from csm_graph.schema.enums import register_enum
 from csm_graph.schema.node import Node, register_node, to_global_id
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from csm_graph.schema.consumers.types import Consumer
     from csm_graph.schema.households.types import Household
     from csm_graph.schema.products.types import SoldProduct
+    from csm_graph.schema.sla.types import SlaClock
 
 register_enum(
     models.CaseState,
@@ -223,6 +226,13 @@ class CaseActivityEntry(Node):
     async def on_behalf_of(self, info: Info) -> ConsumerRef | None:
         return await _consumer(info, self.on_behalf_of_id)
 
+    @strawberry.field(
+        description="The delegation the actor acted under (its id), when they acted "
+        "for the consumer as a delegate."
+    )
+    async def delegation_id(self, info: Info) -> strawberry.ID | None:
+        return await activity_delegation_id(info, self.db_id)
+
 
 @strawberry.type(description="A customer service case.")
 class Case(Node):
@@ -262,6 +272,12 @@ class Case(Node):
             closed_at=c.closed_at,
             version=c.version,
         )
+
+    custom_fields = custom_fields_of(
+        CustomFieldEntity.CASE,
+        "The case's custom fields the viewer may read, by key (others are left out and "
+        "listed in `extensions.redactedFields`).",
+    )
 
     @strawberry.field(description="The consumer the case is about.", extensions=[Visible()])
     async def consumer(self, info: Info) -> ConsumerRef | None:
@@ -312,6 +328,18 @@ class Case(Node):
     )
     def sla_breached(self) -> bool | None:
         return self.model.sla_breached
+
+    @strawberry.field(
+        description="Where the SLA clocks stand, in working time of the case's schedule "
+        "(internal users).",
+        extensions=[Guard(case_service_times)],
+    )
+    async def sla_clock(
+        self, info: Info
+    ) -> Annotated[SlaClock, strawberry.lazy("csm_graph.schema.sla.types")] | None:
+        from csm_graph.schema.sla.types import sla_clock
+
+        return await sla_clock(info, self.model)
 
     @strawberry.field(
         description="When the first public reply by an internal user came (internal users).",

@@ -10,6 +10,7 @@ from strawberry.file_uploads import Upload
 
 from csm_graph.schema.accounts.types import UserType
 from csm_graph.schema.consumers.types import SlaLevel
+from csm_graph.schema.customfields.inputs import CustomFieldFilter, CustomFieldInput
 from csm_graph.schema.inputs import given
 
 ADDRESS_FIELDS = {
@@ -62,6 +63,10 @@ class ConsumerFilter:
     sla_level: SlaLevel | None = strawberry.field(default=None, description="Only this level.")
     linked: bool | None = strawberry.field(
         default=None, description="Only consumers with (true) or without (false) a login."
+    )
+    custom_fields: list[CustomFieldFilter] | None = strawberry.field(
+        default=None,
+        description="Only consumers meeting every one of these custom field conditions.",
     )
 
 
@@ -142,6 +147,10 @@ class ConsumerUpdateInput(ConsumerCreateInput):
     id: strawberry.ID = strawberry.field(description="The consumer to change.")
     is_active: bool | None = strawberry.field(
         default=strawberry.UNSET, description="false deactivates the record (internal users)."
+    )
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Custom fields to set (each one's write rules apply); all or none.",
     )
 
 

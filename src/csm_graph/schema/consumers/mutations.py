@@ -29,10 +29,12 @@ from csm_graph.schema.consumers.inputs import (
 )
 from csm_graph.schema.consumers.types import Consumer, ImportJob
 from csm_graph.schema.context import Info
+from csm_graph.schema.customfields.writes import write_consumer_fields
 from csm_graph.schema.errors import UserError
 from csm_graph.schema.mutations import mutation
 from csm_graph.schema.node import decode_id
 from csm_graph.schema.permissions import IsAdmin, IsAuthenticated, IsInternal, Visible
+from csm_graph.transactions import unit_of_work
 
 CHECK_EMAIL = "If the address can be used, an email is on its way. Check your inbox."
 
@@ -107,11 +109,14 @@ class ConsumersMutation:
         consumer_id = decode_id("id", input.id, "Consumer")
         data = consumer_data(input)
         data.pop("id")
-        return ConsumerPayload.of(
-            await services.update_consumer(
+        data.pop("custom_fields", None)
+        async with unit_of_work():
+            consumer = await services.update_consumer(
                 await info.context.actor(), consumer_id, ConsumerChanges(**data)
             )
-        )
+            if input.custom_fields:
+                await write_consumer_fields(info, consumer, input.custom_fields)
+        return ConsumerPayload.of(consumer)
 
     @mutation("Make a login from a consumer's name, email and phone, and link it.", IsAdmin)
     async def consumer_user_create(

@@ -7,9 +7,13 @@ from typing import Annotated
 import strawberry
 
 from csm_graph.consumers import models, services
+from csm_graph.customfields.services import restrict
 from csm_graph.schema.consumers.inputs import ConsumerFilter
 from csm_graph.schema.consumers.types import Consumer, ImportJob
 from csm_graph.schema.context import Info
+from csm_graph.schema.customfields.inputs import CustomFieldSort
+from csm_graph.schema.customfields.lists import conditions, order, paginate_sorted
+from csm_graph.schema.customfields.types import CustomFieldEntity
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
 from csm_graph.schema.permissions import IsAdmin, IsInternal, Visible, restricted_field
 
@@ -39,8 +43,15 @@ class ConsumersQuery:
         filter: Annotated[
             ConsumerFilter | None, strawberry.argument(description="Which consumers to list.")
         ] = None,
+        sort: Annotated[
+            CustomFieldSort | None,
+            strawberry.argument(description="Sort by a custom field instead of newest first."),
+        ] = None,
     ) -> Connection[Consumer]:
         queryset = services.visible_consumers(info.context.viewer)
+        entity = CustomFieldEntity.CONSUMER
+        if filter is not None and filter.custom_fields:
+            queryset = restrict(queryset, await conditions(info, entity, filter.custom_fields))
         if filter is not None:
             if filter.search:
                 queryset = services.search(queryset, filter.search)
@@ -48,6 +59,16 @@ class ConsumersQuery:
                 queryset = queryset.filter(sla_level=filter.sla_level)
             if filter.linked is not None:
                 queryset = queryset.filter(user_id__isnull=not filter.linked)
+        if (order_by := await order(info, entity, sort)) is not None:
+            return await paginate_sorted(
+                queryset,
+                order_by,
+                lambda rows: [Consumer.from_model(c) for c in rows],
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+            )
         return await paginate(
             queryset,
             lambda rows: [Consumer.from_model(c) for c in rows],

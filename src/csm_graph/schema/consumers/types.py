@@ -12,6 +12,7 @@ from csm_graph.schema.accounts.loaders import UserByIdLoader
 from csm_graph.schema.cases.queries import cases_under
 from csm_graph.schema.consumers.loaders import ConsumerByIdLoader, ImportErrorsByJobIdLoader
 from csm_graph.schema.context import Info
+from csm_graph.schema.customfields.types import CustomFieldEntity, custom_fields_of
 from csm_graph.schema.enums import register_enum
 from csm_graph.schema.node import Node, register_node, to_global_id
 from csm_graph.schema.permissions import Guard, Visible
@@ -246,6 +247,12 @@ class Consumer(Node):
         from csm_graph.schema.products.types import consumer_sold_products
 
         return await consumer_sold_products(info, self.db_id)
+
+    custom_fields = custom_fields_of(
+        CustomFieldEntity.CONSUMER,
+        "The consumer's custom fields the viewer may read, by key (others are left out and "
+        "listed in `extensions.redactedFields`).",
+    )
 
     cases = cases_under(
         "consumer_id",
