@@ -20,9 +20,10 @@ from csm_graph.errors import AccessDenied, NotAuthenticated
 from csm_graph.settings import get_settings
 
 NO_LOGIN = 0
-"""The user id of a viewer standing for a consumer record without a login (an
-email from its address): it matches no user, so the engine's consumer-side
-rules alone decide for it, and what it writes names no user."""
+"""The user id of a viewer that is no user: the system, as some commands and
+jobs act, or a consumer record without a login (an email from its address),
+for which the engine's consumer-side rules alone decide. What it writes names
+no user (`Viewer.login_id`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,7 @@ async def record(
     """Append one event. Call it inside the change's unit of work, so the
     event commits or rolls back with the change. `data` holds ids, codes and
     flags only (see `AuditEvent.data`)."""
-    # Id 0 is no user: the system viewer some commands and tests act as.
-    actor_id = (actor.user_id if isinstance(actor, Viewer) else actor) or None
+    actor_id = actor.login_id if isinstance(actor, Viewer) else actor or None  # 0: no user
     target_type, target_id = target if target is not None else ("", None)
     return await AuditEvent.create(
         at=clock.now(),

@@ -187,7 +187,7 @@ async def merge(
         record = await ConsumerMerge.create(
             survivor_id=survivor.id,
             merged_id=merged.id,
-            merged_by_id=viewer.user_id or None,
+            merged_by_id=viewer.login_id,
             closed_user_id=closed.id if closed else None,
             fields_taken=sorted(f.value for f in choices.fields),
             moved=moved.counts,
@@ -330,7 +330,7 @@ async def _move_cases(
             case_id=case_id,
             kind=ActivityKind.CONSUMER_MERGED,
             internal=True,
-            actor_id=subject.viewer.user_id or None,
+            actor_id=subject.viewer.login_id,
             field="consumer",
             old_value=merged.number,
             new_value=survivor.number,

@@ -346,7 +346,7 @@ async def add_representative(
             consumer_id=consumer.id,
             valid_from=start,
             valid_until=valid_until,
-            created_by_id=staff.user_id or None,
+            created_by_id=staff.login_id,
         )
         await _record_representation(AuditKind.REPRESENTATIVE_ADDED, staff, representation)
         return representation

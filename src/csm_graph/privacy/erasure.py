@@ -197,7 +197,7 @@ async def reject(actor: Viewer, request_id: int, reason: str) -> ErasureRequest:
                 ErrorCode.INVALID_STATE,
             )
         request.state = ErasureState.REJECTED
-        request.decided_by_id = actor.user_id or None
+        request.decided_by_id = actor.login_id
         request.decided_at = clock.now()
         request.decision_reason = text
         await request.save(
@@ -277,7 +277,7 @@ async def erase(
         if done is not None and not waiting and not counts:
             return Erasure(consumer, done, {})
         now = clock.now()
-        decided_by = (actor.user_id or None) if actor is not None else None
+        decided_by = actor.login_id if actor is not None else None
         if waiting:
             for request in waiting:
                 request.state = ErasureState.DONE

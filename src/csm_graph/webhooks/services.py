@@ -198,7 +198,7 @@ async def create_endpoint(
         endpoint = await WebhookEndpoint.create(
             **values,
             secret=secret,
-            created_by_id=admin.user_id or None,
+            created_by_id=admin.login_id,
             created_at=now,
             updated_at=now,
         )
