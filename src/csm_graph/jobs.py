@@ -16,6 +16,7 @@ the arq worker alike.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -256,3 +257,11 @@ async def stop() -> None:
     if _dispatcher is not None:
         await _dispatcher.close()
         _dispatcher = None
+
+
+def doubling_delay(base_seconds: float, cap_seconds: float, attempts: int) -> dt.timedelta:
+    """Back-off after `attempts` failures of a piece of work that a sweep takes
+    up again (an email, a webhook delivery): base, 2x base, 4x base, ... up to
+    the cap."""
+    seconds = base_seconds * 2 ** max(attempts - 1, 0)
+    return dt.timedelta(seconds=min(seconds, cap_seconds))

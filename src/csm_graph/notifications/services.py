@@ -37,7 +37,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from csm_graph import clock, tracing
-from csm_graph.jobs import job
+from csm_graph.jobs import doubling_delay, job
 from csm_graph.notifications import mailer, recipients, rendering
 from csm_graph.notifications.models import OutboxEmail, OutboxState
 from csm_graph.settings import Settings, get_settings
@@ -225,9 +225,10 @@ async def with_retries(statement: Callable[[], Awaitable[_T]], what: str, outbox
 
 
 def retry_delay(settings: Settings, attempts: int) -> dt.timedelta:
-    """Back-off after `attempts` failures: base, 2x base, 4x base, ... up to the cap."""
-    seconds = settings.mail_retry_base_seconds * 2 ** max(attempts - 1, 0)
-    return dt.timedelta(seconds=min(seconds, settings.mail_retry_max_seconds))
+    """Back-off after `attempts` failed sends (MAIL_RETRY_*)."""
+    return doubling_delay(
+        settings.mail_retry_base_seconds, settings.mail_retry_max_seconds, attempts
+    )
 
 
 async def _record_failure(row: OutboxEmail, exc: Exception, *, permanent: bool) -> SendOutcome:

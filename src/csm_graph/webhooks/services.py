@@ -47,7 +47,7 @@ from csm_graph.consumers.models import Consumer
 from csm_graph.core.global_ids import to_global_id
 from csm_graph.core.partial import KEEP, Keep, Partial
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
-from csm_graph.jobs import job
+from csm_graph.jobs import doubling_delay, job
 from csm_graph.notifications.services import queue_email, with_retries
 from csm_graph.settings import Settings, get_settings
 from csm_graph.surveys.models import Survey
@@ -569,9 +569,10 @@ def signature(endpoint: WebhookEndpoint, message_id: str, at: dt.datetime, body:
 
 
 def retry_delay(settings: Settings, attempts: int) -> dt.timedelta:
-    """Back-off after `attempts` failures: base, 2x base, 4x base, ... up to the cap."""
-    seconds = settings.webhook_retry_base_seconds * 2 ** max(attempts - 1, 0)
-    return dt.timedelta(seconds=min(seconds, settings.webhook_retry_max_seconds))
+    """Back-off after `attempts` failed requests (WEBHOOK_RETRY_*)."""
+    return doubling_delay(
+        settings.webhook_retry_base_seconds, settings.webhook_retry_max_seconds, attempts
+    )
 
 
 @dataclasses.dataclass
