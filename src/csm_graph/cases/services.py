@@ -586,19 +586,22 @@ async def change_consumer(
 
 async def _drop_case_parties(case: Case, subject: Subject) -> None:
     """Remove the case's own related parties (see `change_consumer`)."""
-    parties = RelatedParty.filter(case_id=case.id)
-    described: list[Any] = await parties.values_list("id", "relationship_type__name")
-    if not described:
+    parties = (
+        await RelatedParty.filter(case_id=case.id)
+        .select_related("relationship_type")
+        .order_by("id")
+    )
+    if not parties:
         return
-    for party in await parties.order_by("id"):
+    for party in parties:
         await record_party(AuditKind.RELATED_PARTY_REMOVED, subject.viewer, party)
-    await parties.delete()
+    await RelatedParty.filter(id__in=[p.id for p in parties]).delete()
     await _record(
         case,
         subject,
         ActivityKind.FIELD_CHANGED,
         field="relatedParties",
-        old=", ".join(f"{name} #{pk}" for pk, name in sorted(described)),
+        old=", ".join(f"{p.relationship_type.name} #{p.id}" for p in parties),
         new="",
         internal=True,
     )
