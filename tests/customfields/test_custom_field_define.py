@@ -154,3 +154,18 @@ async def test_a_retired_field_is_gone_until_defined_again(http: httpx.AsyncClie
     assert [
         f["key"] for f in (await admin.data(LIST, {"all": False}))["customFieldDefinitions"]
     ] == ["tier"]
+
+
+async def test_retiring_a_key_longer_than_any_key_answers_no_such_field(
+    http: httpx.AsyncClient,
+) -> None:
+    # given: a key past the column's length (the fuzz sweep found it answered
+    # INTERNAL_SERVER_ERROR)
+    world = await make_world(http)
+    admin = world.client("admin")
+
+    # when
+    answered = await admin.data(RETIRE, {"i": {"entity": "CONSUMER", "key": "k" * 500}})
+
+    # then
+    assert answered["customFieldRetire"]["errors"] == [{"field": "key", "code": "NOT_FOUND"}]

@@ -31,6 +31,7 @@ from csm_graph.customfields.models import (
 )
 from csm_graph.errors import AccessDenied, ErrorCode, ErrorList, UserErrors
 from csm_graph.transactions import unit_of_work
+from csm_graph.validation import fits
 
 M = TypeVar("M", bound=Model)
 
@@ -166,6 +167,9 @@ async def retire(viewer: Viewer | None, entity: CustomFieldEntity, key: str) -> 
     sorted by; its values stay, and defining the key again brings them back."""
     if viewer is None or not viewer.is_admin:
         raise AccessDenied("Only administrators may retire custom fields.")
+    if not fits(CustomField, "key", key):
+        # Longer than any key can be: no such field (the column would refuse it).
+        raise UserErrors.one("key", "No such custom field.", ErrorCode.NOT_FOUND)
     async with unit_of_work():
         field = await CustomField.filter(entity=entity, key=key).select_for_update().first()
         if field is None:
