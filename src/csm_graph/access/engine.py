@@ -17,6 +17,8 @@ into a `Subject`, so a configuration change applies on the next request.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -29,12 +31,13 @@ from csm_graph.access.models import RelatedParty, department_key
 from csm_graph.accounts.models import User, UserType
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.cases.models import FINAL_STATES, Case, CaseState
+from csm_graph.db import fetch
 from csm_graph.households.access import (
     NO_REACH,
     Reach,
     current_memberships,
     current_representations,
-    reach_of,
+    reach_from,
 )
 from csm_graph.households.models import HouseholdMember as HouseholdMemberModel
 from csm_graph.households.models import Representation
@@ -109,6 +112,22 @@ def current_parties(today: dt.date) -> Q:
     )
 
 
+@dataclass
+class Seen:
+    """What the rules already decided for one subject during its request, so a
+    page's answers serve the fields below it: the actions on each case (by the
+    columns the grants read), and the cases found readable with the consumers
+    and people they show (`access.policy` reads these before asking SQL).
+    A subject lives for one operation, so nothing here outlives a change."""
+
+    actions: dict[tuple[int | None, ...], frozenset[CaseAction]] = field(default_factory=dict)
+    readable_cases: set[int] = field(default_factory=set)
+    consumers: set[int] = field(default_factory=set)
+    """Consumers a readable case is about."""
+    users: set[int] = field(default_factory=set)
+    """Openers and assignees of readable cases, authors and actors of what the viewer reads."""
+
+
 @dataclass(frozen=True)
 class Subject:
     """The viewer and everything the rules need to know about them, loaded once."""
@@ -122,6 +141,8 @@ class Subject:
     user, and through their teams and their department."""
     department: str = ""
     """The viewer's department as `department_key` compares it ("": none, or not internal)."""
+    seen: Seen = field(default_factory=Seen, compare=False, repr=False)
+    """This request's decisions so far (not part of who the subject is)."""
 
     @property
     def consumer_id(self) -> int | None:
@@ -136,13 +157,21 @@ class Subject:
         return [p for p in self.parties if p.sold_product_id == sold_product_id]
 
 
-async def load_subject(viewer: Viewer, reach: Reach | None = None) -> Subject:
-    """At most seven small queries, whatever the number of cases asked about
-    (fewer when the caller already has the viewer's `reach`)."""
-    if reach is None:
-        reach = await reach_of(viewer)
-    (subject,) = await load_subjects([(viewer, reach)], clock.today())
-    return subject
+async def load_subject(viewer: Viewer) -> Subject:
+    """The subject of one viewer today, as every request loads it: equal to what
+    `load_subjects` gives for the viewer and their `reach_of`, in as few
+    statements as can be. No statement for an administrator (every case is
+    theirs); one for a consumer (their reach and their related parties, as one tagged
+    UNION); two for other staff (their department and reports, then their
+    related parties: a department is matched by `department_key`, which SQL
+    cannot compute). Nothing is kept between calls, so a grant removed or a
+    department changed applies on the next request."""
+    today = clock.today()
+    if viewer.is_admin:
+        return Subject(viewer=viewer, today=today)
+    if viewer.is_internal:
+        return await _load_staff(viewer, today)
+    return await _load_consumer_side(viewer, today)
 
 
 async def load_subjects(
@@ -154,8 +183,9 @@ async def load_subjects(
 ) -> list[Subject]:
     """The subjects of many viewers whose reach is known, in three queries however
     many they are (their reports, their departments, their related parties,
-    their teams' and their departments' included); `load_subject` is the
-    one-viewer case, and the access report asks it for everyone at once.
+    their teams' and their departments' included): the access report asks it
+    for everyone at once. A request loads its one viewer with `load_subject`,
+    which gives the same subject in fewer statements.
 
     `today` is the day the rules read dated rows at; `reports` (manager id ->
     report ids) and `parties_known_at` (only party rows that existed then) let
@@ -239,42 +269,267 @@ async def _load_parties(
         product_actions="responsibility__product_actions",
         product_name="sold_product__name",
     )
-    found: list[tuple[dict[str, Any], PartyAccess]] = []
-    for row in rows:
-        actions = parse_case_actions(row["case_actions"] or "")
-        if not actions:
-            continue
-        access = PartyAccess(
-            party_id=int(row["id"]),
-            case_id=row["case_id"],
-            sold_product_id=row["sold_product_id"],
-            relationship=str(row["relationship"]),
-            responsibility=str(row["responsibility"]),
-            actions=actions,
-            valid_until=row["valid_until"],
-            product_name=str(row["product_name"] or ""),
-            manages_product="MANAGE" in str(row["product_actions"] or "").split(),
-            team_id=row["team_id"],
-            team_name=str(row["team_name"] or ""),
-            department_id=row["department_id"],
-            department_name=str(row["department_name"] or ""),
-        )
-        found.append((row, access))
-
-    def holds(viewer: Viewer, reach: Reach, row: dict[str, Any]) -> bool:
-        if row["team_id"] is not None:
-            return viewer.is_internal and row["team_id"] in viewer.team_ids
-        if row["department_id"] is not None:
-            mine = departments.get(viewer.user_id)
-            return mine is not None and row["department_key"] == mine
-        return row["user_id"] == viewer.user_id or (
-            reach.consumer_id is not None and row["consumer_id"] == reach.consumer_id
-        )
-
+    found = [(row, access) for row in rows if (access := _party_access(row)) is not None]
     return {
-        viewer.user_id: tuple(access for row, access in found if holds(viewer, reach, row))
+        viewer.user_id: tuple(
+            access
+            for row, access in found
+            if _holds(viewer, reach, departments.get(viewer.user_id), row)
+        )
         for viewer, reach in people
     }
+
+
+def _party_access(row: dict[str, Any]) -> PartyAccess | None:
+    """The access a related-party row gives; None when its responsibility allows
+    no case action."""
+    actions = parse_case_actions(row["case_actions"] or "")
+    if not actions:
+        return None
+    return PartyAccess(
+        party_id=int(row["id"]),
+        case_id=row["case_id"],
+        sold_product_id=row["sold_product_id"],
+        relationship=str(row["relationship"]),
+        responsibility=str(row["responsibility"]),
+        actions=actions,
+        valid_until=row["valid_until"],
+        product_name=str(row["product_name"] or ""),
+        manages_product="MANAGE" in str(row["product_actions"] or "").split(),
+        team_id=row["team_id"],
+        team_name=str(row["team_name"] or ""),
+        department_id=row["department_id"],
+        department_name=str(row["department_name"] or ""),
+    )
+
+
+def _holds(viewer: Viewer, reach: Reach, department: str | None, row: dict[str, Any]) -> bool:
+    """Whether `viewer` holds the party `row`: as a member of its team, in its
+    department (`department`: the viewer's `department_key`), or themselves."""
+    if row["team_id"] is not None:
+        return viewer.is_internal and row["team_id"] in viewer.team_ids
+    if row["department_id"] is not None:
+        return department is not None and row["department_key"] == department
+    return row["user_id"] == viewer.user_id or (
+        reach.consumer_id is not None and row["consumer_id"] == reach.consumer_id
+    )
+
+
+# The one-viewer load of every request, in hand-written SQL that says what
+# `reach_of_consumer` (households.access) and `_load_parties` say with the ORM;
+# tests/schema/access/test_subject_load.py holds the two loads to equal subjects.
+# Each part of a tagged UNION fills the columns it needs and leaves the others
+# NULL, typed, so that PostgreSQL can match the parts column by column.
+_COLUMNS: tuple[tuple[str, str], ...] = (
+    *((f"i{n}", "INTEGER") for n in range(7)),
+    ("day", "DATE"),
+    ("flag", "BOOLEAN"),
+    *((f"s{n}", "VARCHAR(300)") for n in range(8)),
+)
+_AT = {name: n for n, (name, _) in enumerate(_COLUMNS, start=1)}
+"""Where each column is in a row (the tag is first)."""
+
+
+def _part(tag: str, source: str, **columns: str) -> str:
+    """One part of a tagged UNION: `tag`, the `columns` it fills, then `source`
+    (its FROM and WHERE)."""
+    values = ", ".join(f"{columns.get(c, f'CAST(NULL AS {t})')} AS {c}" for c, t in _COLUMNS)
+    return f"SELECT '{tag}' AS tag, {values} {source}"
+
+
+_PARTY_COLUMNS = {
+    "id": ("i0", "rp.id"),
+    "case_id": ("i1", "rp.case_id"),
+    "sold_product_id": ("i2", "rp.sold_product_id"),
+    "user_id": ("i3", "rp.user_id"),
+    "consumer_id": ("i4", "rp.consumer_id"),
+    "team_id": ("i5", "rp.team_id"),
+    "department_id": ("i6", "rp.department_id"),
+    "valid_until": ("day", "rp.valid_until"),
+    "team_name": ("s0", "t.name"),
+    "department_name": ("s1", "d.name"),
+    "department_key": ("s2", "d.key"),
+    "relationship": ("s3", "rt.name"),
+    "responsibility": ("s4", "r.name"),
+    "case_actions": ("s5", "r.case_actions"),
+    "product_actions": ("s6", "r.product_actions"),
+    "product_name": ("s7", "sp.name"),
+}
+"""The `p` part: the keys `_load_parties` reads a party row by, their columns
+and what fills them."""
+
+
+def _parties(who: str) -> str:
+    """The `p` part: the current related parties with a responsibility
+    (`current_parties`) that `who` picks."""
+    return _part(
+        "p",
+        "FROM related_party rp JOIN responsibility r ON r.id = rp.responsibility_id"
+        " LEFT JOIN relationship_type rt ON rt.id = rp.relationship_type_id"
+        " LEFT JOIN team t ON t.id = rp.team_id"
+        " LEFT JOIN department d ON d.id = rp.department_id"
+        " LEFT JOIN sold_product sp ON sp.id = rp.sold_product_id"
+        " WHERE (rp.valid_from IS NULL OR rp.valid_from <= :today)"
+        f" AND (rp.valid_until IS NULL OR rp.valid_until >= :today) AND ({who})",
+        **dict(_PARTY_COLUMNS.values()),
+    )
+
+
+_CONSUMER_SIDE = " ".join(
+    (
+        # The viewer's consumer record (at most one: `consumer.user_id` is unique).
+        "WITH me AS (SELECT id FROM consumer WHERE user_id = :user)",
+        " UNION ALL ".join(
+            (
+                _part("c", "FROM me", i0="id"),
+                # Their current memberships (`current_memberships`).
+                _part(
+                    "m",
+                    "FROM household_member hm WHERE hm.consumer_id = (SELECT id FROM me)"
+                    " AND hm.end_date IS NULL AND hm.start_date <= :today",
+                    i0="hm.household_id",
+                    flag="hm.is_head",
+                ),
+                # The current representations they hold or are the subject of
+                # (`current_representations`).
+                _part(
+                    "r",
+                    "FROM representation rr WHERE (rr.representative_id = (SELECT id FROM me)"
+                    " OR rr.consumer_id = (SELECT id FROM me)) AND rr.valid_from <= :today"
+                    " AND (rr.valid_until IS NULL OR rr.valid_until >= :today)",
+                    i0="rr.representative_id",
+                    i1="rr.consumer_id",
+                    day="rr.valid_until",
+                    flag="rr.read_only",
+                ),
+                # The current members of their current households, and the
+                # current memberships of the consumers they currently represent:
+                # two parts, so that each finds its rows by an index.
+                _part(
+                    "h",
+                    "FROM household_member hm"
+                    " WHERE hm.end_date IS NULL AND hm.start_date <= :today AND hm.household_id IN"
+                    " (SELECT mine.household_id FROM household_member mine"
+                    " WHERE mine.consumer_id = (SELECT id FROM me)"
+                    " AND mine.end_date IS NULL AND mine.start_date <= :today)",
+                    i0="hm.household_id",
+                    i1="hm.consumer_id",
+                ),
+                _part(
+                    "h",
+                    "FROM household_member hm"
+                    " WHERE hm.end_date IS NULL AND hm.start_date <= :today AND hm.consumer_id IN"
+                    " (SELECT rr.consumer_id FROM representation rr"
+                    " WHERE rr.representative_id = (SELECT id FROM me) AND rr.valid_from <= :today"
+                    " AND (rr.valid_until IS NULL OR rr.valid_until >= :today))",
+                    i0="hm.household_id",
+                    i1="hm.consumer_id",
+                ),
+                # Their related parties, as user and as consumer.
+                _parties("rp.user_id = :user OR rp.consumer_id = (SELECT id FROM me)"),
+            )
+        ),
+    )
+)
+"""A consumer viewer's subject in one statement: what `reach_of_consumer` and
+`_load_parties` read, tagged c, m, r, h and p."""
+
+_STAFF = (
+    "SELECT 'd', department FROM \"user\" WHERE id = :user AND user_type = :internal"
+    " UNION ALL SELECT 'u', CAST(id AS VARCHAR(20)) FROM \"user\" WHERE manager_id = :manager"
+)
+"""An internal viewer's department and, for a manager, reports (`_departments`,
+`_reports_now`)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _placeholders(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`sql` with its `:name` markers made `?` placeholders, and the names in order."""
+    return re.sub(r":\w+", "?", sql), tuple(re.findall(r":(\w+)", sql))
+
+
+def _bind(sql: str, **values: object) -> tuple[str, list[object]]:
+    """`sql` ready for `db.fetch`: `?` placeholders, and the values of its `:name` markers."""
+    text, names = _placeholders(sql)
+    return text, [values[name] for name in names]
+
+
+def _day(value: Any) -> dt.date | None:
+    """A DATE column as the ORM reads it (SQLite gives ISO text)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _parties_of(
+    viewer: Viewer, reach: Reach, department: str | None, rows: Iterable[tuple[Any, ...]]
+) -> tuple[PartyAccess, ...]:
+    """The `p` rows of a tagged UNION as `_load_parties` makes them, in party order."""
+    found: list[PartyAccess] = []
+    for row in rows:
+        if row[0] != "p":
+            continue
+        party = {key: row[_AT[column]] for key, (column, _) in _PARTY_COLUMNS.items()}
+        party["valid_until"] = _day(party["valid_until"])
+        access = _party_access(party)
+        if access is not None and _holds(viewer, reach, department, party):
+            found.append(access)
+    return tuple(sorted(found, key=lambda p: p.party_id))
+
+
+async def _load_consumer_side(viewer: Viewer, today: dt.date) -> Subject:
+    """An external viewer's subject (a consumer's, or a login's with no consumer
+    record), in one statement."""
+    rows = await fetch(*_bind(_CONSUMER_SIDE, user=viewer.user_id, today=today))
+    consumer_id = next((int(r[1]) for r in rows if r[0] == "c"), None)
+    reach = NO_REACH
+    if consumer_id is not None:
+        reach = reach_from(
+            consumer_id,
+            memberships=[(int(r[1]), bool(r[_AT["flag"]])) for r in rows if r[0] == "m"],
+            representations=[
+                (int(r[1]), int(r[2]), _day(r[_AT["day"]]), bool(r[_AT["flag"]]))
+                for r in rows
+                if r[0] == "r"
+            ],
+            members=[(int(r[1]), int(r[2])) for r in rows if r[0] == "h"],
+        )
+    return Subject(
+        viewer=viewer, today=today, reach=reach, parties=_parties_of(viewer, reach, None, rows)
+    )
+
+
+async def _load_staff(viewer: Viewer, today: dt.date) -> Subject:
+    """An internal viewer's subject (no administrator's), in two statements:
+    their department and reports, then their related parties as user, as team
+    member and in their department (matched by `department_key`, which SQL
+    cannot compute, hence the second statement)."""
+    manager = viewer.user_id if viewer.is_manager else None
+    rows = await fetch(
+        *_bind(_STAFF, user=viewer.user_id, internal=UserType.INTERNAL.value, manager=manager)
+    )
+    department = next((department_key(str(v or "")) for tag, v in rows if tag == "d"), "")
+    teams = {f"team{n}": t for n, t in enumerate(sorted(viewer.team_ids))}
+    who = ["rp.user_id = :user"]
+    if teams:
+        who.append(f"rp.team_id IN ({', '.join(f':{name}' for name in teams)})")
+    if department:
+        # A scalar subquery (`key` is unique), so the OR can use each column's index.
+        who.append("rp.department_id = (SELECT id FROM department WHERE key = :department)")
+    found = await fetch(
+        *_bind(
+            _parties(" OR ".join(who)),
+            today=today,
+            user=viewer.user_id,
+            department=department,
+            **teams,
+        )
+    )
+    return Subject(
+        viewer=viewer,
+        today=today,
+        report_ids=frozenset(int(v) for tag, v in rows if tag == "u"),
+        parties=_parties_of(viewer, NO_REACH, department or None, found),
+        department=department,
+    )
 
 
 class GrantKind(StrEnum):
@@ -605,11 +860,25 @@ def grants(subject: Subject, case: Case) -> list[Grant]:
 
 
 def permitted(subject: Subject, case: Case) -> frozenset[CaseAction]:
-    """What the grants allow, before the case's state is considered."""
-    actions: set[CaseAction] = set()
-    for g in grants(subject, case):
-        actions |= g.actions
-    return frozenset(actions)
+    """What the grants allow, before the case's state is considered; decided once
+    per request for the columns the grants read (a page's visibility check and
+    its `viewerCan` ask the same question)."""
+    key = (
+        case.id,
+        case.consumer_id,
+        case.household_id,
+        case.opened_by_id,
+        case.assigned_to_id,
+        case.assignment_team_id,
+        case.sold_product_id,
+    )
+    found = subject.seen.actions.get(key)
+    if found is None:
+        actions: set[CaseAction] = set()
+        for g in grants(subject, case):
+            actions |= g.actions
+        found = subject.seen.actions[key] = frozenset(actions)
+    return found
 
 
 def available(subject: Subject, case: Case) -> frozenset[CaseAction]:

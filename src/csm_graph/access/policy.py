@@ -151,8 +151,12 @@ async def consumers(subject: Subject | None, rows: Sequence[Consumer]) -> list[b
         return live
     reach = subject.reach
     circle = reach.acts_for | reach.representatives
+    about = subject.seen.consumers
     known = [
-        c.user_id == subject.viewer.user_id or c.id == reach.consumer_id or c.id in circle
+        c.user_id == subject.viewer.user_id
+        or c.id == reach.consumer_id
+        or c.id in circle
+        or c.id in about
         for c in rows
     ]
     seen = await _linked(rows, known, _in_readable_cases(subject, "consumer_id"))
@@ -169,8 +173,11 @@ async def users(subject: Subject | None, rows: Sequence[User]) -> list[bool]:
     viewer = subject.viewer
     if viewer.is_admin:
         return _each(rows, True)
+    shown = subject.seen.users
     known = [
-        u.id == viewer.user_id or (viewer.is_internal and u.user_type is UserType.INTERNAL)
+        u.id == viewer.user_id
+        or (viewer.is_internal and u.user_type is UserType.INTERNAL)
+        or u.id in shown
         for u in rows
     ]
 
@@ -395,40 +402,64 @@ async def relationship_types(
 
 @rule(Case)
 async def cases(subject: Subject | None, rows: Sequence[Case]) -> list[bool]:
-    """The access engine decides (READ)."""
+    """The access engine decides (READ). A readable case is remembered for the
+    request with the consumer and the people it shows (`Seen`), so the rules
+    below answer for them without a query."""
     if subject is None:
         return _each(rows, False)
-    return [CaseAction.READ in permitted(subject, c) for c in rows]
+    return [_readable(subject, c) for c in rows]
+
+
+def _readable(subject: Subject, case: Case) -> bool:
+    """Whether the subject reads the case; if so, remembered with what it shows."""
+    if CaseAction.READ not in permitted(subject, case):
+        return False
+    seen = subject.seen
+    seen.readable_cases.add(case.id)
+    seen.consumers.add(case.consumer_id)
+    seen.users.update(u for u in (case.opened_by_id, case.assigned_to_id) if u is not None)
+    return True
 
 
 async def _on_readable_case(
-    subject: Subject | None, rows: Sequence[Any], internal_only: Callable[[Any], bool]
+    subject: Subject | None,
+    rows: Sequence[Any],
+    internal_only: Callable[[Any], bool],
+    person: Callable[[Any], int | None] = lambda row: None,
 ) -> list[bool]:
-    """Rows of readable cases; those `internal_only` marks, for internal users only."""
+    """Rows of readable cases; those `internal_only` marks, for internal users only.
+    Cases this request already found readable are not read again; the `person`
+    a visible row shows (its author, its actor) is remembered (`Seen`)."""
     if subject is None:
         return _each(rows, False)
-    cases = await _cases_of(rows)
+    seen = subject.seen
+    unknown = [r for r in rows if r.case_id not in seen.readable_cases]
+    cases = await _cases_of(unknown) if unknown else {}
     out = []
     for row in rows:
         case = cases.get(row.case_id)
-        out.append(
-            case is not None
-            and CaseAction.READ in permitted(subject, case)
-            and (subject.viewer.is_internal or not internal_only(row))
+        readable = row.case_id in seen.readable_cases or (
+            case is not None and _readable(subject, case)
         )
+        ok = readable and (subject.viewer.is_internal or not internal_only(row))
+        if ok and (who := person(row)) is not None:
+            seen.users.add(who)
+        out.append(ok)
     return out
 
 
 @rule(CaseComment)
 async def comments(subject: Subject | None, rows: Sequence[CaseComment]) -> list[bool]:
     """Readers of the case; work notes to internal users only."""
-    return await _on_readable_case(subject, rows, lambda c: bool(c.work_note))
+    return await _on_readable_case(
+        subject, rows, lambda c: bool(c.work_note), lambda c: c.author_id
+    )
 
 
 @rule(CaseActivity)
 async def activities(subject: Subject | None, rows: Sequence[CaseActivity]) -> list[bool]:
     """Readers of the case; internal entries to internal users only."""
-    return await _on_readable_case(subject, rows, lambda a: bool(a.internal))
+    return await _on_readable_case(subject, rows, lambda a: bool(a.internal), lambda a: a.actor_id)
 
 
 @rule(CaseAttachment)

@@ -8,7 +8,7 @@ API layers both ask here, so they cannot disagree about who that is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -84,7 +84,8 @@ NO_REACH = Reach()
 
 
 async def reach_of(viewer: Viewer | None) -> Reach:
-    """The viewer's reach today, in at most four queries (none for internal users)."""
+    """The viewer's reach today, in at most four queries (none for internal users).
+    A request reads it with the viewer's subject instead (`access.engine.load_subject`)."""
     if viewer is None or viewer.is_internal:
         return NO_REACH
     own: list[Any] = await Consumer.filter(user_id=viewer.user_id).values_list("id", flat=True)
@@ -102,11 +103,36 @@ async def reach_of_consumer(
     memberships: list[Any] = await HouseholdMember.filter(
         memberships_on(today), consumer_id=consumer_id
     ).values_list("household_id", "is_head")
-    household_ids = frozenset(int(h) for h, _ in memberships)
     representations: list[Any] = await Representation.filter(
         current_representations(today),
         Q(representative_id=consumer_id) | Q(consumer_id=consumer_id),
     ).values_list("representative_id", "consumer_id", "valid_until", "read_only")
+    household_ids = sorted({int(h) for h, _ in memberships})
+    represented = sorted({int(c) for r, c, _, _ in representations if r == consumer_id})
+    rows: list[Any] = []
+    if household_ids or represented:
+        rows = await HouseholdMember.filter(
+            memberships_on(today),
+            Q(household_id__in=household_ids) | Q(consumer_id__in=represented),
+        ).values_list("household_id", "consumer_id")
+    return reach_from(consumer_id, memberships, representations, rows)
+
+
+def reach_from(
+    consumer_id: int,
+    memberships: Iterable[tuple[int, bool]],
+    representations: Iterable[tuple[int, int, dt.date | None, bool]],
+    members: Iterable[tuple[int, int]],
+) -> Reach:
+    """The reach of `consumer_id` from the rows that count on a day: their
+    memberships (household, is head), the representations they hold or are
+    the subject of (representative, consumer, valid until, read only), and the
+    memberships (household, consumer) of their households and of the
+    consumers they represent. `reach_of_consumer` reads these rows with the
+    ORM, `access.engine.load_subject` with one statement."""
+    memberships = list(memberships)
+    representations = list(representations)
+    household_ids = frozenset(int(h) for h, _ in memberships)
     represented: dict[int, dt.date | None] = {}
     representatives = frozenset(int(r) for r, c, _, _ in representations if c == consumer_id)
     acting: set[int] = set()
@@ -120,23 +146,18 @@ async def reach_of_consumer(
         represented[int(represented_id)] = (
             None if valid_until is None or previous is None else max(previous, valid_until)
         )
-    members: dict[int, set[int]] = {h: set() for h in household_ids}
+    by_household: dict[int, set[int]] = {h: set() for h in household_ids}
     represented_households: set[int] = set()
-    if household_ids or represented:
-        rows: list[Any] = await HouseholdMember.filter(
-            memberships_on(today),
-            Q(household_id__in=sorted(household_ids)) | Q(consumer_id__in=sorted(represented)),
-        ).values_list("household_id", "consumer_id")
-        for household_id, member_id in rows:
-            if int(household_id) in members:
-                members[int(household_id)].add(int(member_id))
-            if int(member_id) in represented:
-                represented_households.add(int(household_id))
+    for household_id, member_id in members:
+        if int(household_id) in by_household:
+            by_household[int(household_id)].add(int(member_id))
+        if int(member_id) in represented:
+            represented_households.add(int(household_id))
     return Reach(
         consumer_id=consumer_id,
         household_ids=household_ids,
         headed_household_ids=frozenset(int(h) for h, is_head in memberships if is_head),
-        members={h: frozenset(m) for h, m in members.items()},
+        members={h: frozenset(m) for h, m in by_household.items()},
         represented=represented,
         represented_household_ids=frozenset(represented_households),
         representatives=representatives,

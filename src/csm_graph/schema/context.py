@@ -18,7 +18,7 @@ from csm_graph.access import policy
 from csm_graph.access.engine import Subject, load_subject
 from csm_graph.accounts.viewer import Viewer
 from csm_graph.errors import NotAuthenticated
-from csm_graph.households.access import NO_REACH, Reach, reach_of
+from csm_graph.households.access import NO_REACH, Reach
 from csm_graph.settings import Settings
 
 L = TypeVar("L", bound=DataLoader[Any, Any])
@@ -104,21 +104,20 @@ class Context:
         return task
 
     async def reach(self) -> Reach:
-        """The viewer's households and representations (`households.access`)."""
-        if self.viewer is None:
+        """The viewer's households and representations (`households.access`),
+        loaded with the subject: staff have none."""
+        if self.viewer is None or self.viewer.is_internal:
             return NO_REACH
-        return await self._once("reach", lambda: reach_of(self.viewer))
+        subject = await self.subject()
+        return NO_REACH if subject is None else subject.reach
 
     async def subject(self) -> Subject | None:
-        """The viewer as the access engine sees them; None when anonymous."""
+        """The viewer as the access engine sees them, reach included, in one or
+        two statements per operation (`load_subject`); None when anonymous."""
         viewer = self.viewer
         if viewer is None:
             return None
-
-        async def load() -> Subject:
-            return await load_subject(viewer, await self.reach())
-
-        return await self._once("subject", load)
+        return await self._once("subject", lambda: load_subject(viewer))
 
     async def actor(self) -> Subject:
         """The subject a mutation acts as; UNAUTHENTICATED when there is none."""

@@ -1,0 +1,64 @@
+"""What a request costs in SQL statements, counted by the project's own
+counter (`SQL_COUNT_HEADER`, `X-SQL-Statements`): the viewer (one statement),
+their subject (none for an administrator, one for a consumer, two for other
+staff: `access.engine.load_subject`), then the page and its count."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from csm_graph import runtime, sqlcount
+from csm_graph.app import create_app
+from csm_graph.settings import Settings, use_settings
+from tests.schema.cases.helpers import make_world, open_case
+from tests.serving import serve
+
+COUNT = "{ cases(first: 1) { totalCount } }"
+
+
+@pytest.fixture
+async def counting(product: runtime.Runtime, settings: Settings) -> AsyncIterator[str]:
+    """The app served with `SQL_COUNT_HEADER` on; the statement logger as it was after."""
+    logger = logging.getLogger("tortoise.db_client")
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    app = create_app(settings.model_copy(update={"sql_count_header": True}), manage_runtime=False)
+    use_settings(settings)
+    try:
+        async with serve(app) as url:
+            yield url
+    finally:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+async def test_a_request_loads_its_viewer_and_subject_in_few_statements(
+    http: httpx.AsyncClient, counting: str
+) -> None:
+    # given a household head with a case, and staff around it
+    world = await make_world(http)
+    await open_case(world)
+
+    # when each asks for the number of cases they may read
+    statements = {}
+    async with httpx.AsyncClient(base_url=counting, timeout=30) as client:
+        for name in ("head", "rep", "stranger", "agent", "manager", "admin"):
+            response = await client.post(
+                "/graphql", json={"query": COUNT}, headers=world.client(name).headers()
+            )
+            assert "errors" not in response.json(), response.text
+            statements[name] = int(response.headers[sqlcount.HEADER])
+
+    # then: viewer 1, subject 0/1/2, page 1, count 1
+    assert statements == {
+        "head": 4,
+        "rep": 4,
+        "stranger": 4,
+        "agent": 5,
+        "manager": 5,
+        "admin": 3,
+    }
