@@ -8,14 +8,17 @@ app (`accounts.User`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as run_migrations
+from tortoise.models import Model
 
 from csm_graph.settings import Settings
+
+M = TypeVar("M", bound=Model)
 
 MAX_KEY = 2**31 - 1
 """The largest primary key: keys are `integer` (int4) columns on PostgreSQL.
@@ -121,6 +124,27 @@ def _placeholders(sql: str, dialect: str) -> str:
 def in_list(values: Sequence[object]) -> str:
     """`?, ?, ?` for an IN clause of `values` (at least one)."""
     return ", ".join("?" for _ in values) or "NULL"
+
+
+async def fetch_models(model: type[M], where: str, params: Sequence[object]) -> list[M]:
+    """Rows of `model` matching a hand-written `where` (`?` placeholders), built as
+    the ORM builds them (`Model._init_from_db`, the same conversions): a batch
+    loader's query without the query builder's cost."""
+    meta = model._meta
+    connection = connections.get(meta.default_connection or "default")
+    sql = _placeholders(
+        f'SELECT * FROM "{meta.db_table}" WHERE {where}',  # noqa: S608 (values as parameters)
+        connection.capabilities.dialect,
+    )
+    rows = await connection.execute_query_dict(sql, list(params))
+    return [model._init_from_db(**row) for row in rows]
+
+
+async def fetch_by_ids(model: type[M], ids: Sequence[int]) -> list[M]:
+    """Rows of `model` with these primary keys, in one statement (`fetch_models`)."""
+    if not ids:
+        return []
+    return await fetch_models(model, f'"{model._meta.db_pk_column}" IN ({in_list(ids)})', ids)
 
 
 async def fetch(sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:

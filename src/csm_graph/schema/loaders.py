@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, TypeVar
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
+from csm_graph.db import fetch_by_ids
+
 if TYPE_CHECKING:
     from csm_graph.schema.context import Context
 
@@ -24,5 +26,5 @@ class ById(DataLoader[int, M | None]):
         super().__init__(load_fn=self._load)
 
     async def _load(self, ids: Sequence[int]) -> list[M | None]:
-        found = {row.pk: row for row in await self.model.filter(id__in=list(ids))}
+        found = {row.pk: row for row in await fetch_by_ids(self.model, ids)}
         return [found.get(i) for i in ids]

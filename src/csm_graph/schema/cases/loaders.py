@@ -11,7 +11,7 @@ from tortoise.functions import Count
 
 from csm_graph.cases.models import Case, CaseActivity, CaseAttachment, CaseComment
 from csm_graph.cases.services import CaseCriteria, listed_cases
-from csm_graph.db import fetch, in_list
+from csm_graph.db import fetch, fetch_models, in_list
 from csm_graph.schema.loaders import ById
 
 if TYPE_CHECKING:
@@ -26,13 +26,13 @@ class LastPublicCommentByCaseIdLoader(DataLoader[int, CaseComment | None]):
 
     async def _load(self, case_ids: Sequence[int]) -> list[CaseComment | None]:
         # Placeholders only: the values travel as parameters.
-        sql = (
-            "SELECT MAX(id) FROM case_comment "  # noqa: S608
-            f"WHERE work_note = ? AND case_id IN ({in_list(case_ids)}) GROUP BY case_id"
+        newest = await fetch_models(
+            CaseComment,
+            "id IN (SELECT MAX(id) FROM case_comment "  # noqa: S608
+            f"WHERE work_note = ? AND case_id IN ({in_list(case_ids)}) GROUP BY case_id)",
+            [False, *case_ids],
         )
-        rows: list[tuple[Any, ...]] = await fetch(sql, [False, *case_ids])
-        ids = [int(r[0]) for r in rows]
-        comments = {c.case_id: c for c in await CaseComment.filter(id__in=ids)} if ids else {}
+        comments = {c.case_id: c for c in newest}
         return [comments.get(i) for i in case_ids]
 
 
