@@ -41,6 +41,7 @@ from csm_graph.observability import (
 from csm_graph.schema import build_schema
 from csm_graph.schema.context import Context
 from csm_graph.schema.persisted import NOT_FOUND as PERSISTED_QUERY_NOT_FOUND
+from csm_graph.schema.plans.shipped import register_shipped
 from csm_graph.settings import Settings, get_settings, use_settings
 from csm_graph.sockets import LegacyWSHandler, SocketSession, TransportWSHandler
 from csm_graph.transport import (
@@ -367,6 +368,7 @@ def create_app(settings: Settings | None = None, *, manage_runtime: bool = True)
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_runtime:
             await runtime.start(settings)
+            await register_shipped(settings)
         try:
             yield
         finally:

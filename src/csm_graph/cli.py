@@ -226,12 +226,22 @@ def _persisted_register(settings: Settings, args: argparse.Namespace) -> int:
 
     from csm_graph.persisted import MemoryStore, RedisStore, document_hash
     from csm_graph.schema import build_schema
+    from csm_graph.schema.plans.plan import NotPlannable, compile_plan
 
     files: list[Path] = []
     for name in args.paths:
         path = Path(name)
         files.extend(sorted(path.rglob("*.graphql")) if path.is_dir() else [path])
-    schema = build_schema(settings)._schema
+    product_schema = build_schema(settings)
+    schema = product_schema._schema
+
+    def plan_of(document: str) -> str:
+        """Whether the API will answer the document from a compiled plan."""
+        try:
+            return f"planned: {compile_plan(product_schema, parse(document), None).name}"
+        except NotPlannable as why:
+            return f"generic path: {why}"
+
     documents: list[tuple[Path, str]] = []
     failed = False
     for path in files:
@@ -264,7 +274,7 @@ def _persisted_register(settings: Settings, args: argparse.Namespace) -> int:
             for path, document in documents:
                 sha256 = document_hash(document)
                 await store.register(sha256, document)
-                print(f"{sha256}  {path}")
+                print(f"{sha256}  {path}  {plan_of(document)}")
         finally:
             if redis is not None:
                 await redis.aclose()
@@ -411,7 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=(
             "Registers one document per .graphql file, validated against the schema, "
             "under the SHA-256 of its text without surrounding whitespace; clients send "
-            "that text as `query` and that hash as `persistedQuery.sha256Hash`."
+            "that text as `query` and that hash as `persistedQuery.sha256Hash`. Each line "
+            "says whether the API answers the document from a compiled plan or, and why, "
+            "on the generic path (docs/performance.md)."
         ),
     )
     register.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")

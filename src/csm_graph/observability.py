@@ -42,6 +42,19 @@ JOBS = Counter(
     ["job", "outcome"],
     registry=REGISTRY,
 )
+PLAN_RUNS = Counter(
+    "csm_plan_runs_total",
+    "Registered documents by plan and outcome: planned (answered by its plan), "
+    "declined (the generic path answered), off (switched off)",
+    ["plan", "outcome"],
+    registry=REGISTRY,
+)
+PLAN_MISMATCHES = Counter(
+    "csm_plan_mismatches_total",
+    "Checks where a plan and the generic path answered differently (the plan is switched off)",
+    ["plan"],
+    registry=REGISTRY,
+)
 GRAPHQL_ERRORS = Counter(
     "csm_graphql_errors_total",
     "GraphQL errors by operation and code",

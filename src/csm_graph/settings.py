@@ -104,6 +104,14 @@ class Settings(BaseSettings):
     """How long an automatically persisted document is kept after its last use."""
     apq_allow_list_only: bool = False
     """Run only documents registered with `csm-graph persisted register`."""
+    plans_enabled: bool = True
+    """Answer registered documents from compiled plans (`docs/performance.md`);
+    false: every request takes the generic path."""
+    plans_disabled: list[str] = Field(default_factory=list)
+    """Operation names whose plans are switched off (the generic path answers them)."""
+    plan_check_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of planned answers also run on the generic path after the response,
+    compared, and the plan switched off in this process if they ever differ."""
 
     smtp_host: str = ""
     """Empty: emails are written as `.eml` files under VAR_DIR/mail."""

@@ -41,6 +41,8 @@ from csm_graph.observability import (
 )
 from csm_graph.schema.cost import QueryCost
 from csm_graph.schema.persisted import REGISTERED, PersistedQueries
+from csm_graph.schema.plans.extension import Plans
+from csm_graph.schema.plans.plan import path_key
 from csm_graph.settings import Settings
 
 log = logging.getLogger("csm_graph.graphql")
@@ -116,12 +118,13 @@ class TextInput(SchemaExtension):
 
 
 class Redactions(SchemaExtension):
-    """Reports the paths of fields redacted by `Guard` as `extensions.redactedFields`."""
+    """Reports the paths of fields redacted by `Guard` as `extensions.redactedFields`,
+    in a stable order (indexes before names, then by value)."""
 
     def get_results(self) -> dict[str, Any]:
         context = self.execution_context.context
         redacted = getattr(context, "redacted", None)
-        return {"redactedFields": list(redacted)} if redacted else {}
+        return {"redactedFields": sorted(redacted, key=path_key)} if redacted else {}
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -244,6 +247,8 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
         TextInput,
         partial(QueryCost, settings=settings),
+        # Last before execution: a registered document's plan may answer instead.
+        partial(Plans, settings=settings),
         Redactions,
         partial(OperationMetrics, settings=settings),
         MaskUnexpectedErrors,

@@ -120,5 +120,9 @@ class RegisteredDocuments:
         self._known[sha256] = (now + self.TTL_SECONDS, registered)
         return registered
 
+    def forget(self) -> None:
+        """Ask the store again next time (this process just registered documents)."""
+        self._known.clear()
+
 
 REGISTERED = RegisteredDocuments()

@@ -105,7 +105,7 @@ async def test_every_object_reached_is_returned_by_node(
     _assert_subset(await _explore_all(http, world), seed)
 
 
-async def _fixed_world() -> World:
+async def fixed_world() -> World:
     """Every relation the rules look at, once: a household with a head, a member,
     a past member and one not yet joined; a representative and an ended
     representation; products with parties; cases opened by staff, by their
@@ -344,7 +344,7 @@ async def test_in_a_fixed_world_every_object_reached_is_returned_by_node(
     http: httpx.AsyncClient,
 ) -> None:
     # given
-    world = await _fixed_world()
+    world = await fixed_world()
 
     # when
     explorations = await _explore_all(http, world)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from csm_graph.access.engine import CaseAction, available
+from csm_graph.access.engine import CaseAction, Subject, available
 from csm_graph.cases import models
 from csm_graph.schema.accounts.loaders import TeamByIdLoader, UserByIdLoader
 from csm_graph.schema.accounts.types import Team, User
@@ -125,6 +125,21 @@ class CasePermissions:
     manage_related_parties: bool = strawberry.field(description="Add or change related parties.")
     work: bool = strawberry.field(
         description="Internal work: assign, request information, propose, cancel, work notes."
+    )
+
+
+def case_permissions(subject: Subject | None, case: models.Case) -> CasePermissions:
+    """`Case.viewerCan`: the engine's per-case face, for the subject (none: nothing)."""
+    actions = available(subject, case) if subject else frozenset()
+    return CasePermissions(
+        read=CaseAction.READ in actions,
+        comment=CaseAction.COMMENT in actions,
+        attach=CaseAction.ATTACH in actions,
+        accept_solution=CaseAction.ACCEPT_SOLUTION in actions,
+        reject_solution=CaseAction.REJECT_SOLUTION in actions,
+        close=CaseAction.CLOSE in actions,
+        manage_related_parties=CaseAction.MANAGE_RELATED_PARTIES in actions,
+        work=CaseAction.WORK in actions,
     )
 
 
@@ -372,18 +387,7 @@ class Case(Node):
 
     @strawberry.field(description="What the viewer may do with this case now.")
     async def viewer_can(self, info: Info) -> CasePermissions:
-        subject = await info.context.subject()
-        actions = available(subject, self.model) if subject else frozenset()
-        return CasePermissions(
-            read=CaseAction.READ in actions,
-            comment=CaseAction.COMMENT in actions,
-            attach=CaseAction.ATTACH in actions,
-            accept_solution=CaseAction.ACCEPT_SOLUTION in actions,
-            reject_solution=CaseAction.REJECT_SOLUTION in actions,
-            close=CaseAction.CLOSE in actions,
-            manage_related_parties=CaseAction.MANAGE_RELATED_PARTIES in actions,
-            work=CaseAction.WORK in actions,
-        )
+        return case_permissions(await info.context.subject(), self.model)
 
     @strawberry.field(description="The newest public comment.", extensions=[Visible()])
     async def last_public_comment(self, info: Info) -> CaseComment | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from csm_graph.consumers import models
+from csm_graph.households.access import Reach
 from csm_graph.schema.accounts.loaders import UserByIdLoader
 from csm_graph.schema.cases.queries import cases_under
 from csm_graph.schema.consumers.loaders import ConsumerByIdLoader, ImportErrorsByJobIdLoader
@@ -311,7 +312,11 @@ async def consumer_object(info: Info, record: models.Consumer | None) -> Consume
     for them (the contact rule reads it). Visibility is the field's to check."""
     if record is None:
         return None
-    reach = await info.context.reach()
+    return consumer_in_reach(record, await info.context.reach())
+
+
+def consumer_in_reach(record: models.Consumer, reach: Reach) -> Consumer:
+    """The GraphQL object of a consumer record for a viewer of `reach`."""
     return Consumer.from_model(record, acts_for=record.id in reach.acts_for)
 
 

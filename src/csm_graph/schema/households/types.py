@@ -9,6 +9,7 @@ import strawberry
 
 from csm_graph import clock
 from csm_graph.households import models
+from csm_graph.households.access import Reach
 from csm_graph.schema.cases.queries import cases_under
 from csm_graph.schema.consumers.types import Address, Consumer, consumer_by_id
 from csm_graph.schema.context import Info
@@ -187,7 +188,11 @@ async def household_by_id(info: Info, household_id: int | None) -> Household | N
     record = await info.context.loaders.get(HouseholdByIdLoader).load(household_id)
     if record is None:
         return None
-    reach = await info.context.reach()
+    return household_in_reach(record, await info.context.reach())
+
+
+def household_in_reach(record: models.Household, reach: Reach) -> Household:
+    """The GraphQL object of a household for a viewer of `reach`."""
     return Household.from_model(record, viewer_is_head=record.id in reach.headed_household_ids)
 
 

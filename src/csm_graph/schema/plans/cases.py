@@ -1,0 +1,98 @@
+"""The plan-side rules of the fields the shipped documents select beyond
+plain attributes: relations of cases, comments and activity entries batched
+per level, `viewerCan` from the engine, and the fields answered by their
+generic resolver (root fields, a case's lists)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csm_graph.schema.accounts.loaders import TeamByIdLoader, UserByIdLoader
+from csm_graph.schema.accounts.types import Team, User
+from csm_graph.schema.cases.loaders import (
+    AttachmentCountByCaseIdLoader,
+    LastPublicCommentByCaseIdLoader,
+)
+from csm_graph.schema.cases.types import CaseComment, case_permissions
+from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
+from csm_graph.schema.consumers.types import consumer_in_reach
+from csm_graph.schema.households.loaders import HouseholdByIdLoader
+from csm_graph.schema.households.types import household_in_reach
+from csm_graph.schema.plans.plan import Decline, Run
+from csm_graph.schema.plans.rules import BY_RESOLVER, EXPLICIT, Batched, Related
+
+
+async def _consumers(run: Run, records: list[Any]) -> list[Any]:
+    if any(r.merged_into_id is not None for r in records):
+        # A merged record's survivor: rare, and the generic path follows it.
+        raise Decline("a merged consumer record")
+    reach = await run.context.reach()
+    return [consumer_in_reach(r, reach) for r in records]
+
+
+async def _households(run: Run, records: list[Any]) -> list[Any]:
+    reach = await run.context.reach()
+    return [household_in_reach(r, reach) for r in records]
+
+
+async def _users(run: Run, records: list[Any]) -> list[Any]:
+    return [User.from_model(r) for r in records]
+
+
+async def _teams(run: Run, records: list[Any]) -> list[Any]:
+    return [Team.from_model(r) for r in records]
+
+
+async def _comments(run: Run, records: list[Any]) -> list[Any]:
+    return [CaseComment.from_model(r) for r in records]
+
+
+async def _viewer_can(run: Run, cases: list[Any]) -> list[Any]:
+    subject = await run.context.subject()
+    return [case_permissions(subject, case.model) for case in cases]
+
+
+async def _attachment_counts(run: Run, cases: list[Any]) -> list[Any]:
+    loader = run.context.loaders.get(AttachmentCountByCaseIdLoader)
+    return list(await loader.load_many([case.model.id for case in cases]))
+
+
+EXPLICIT.update(
+    {
+        ("Case", "consumer"): Related(
+            lambda c: c.model.consumer_id, ConsumerByIdLoader, _consumers
+        ),
+        ("Case", "household"): Related(
+            lambda c: c.model.household_id, HouseholdByIdLoader, _households
+        ),
+        ("Case", "openedBy"): Related(lambda c: c.model.opened_by_id, UserByIdLoader, _users),
+        ("Case", "assignedTo"): Related(lambda c: c.model.assigned_to_id, UserByIdLoader, _users),
+        ("Case", "assignmentTeam"): Related(
+            lambda c: c.model.assignment_team_id, TeamByIdLoader, _teams
+        ),
+        ("Case", "lastPublicComment"): Related(
+            lambda c: c.model.id, LastPublicCommentByCaseIdLoader, _comments
+        ),
+        ("Case", "attachmentCount"): Batched(_attachment_counts),
+        ("Case", "viewerCan"): Batched(_viewer_can),
+        ("CaseComment", "author"): Related(lambda c: c.author_id, UserByIdLoader, _users),
+        ("CaseComment", "onBehalfOf"): Related(
+            lambda c: c.on_behalf_of_id, ConsumerByIdLoader, _consumers
+        ),
+        ("CaseActivity", "actor"): Related(lambda a: a.actor_id, UserByIdLoader, _users),
+        ("CaseActivity", "onBehalfOf"): Related(
+            lambda a: a.on_behalf_of_id, ConsumerByIdLoader, _consumers
+        ),
+    }
+)
+BY_RESOLVER.update(
+    {
+        ("Query", "cases"),
+        ("Query", "consumers"),
+        ("Query", "node"),
+        ("Query", "caseByNumber"),
+        ("Case", "attachments"),
+        ("Case", "comments"),
+        ("Case", "activity"),
+    }
+)

@@ -1,0 +1,423 @@
+"""Compiling a registered document into a plan, and running it.
+
+`compile_plan` walks the operation's selection set once against the schema
+and gives every selected field its plan-side rule (`rules.rule_for`): a
+plain or guarded attribute, a synchronous method, or an explicit rule of
+`rules.py` (relations batched per page, `viewerCan`, root fields). A field
+without one makes the document unplannable, and it keeps the generic path.
+
+`Plan.run` answers level by level: each field is resolved for the whole
+list of objects at its level at once (one awaitable per field and level,
+not one per field and object), leaves are serialized with the schema's own
+scalars and enums, and guarded fields are redacted per row from the field
+policy with their paths in `redactedFields`, as the generic path does. Anything the
+plan does not expect (variables that do not coerce, a null where the schema
+promises a value, an object of a type it did not compile for, an error)
+raises `Decline`, and the request runs on the generic path instead.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+)
+from graphql.execution.values import get_argument_values, get_variable_values
+
+from csm_graph.access import policy
+
+if TYPE_CHECKING:
+    from strawberry.schema import Schema
+
+    from csm_graph.schema.context import Context
+    from csm_graph.schema.plans.rules import Rule
+
+Path = list[str | int]
+
+
+def path_key(path: Path) -> tuple[tuple[int, str | int], ...]:
+    """Orders response paths (names and list indexes) the same way on every path
+    of execution, so `redactedFields` does not depend on resolver timing."""
+    return tuple((0, p) if isinstance(p, int) else (1, p) for p in path)
+
+
+class NotPlannable(Exception):
+    """The document cannot be compiled; it runs on the generic path. `str()` says why."""
+
+
+class Decline(Exception):
+    """This request is not one the plan expected; the generic path answers it."""
+
+
+Serializer = Callable[[Any], Any]
+
+
+_UNCHANGED: dict[str, type] = {"String": str, "ID": str, "Boolean": bool}
+"""Built-in scalars whose serialization returns a value of this exact type as is."""
+
+
+def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Serializer:
+    serialize = type_.serialize
+    kept = _UNCHANGED.get(type_.name) if isinstance(type_, GraphQLScalarType) else None
+    if kept is None:
+        return serialize
+    return lambda value: value if type(value) is kept else serialize(value)
+
+
+def serializer_for(type_: GraphQLOutputType) -> Serializer:
+    """The schema's own serialization of a leaf type, wrappers included. A null
+    where the type is non-null declines (the generic path reports the error)."""
+    if isinstance(type_, GraphQLNonNull):
+        inner_type = type_.of_type
+        if isinstance(inner_type, GraphQLScalarType | GraphQLEnumType):
+            leaf = _leaf(inner_type)
+
+            def non_null_leaf(value: Any) -> Any:
+                if value is None:
+                    raise Decline("null for a non-null field")
+                return leaf(value)
+
+            return non_null_leaf
+        inner = serializer_for(inner_type)
+
+        def non_null(value: Any) -> Any:
+            if value is None:
+                raise Decline("null for a non-null field")
+            return inner(value)
+
+        return non_null
+    if isinstance(type_, GraphQLList):
+        item = serializer_for(type_.of_type)
+        return lambda value: None if value is None else [item(v) for v in value]
+    if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+        leaf = _leaf(type_)
+        return lambda value: None if value is None else leaf(value)
+    raise NotPlannable(f"{type_} is not a leaf type")
+
+
+@dataclass(eq=False)
+class PlannedField:
+    """One selected field: where its value goes (`key`), how it is found
+    (`rule`), and, for objects, the fields selected on each possible type."""
+
+    key: str
+    name: str
+    parent: str
+    node: FieldNode
+    definition: GraphQLField
+    rule: Rule
+    serialize: Serializer | None = None
+    children: dict[str, tuple[PlannedField, ...]] | None = None
+    nullable: bool = True
+    is_list: bool = False
+    has_arguments: bool = False
+
+    def arguments(self, run: Run) -> dict[str, Any]:
+        """The field's arguments, coerced with this request's variables (GraphQL names)."""
+        if not self.has_arguments:
+            return {}
+        try:
+            return get_argument_values(self.definition, self.node, run.variables)
+        except GraphQLError as error:
+            raise Decline(error.message) from None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A compiled operation of a registered document."""
+
+    name: str
+    operation: OperationDefinitionNode
+    fields: tuple[PlannedField, ...]
+    schema: Schema
+
+    async def run(self, context: Context, variables: dict[str, Any] | None) -> dict[str, Any]:
+        """The response's `data`; raises `Decline` for anything unexpected."""
+        coerced = get_variable_values(
+            self.schema._schema, self.operation.variable_definitions or (), variables or {}
+        )
+        if isinstance(coerced, list):
+            raise Decline("variables do not coerce")
+        run = Run(context=context, variables=coerced, schema=self.schema)
+        (data,) = await fill(run, self.fields, [None], [[]])
+        return data
+
+
+@dataclass
+class Run:
+    """One execution of a plan: the request's context and variables."""
+
+    context: Context
+    variables: Any
+    schema: Schema
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def redact(self, path: Path) -> None:
+        self.context.redacted.append(path)
+
+    async def visible(self, rows: Sequence[Any]) -> list[bool]:
+        """The access policy's answer for each row (all of one model), asked once
+        for the level: a plan needs no DataLoader to batch it."""
+        if not rows:
+            return []
+        return await policy.visible(await self.context.subject(), rows)
+
+
+async def fill(
+    run: Run, fields: Sequence[PlannedField], sources: list[Any], paths: list[Path]
+) -> list[dict[str, Any]]:
+    """The selected fields of every object of one level, in selection order."""
+    outs: list[dict[str, Any]] = [{} for _ in sources]
+    for planned in fields:
+        values = await planned.rule.values(run, planned, sources, paths)
+        key = planned.key
+        serialize = planned.serialize
+        if serialize is not None:
+            for out, value in zip(outs, values, strict=True):
+                out[key] = serialize(value)
+            continue
+        await _place(run, planned, outs, values, paths)
+    return outs
+
+
+async def _place(
+    run: Run,
+    planned: PlannedField,
+    outs: list[dict[str, Any]],
+    values: list[Any],
+    paths: list[Path],
+) -> None:
+    """Object values: filled one level down, all objects of a type at once."""
+    assert planned.children is not None
+    key = planned.key
+    objects: list[Any] = []
+    object_paths: list[Path] = []
+    slots: list[tuple[Any, Any]] = []
+    for out, value, path in zip(outs, values, paths, strict=True):
+        if value is None:
+            if not planned.nullable:
+                raise Decline(f"null for non-null {planned.parent}.{planned.name}")
+            out[key] = None
+            continue
+        if planned.is_list:
+            items: list[Any] = [None] * len(value)
+            out[key] = items
+            for index, item in enumerate(value):
+                objects.append(item)
+                object_paths.append([*path, key, index])
+                slots.append((items, index))
+        else:
+            out[key] = None
+            objects.append(value)
+            object_paths.append([*path, key])
+            slots.append((out, key))
+    if not objects:
+        return
+    by_type: dict[str, list[int]] = {}
+    single = next(iter(planned.children)) if len(planned.children) == 1 else None
+    for index, item in enumerate(objects):
+        type_name = single or _type_name(item)
+        by_type.setdefault(type_name, []).append(index)
+    for type_name, indexes in by_type.items():
+        children = planned.children.get(type_name)
+        if children is None:
+            raise Decline(f"{planned.parent}.{planned.name} gave a {type_name}")
+        filled = await fill(
+            run, children, [objects[i] for i in indexes], [object_paths[i] for i in indexes]
+        )
+        for i, value in zip(indexes, filled, strict=True):
+            container, slot = slots[i]
+            container[slot] = value
+
+
+def _type_name(item: Any) -> str:
+    definition = getattr(type(item), "__strawberry_definition__", None)
+    if definition is None:
+        raise Decline(f"not a GraphQL object: {type(item).__name__}")
+    return cast("str", definition.name)
+
+
+def compile_plan(schema: Schema, document: DocumentNode, operation_name: str | None) -> Plan:
+    """The plan of one query operation of `document`; raises `NotPlannable`."""
+    from csm_graph.schema.plans.rules import rule_for
+
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1:
+        raise NotPlannable("the document must hold exactly one operation of that name")
+    (operation,) = operations
+    if operation.operation is not OperationType.QUERY:
+        raise NotPlannable("only queries are planned")
+    if operation.directives:
+        raise NotPlannable("directives on the operation")
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    graphql_schema = schema._schema
+    query_type = graphql_schema.query_type
+    assert query_type is not None
+    compiler = _Compiler(schema, graphql_schema, fragments, rule_for)
+    fields = compiler.selection(query_type, operation.selection_set)
+    name = operation.name.value if operation.name else "anonymous"
+    return Plan(name=name, operation=operation, fields=fields, schema=schema)
+
+
+@dataclass
+class _Compiler:
+    schema: Schema
+    graphql_schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    rule_for: Callable[[Schema, str, str, GraphQLField], Rule]
+
+    def selection(
+        self, parent: GraphQLObjectType, selection_set: SelectionSetNode
+    ) -> tuple[PlannedField, ...]:
+        planned: list[PlannedField] = []
+        seen: set[str] = set()
+        for node in self._collect(parent, selection_set, set()):
+            key = node.alias.value if node.alias else node.name.value
+            if key in seen:
+                raise NotPlannable(f"{parent.name}: `{key}` is selected twice")
+            seen.add(key)
+            planned.append(self.field(parent, node, key))
+        return tuple(planned)
+
+    def _collect(
+        self, parent: GraphQLObjectType, selection_set: SelectionSetNode, spread: set[str]
+    ) -> list[FieldNode]:
+        found: list[FieldNode] = []
+        for selection in selection_set.selections:
+            if selection.directives:
+                raise NotPlannable("directives (@include, @skip, ...) are not planned")
+            if isinstance(selection, FieldNode):
+                found.append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                if condition is None or self._applies(condition.name.value, parent):
+                    found += self._collect(parent, selection.selection_set, spread)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in spread:
+                    raise NotPlannable(f"fragment {name} is undefined or cyclic")
+                if self._applies(fragment.type_condition.name.value, parent):
+                    found += self._collect(parent, fragment.selection_set, {*spread, name})
+        return found
+
+    def _applies(self, condition: str, parent: GraphQLObjectType) -> bool:
+        if condition == parent.name:
+            return True
+        abstract = self.graphql_schema.get_type(condition)
+        if isinstance(abstract, GraphQLInterfaceType | GraphQLUnionType):
+            return self.graphql_schema.is_sub_type(abstract, parent)
+        return False
+
+    def field(self, parent: GraphQLObjectType, node: FieldNode, key: str) -> PlannedField:
+        name = node.name.value
+        if name == "__typename":
+            from csm_graph.schema.plans.rules import TYPE_NAME
+
+            return PlannedField(
+                key=key,
+                name=name,
+                parent=parent.name,
+                node=node,
+                definition=GraphQLField(GraphQLNonNull(self.graphql_schema.get_type("String"))),  # type: ignore[arg-type]
+                rule=TYPE_NAME,
+                serialize=lambda value: value,
+            )
+        definition = parent.fields.get(name)
+        if definition is None:
+            raise NotPlannable(f"{parent.name}.{name} does not exist")
+        rule = self.rule_for(self.schema, parent.name, name, definition)
+        planned = PlannedField(
+            key=key,
+            name=name,
+            parent=parent.name,
+            node=node,
+            definition=definition,
+            rule=rule,
+            has_arguments=bool(definition.args),
+        )
+        type_ = definition.type
+        named = get_named_type(type_)
+        if isinstance(named, GraphQLScalarType | GraphQLEnumType):
+            if node.selection_set is not None:
+                raise NotPlannable(f"{parent.name}.{name} is a leaf")
+            planned.serialize = serializer_for(type_)
+            return planned
+        if node.selection_set is None:
+            raise NotPlannable(f"{parent.name}.{name} needs a selection")
+        planned.nullable = not isinstance(type_, GraphQLNonNull)
+        inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if isinstance(inner, GraphQLList):
+            planned.is_list = True
+            item = inner.of_type
+            if isinstance(item, GraphQLList) or (
+                isinstance(item, GraphQLNonNull) and isinstance(item.of_type, GraphQLList)
+            ):
+                raise NotPlannable(f"{parent.name}.{name}: lists of lists are not planned")
+            if not isinstance(item, GraphQLNonNull):
+                raise NotPlannable(f"{parent.name}.{name}: lists with nulls are not planned")
+        if isinstance(named, GraphQLObjectType):
+            planned.children = {named.name: self.selection(named, node.selection_set)}
+        elif isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            planned.children = {
+                possible.name: self.selection(possible, node.selection_set)
+                for possible in self.graphql_schema.get_possible_types(named)
+                if self._selects_on(possible, node.selection_set)
+            }
+        else:
+            raise NotPlannable(f"{parent.name}.{name}: {named} is not planned")
+        return planned
+
+    def _selects_on(self, possible: GraphQLObjectType, selection_set: SelectionSetNode) -> bool:
+        """Whether the selection names `possible` itself (an abstract field's plan
+        covers the types the document asks about; others decline at run time)."""
+        for selection in selection_set.selections:
+            if isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                if condition is not None and condition.name.value == possible.name:
+                    return True
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None and fragment.type_condition.name.value == possible.name:
+                    return True
+        return False
+
+
+async def gather_values(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
+    """Awaits one per object; a single one needs no task."""
+    if len(awaitables) == 1:
+        return [await awaitables[0]]
+    import asyncio
+
+    return list(await asyncio.gather(*awaitables))
+
+
+def maybe_awaitable(value: Any) -> bool:
+    return inspect.isawaitable(value)
