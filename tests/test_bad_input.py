@@ -70,6 +70,9 @@ async def test_text_no_column_can_hold_is_refused_before_anything_runs(
     ]
     literal = "\\u0000" if "\x00" in bad else "\\ud800"
     in_document = await _send(member, COMMENT % literal, {"id": gid("Case", case.id)})
+    # the same document again: its literals are checked once per parsed
+    # document, and the answer must not change
+    again = await _send(member, COMMENT % literal, {"id": gid("Case", case.id)})
 
     # then: each a clear error (a JSON text with a lone surrogate is no JSON
     # text at all); nothing written
@@ -80,6 +83,7 @@ async def test_text_no_column_can_hold_is_refused_before_anything_runs(
         assert "$e" in answers[0].json()["errors"][0]["message"]
     assert in_document.status_code == 200
     refusal = in_document.json()
+    assert again.json() == refusal
     assert "data" not in refusal
     if "\x00" in bad:
         assert _code(refusal) == "BAD_USER_INPUT"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
 from typing import Any
@@ -95,6 +96,25 @@ class _StringLiterals(Visitor):
             self.bad.append(f"A string in the document {why}.")
 
 
+_LITERALS_CHECKED: OrderedDict[int, tuple[DocumentNode, tuple[str, ...]]] = OrderedDict()
+
+
+def _bad_literals(document: DocumentNode) -> tuple[str, ...]:
+    """The problems of the document's string literals, found once per parsed
+    document (the parser cache hands the same node back for the same text)."""
+    key = id(document)
+    found = _LITERALS_CHECKED.get(key)
+    if found is not None and found[0] is document:
+        _LITERALS_CHECKED.move_to_end(key)
+        return found[1]
+    literals = _StringLiterals()
+    visit(document, literals)
+    _LITERALS_CHECKED[key] = (document, tuple(literals.bad))
+    while len(_LITERALS_CHECKED) > DOCUMENT_CACHE_SIZE:
+        _LITERALS_CHECKED.popitem(last=False)
+    return tuple(literals.bad)
+
+
 class TextInput(SchemaExtension):
     """Refuses, before execution, text no column can hold: NUL characters and
     lone surrogates, in variables (named by their path) and in the document's
@@ -105,9 +125,7 @@ class TextInput(SchemaExtension):
         context = self.execution_context
         problems = list(_bad_strings(context.variables or {}, "$"))
         if context.graphql_document is not None:
-            literals = _StringLiterals()
-            visit(context.graphql_document, literals)
-            problems += literals.bad
+            problems += _bad_literals(context.graphql_document)
         if problems:
             errors = [
                 GraphQLError(p.replace("$.", "$", 1), extensions={"code": "BAD_USER_INPUT"})
