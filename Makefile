@@ -104,9 +104,13 @@ translations: install-runtime
 		-i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages
 	$(BIN)/pybabel compile --statistics -d $(LOCALE_DIR) -D messages
 
-bench: install  ## benchmarks: consumer import rows/s; load on the demo data vs a hand-written reference; outbox emails/s
+# load.py: the registered documents on their plans, on the generic path and against
+# hand-written references (bench/reference.py), BENCH_RUNS times BENCH_SECONDS per
+# operation; it prints markdown tables for docs/performance.md.
+bench: install  ## benchmarks: consumer import rows/s; plans vs generic path vs hand-written references on the demo data; outbox emails/s
 	$(BIN)/python bench/import_consumers.py --rows $${ROWS:-100000}
-	$(BIN)/python bench/load.py --consumers $${BENCH_CONSUMERS:-2000} --concurrency $${BENCH_CONCURRENCY:-64}
+	$(BIN)/python bench/load.py --consumers $${BENCH_CONSUMERS:-2000} --concurrency $${BENCH_CONCURRENCY:-64} \
+		--duration $${BENCH_SECONDS:-5} --runs $${BENCH_RUNS:-3}
 	$(BIN)/python bench/outbox_emails.py --emails $${EMAILS:-2000}
 
 clean:
