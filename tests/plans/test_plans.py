@@ -21,8 +21,6 @@ from typing import Any
 import httpx
 import pytest
 from graphql import parse
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 from csm_graph import runtime
 from csm_graph.cases.models import Case
@@ -46,7 +44,7 @@ from tests.plans.differential import (
     page_variables,
 )
 from tests.schema.access.test_traversal_property import fixed_world
-from tests.schema.access.traversal_world import World, build_world
+from tests.schema.access.traversal_world import World, build_world, over_world_seeds
 from tests.support import GraphQLClient, login
 
 EXAMPLES = 4
@@ -133,14 +131,7 @@ async def test_in_a_world_of_every_grant_plans_answer_as_the_generic_path(
     assert seen.planned["AllCases"] >= len(world.logins) * len(PAGE_SIZES)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+@over_world_seeds(EXAMPLES)
 @pytest.mark.usefixtures("registered")
 async def test_in_random_worlds_plans_answer_as_the_generic_path(
     product: runtime.Runtime, http: httpx.AsyncClient, seed: int

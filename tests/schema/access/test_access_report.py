@@ -14,8 +14,6 @@ import random
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 from csm_graph import runtime
 from csm_graph.access import engine
@@ -30,7 +28,7 @@ from csm_graph.schema.consumers.types import Consumer as ConsumerObject
 from csm_graph.schema.policy import consumer_contact
 from tests.conftest import wipe
 from tests.schema.access.helpers import add_party
-from tests.schema.access.traversal_world import build_world
+from tests.schema.access.traversal_world import build_world, over_world_seeds
 from tests.schema.cases.helpers import World, gid, make_world, open_case
 from tests.schema.consumers.helpers import make_consumer
 from tests.support import login, make_user
@@ -234,14 +232,7 @@ async def _check_reports() -> None:
         assert found == expected, (consumer.number, found, expected)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+@over_world_seeds(EXAMPLES)
 async def test_a_person_is_in_the_report_exactly_when_the_rules_let_them_see_the_consumer(
     product: runtime.Runtime, seed: int
 ) -> None:

@@ -28,8 +28,6 @@ import random
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 from csm_graph import clock, runtime
 from csm_graph.access.models import Department, RelatedParty, RelationshipType, Responsibility
@@ -61,6 +59,7 @@ from tests.schema.access.traversal_world import (
     explore,
     hops,
     make_login,
+    over_world_seeds,
     root_documents,
 )
 from tests.support import login
@@ -88,15 +87,7 @@ def _assert_subset(explorations: list[Exploration], seed: int | None = None) -> 
     assert not found, f"in {where}:\n" + "\n".join(found)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    # A smaller seed is not a smaller world: a failure is reported as found.
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+@over_world_seeds(EXAMPLES)
 async def test_every_object_reached_is_returned_by_node(
     product: runtime.Runtime, http: httpx.AsyncClient, seed: int
 ) -> None:

@@ -13,10 +13,10 @@ import datetime as dt
 import functools
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     FieldNode,
@@ -35,6 +35,8 @@ from graphql import (
     parse,
 )
 from graphql.language import Lexer, Source, TokenKind
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from csm_graph import clock
 from csm_graph.access.models import Department, RelatedParty, RelationshipType, Responsibility
@@ -390,6 +392,27 @@ async def explore(
 
 
 # --- worlds ---------------------------------------------------------------------------------
+
+
+T = TypeVar("T")
+
+
+def over_world_seeds(examples: int) -> Callable[[T], T]:
+    """Runs a test once per world seed Hypothesis draws: `examples` of them,
+    derandomized so every run asks the same worlds and takes the same time,
+    and never shrunk (a smaller seed is not a smaller world: a failure is
+    reported as found)."""
+
+    def decorate(test: T) -> T:
+        return settings(  # type: ignore[no-any-return]
+            max_examples=examples,
+            derandomize=True,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        )(given(seed=st.integers(min_value=0, max_value=2**32 - 1))(test))
+
+    return decorate
 
 
 @dataclass

@@ -91,17 +91,12 @@ def serializer_for(type_: GraphQLOutputType) -> Serializer:
     """The schema's own serialization of a leaf type, wrappers included. A null
     where the type is non-null declines (the generic path reports the error)."""
     if isinstance(type_, GraphQLNonNull):
-        inner_type = type_.of_type
-        if isinstance(inner_type, GraphQLScalarType | GraphQLEnumType):
-            leaf = _leaf(inner_type)
-
-            def non_null_leaf(value: Any) -> Any:
-                if value is None:
-                    raise Decline("null for a non-null field")
-                return leaf(value)
-
-            return non_null_leaf
-        inner = serializer_for(inner_type)
+        of_type = type_.of_type
+        inner = (
+            _leaf(of_type)
+            if isinstance(of_type, GraphQLScalarType | GraphQLEnumType)
+            else serializer_for(of_type)
+        )
 
         def non_null(value: Any) -> Any:
             if value is None:
