@@ -226,7 +226,8 @@ def _persisted_register(settings: Settings, args: argparse.Namespace) -> int:
 
     from csm_graph.persisted import MemoryStore, RedisStore, document_hash
     from csm_graph.schema import build_schema
-    from csm_graph.schema.plans.plan import NotPlannable, compile_plan
+    from csm_graph.schema.plans.base import NotPlannable
+    from csm_graph.schema.plans.plan import compile_plan
 
     files: list[Path] = []
     for name in args.paths:

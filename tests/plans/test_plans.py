@@ -28,8 +28,9 @@ from csm_graph.observability import PLAN_MISMATCHES
 from csm_graph.schema import build_schema
 from csm_graph.schema.node import to_global_id
 from csm_graph.schema.plans import rules
+from csm_graph.schema.plans.base import NotPlannable
 from csm_graph.schema.plans.extension import PLAN_HEADER, PLANS
-from csm_graph.schema.plans.plan import NotPlannable, compile_plan
+from csm_graph.schema.plans.plan import compile_plan
 from csm_graph.schema.plans.rules import Batched
 from csm_graph.schema.plans.shipped import register_shipped, shipped_documents
 from csm_graph.settings import Settings

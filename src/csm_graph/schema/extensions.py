@@ -42,8 +42,8 @@ from csm_graph.observability import (
 )
 from csm_graph.schema.cost import QueryCost
 from csm_graph.schema.persisted import REGISTERED, PersistedQueries
+from csm_graph.schema.plans.base import path_key
 from csm_graph.schema.plans.extension import Plans
-from csm_graph.schema.plans.plan import path_key
 from csm_graph.settings import Settings
 
 log = logging.getLogger("csm_graph.graphql")

@@ -18,7 +18,7 @@ from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
 from csm_graph.schema.consumers.types import consumer_in_reach
 from csm_graph.schema.households.loaders import HouseholdByIdLoader
 from csm_graph.schema.households.types import household_in_reach
-from csm_graph.schema.plans.plan import Decline, Run
+from csm_graph.schema.plans.base import Decline, Run
 from csm_graph.schema.plans.rules import BY_RESOLVER, EXPLICIT, Batched, Related
 
 

@@ -32,7 +32,8 @@ import csm_graph.schema.plans.cases  # noqa: F401  (registers the case-domain ru
 from csm_graph.observability import PLAN_MISMATCHES, PLAN_RUNS
 from csm_graph.persisted import document_hash
 from csm_graph.schema.persisted import REGISTERED
-from csm_graph.schema.plans.plan import Decline, NotPlannable, Plan, compile_plan, path_key
+from csm_graph.schema.plans.base import Decline, NotPlannable, path_key
+from csm_graph.schema.plans.plan import Plan, compile_plan
 from csm_graph.settings import Settings
 
 if TYPE_CHECKING:

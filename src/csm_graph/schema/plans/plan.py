@@ -18,9 +18,8 @@ raises `Decline`, and the request runs on the generic path instead.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from graphql import (
@@ -29,7 +28,6 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLEnumType,
-    GraphQLError,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
@@ -45,35 +43,23 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
 )
-from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.execution.values import get_variable_values
 
-from csm_graph.access import policy
+from csm_graph.schema.plans.base import (
+    Decline,
+    NotPlannable,
+    Path,
+    PlannedField,
+    Rule,
+    Run,
+    Serializer,
+)
+from csm_graph.schema.plans.rules import TYPE_NAME, rule_for
 
 if TYPE_CHECKING:
     from strawberry.schema import Schema
 
     from csm_graph.schema.context import Context
-    from csm_graph.schema.plans.rules import Rule
-
-Path = list[str | int]
-
-
-def path_key(path: Path) -> tuple[tuple[int, str | int], ...]:
-    """Orders response paths (names and list indexes) the same way on every path
-    of execution, so `redactedFields` does not depend on resolver timing."""
-    return tuple((0, p) if isinstance(p, int) else (1, p) for p in path)
-
-
-class NotPlannable(Exception):
-    """The document cannot be compiled; it runs on the generic path. `str()` says why."""
-
-
-class Decline(Exception):
-    """This request is not one the plan expected; the generic path answers it."""
-
-
-Serializer = Callable[[Any], Any]
-
 
 _UNCHANGED: dict[str, type] = {"String": str, "ID": str, "Boolean": bool}
 """Built-in scalars whose serialization returns a value of this exact type as is."""
@@ -113,33 +99,6 @@ def serializer_for(type_: GraphQLOutputType) -> Serializer:
     raise NotPlannable(f"{type_} is not a leaf type")
 
 
-@dataclass(eq=False)
-class PlannedField:
-    """One selected field: where its value goes (`key`), how it is found
-    (`rule`), and, for objects, the fields selected on each possible type."""
-
-    key: str
-    name: str
-    parent: str
-    node: FieldNode
-    definition: GraphQLField
-    rule: Rule
-    serialize: Serializer | None = None
-    children: dict[str, tuple[PlannedField, ...]] | None = None
-    nullable: bool = True
-    is_list: bool = False
-    has_arguments: bool = False
-
-    def arguments(self, run: Run) -> dict[str, Any]:
-        """The field's arguments, coerced with this request's variables (GraphQL names)."""
-        if not self.has_arguments:
-            return {}
-        try:
-            return get_argument_values(self.definition, self.node, run.variables)
-        except GraphQLError as error:
-            raise Decline(error.message) from None
-
-
 @dataclass(frozen=True)
 class Plan:
     """A compiled operation of a registered document."""
@@ -159,26 +118,6 @@ class Plan:
         run = Run(context=context, variables=coerced, schema=self.schema)
         (data,) = await fill(run, self.fields, [None], [[]])
         return data
-
-
-@dataclass
-class Run:
-    """One execution of a plan: the request's context and variables."""
-
-    context: Context
-    variables: Any
-    schema: Schema
-    shared: dict[str, Any] = field(default_factory=dict)
-
-    def redact(self, path: Path) -> None:
-        self.context.redacted.append(path)
-
-    async def visible(self, rows: Sequence[Any]) -> list[bool]:
-        """The access policy's answer for each row (all of one model), asked once
-        for the level: a plan needs no DataLoader to batch it."""
-        if not rows:
-            return []
-        return await policy.visible(await self.context.subject(), rows)
 
 
 async def fill(
@@ -257,8 +196,6 @@ def _type_name(item: Any) -> str:
 
 def compile_plan(schema: Schema, document: DocumentNode, operation_name: str | None) -> Plan:
     """The plan of one query operation of `document`; raises `NotPlannable`."""
-    from csm_graph.schema.plans.rules import rule_for
-
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is not None:
         operations = [o for o in operations if o.name and o.name.value == operation_name]
@@ -334,8 +271,6 @@ class _Compiler:
     def field(self, parent: GraphQLObjectType, node: FieldNode, key: str) -> PlannedField:
         name = node.name.value
         if name == "__typename":
-            from csm_graph.schema.plans.rules import TYPE_NAME
-
             return PlannedField(
                 key=key,
                 name=name,
@@ -403,16 +338,3 @@ class _Compiler:
                 if fragment is not None and fragment.type_condition.name.value == possible.name:
                     return True
         return False
-
-
-async def gather_values(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
-    """Awaits one per object; a single one needs no task."""
-    if len(awaitables) == 1:
-        return [await awaitables[0]]
-    import asyncio
-
-    return list(await asyncio.gather(*awaitables))
-
-
-def maybe_awaitable(value: Any) -> bool:
-    return inspect.isawaitable(value)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from graphql import GraphQLField
 from strawberry.permission import BasePermission, PermissionExtension
@@ -31,22 +31,21 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from csm_graph.schema.permissions import Guard, NullWhenRefused, Visible
-from csm_graph.schema.plans.plan import Decline, NotPlannable, Path, gather_values
+from csm_graph.schema.plans.base import (
+    Decline,
+    NotPlannable,
+    Path,
+    PlannedField,
+    Rule,
+    Run,
+    gather_values,
+)
 
 if TYPE_CHECKING:
     from strawberry.dataloader import DataLoader
     from strawberry.schema import Schema
 
     from csm_graph.schema.context import Context
-    from csm_graph.schema.plans.plan import PlannedField, Run
-
-
-class Rule(Protocol):
-    async def values(
-        self, run: Run, planned: PlannedField, sources: list[Any], paths: list[Path]
-    ) -> list[Any]:
-        """The field's value for each source object."""
-        ...
 
 
 def _guarded(

@@ -1,0 +1,104 @@
+"""What a plan's compiler, its runner and its rules share: the compiled
+field, the run of one request, and the two ways out (`NotPlannable` when
+compiling, `Decline` when running)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from graphql import FieldNode, GraphQLError, GraphQLField
+from graphql.execution.values import get_argument_values
+
+from csm_graph.access import policy
+
+if TYPE_CHECKING:
+    from strawberry.schema import Schema
+
+    from csm_graph.schema.context import Context
+
+
+Path = list[str | int]
+
+
+def path_key(path: Path) -> tuple[tuple[int, str | int], ...]:
+    """Orders response paths (names and list indexes) the same way on every path
+    of execution, so `redactedFields` does not depend on resolver timing."""
+    return tuple((0, p) if isinstance(p, int) else (1, p) for p in path)
+
+
+class NotPlannable(Exception):
+    """The document cannot be compiled; it runs on the generic path. `str()` says why."""
+
+
+class Decline(Exception):
+    """This request is not one the plan expected; the generic path answers it."""
+
+
+Serializer = Callable[[Any], Any]
+
+
+class Rule(Protocol):
+    """How a plan finds one field's value for every object of a level."""
+
+    async def values(
+        self, run: Run, planned: PlannedField, sources: list[Any], paths: list[Path]
+    ) -> list[Any]:
+        """The field's value for each source object."""
+        ...
+
+
+@dataclass(eq=False)
+class PlannedField:
+    """One selected field: where its value goes (`key`), how it is found
+    (`rule`), and, for objects, the fields selected on each possible type."""
+
+    key: str
+    name: str
+    parent: str
+    node: FieldNode
+    definition: GraphQLField
+    rule: Rule
+    serialize: Serializer | None = None
+    children: dict[str, tuple[PlannedField, ...]] | None = None
+    nullable: bool = True
+    is_list: bool = False
+    has_arguments: bool = False
+
+    def arguments(self, run: Run) -> dict[str, Any]:
+        """The field's arguments, coerced with this request's variables (GraphQL names)."""
+        if not self.has_arguments:
+            return {}
+        try:
+            return get_argument_values(self.definition, self.node, run.variables)
+        except GraphQLError as error:
+            raise Decline(error.message) from None
+
+
+@dataclass
+class Run:
+    """One execution of a plan: the request's context and variables."""
+
+    context: Context
+    variables: Any
+    schema: Schema
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def redact(self, path: Path) -> None:
+        self.context.redacted.append(path)
+
+    async def visible(self, rows: Sequence[Any]) -> list[bool]:
+        """The access policy's answer for each row (all of one model), asked once
+        for the level: a plan needs no DataLoader to batch it."""
+        if not rows:
+            return []
+        return await policy.visible(await self.context.subject(), rows)
+
+
+async def gather_values(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
+    """Awaits one per object; a single one needs no task."""
+    if len(awaitables) == 1:
+        return [await awaitables[0]]
+    return list(await asyncio.gather(*awaitables))
