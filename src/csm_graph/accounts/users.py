@@ -219,6 +219,10 @@ class UserChanges(NameParts):
     current_password: str | Keep | None = dataclasses.field(default=KEEP, repr=False)
 
 
+REMOVABLE = frozenset({"manager_id"})
+"""Fields of `UserChanges` an explicit null removes (for the others null means "keep")."""
+
+
 async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges) -> User:
     """Change a user. Admins change anything; a user changes their own name,
     phone and password (giving the current password)."""
@@ -230,7 +234,11 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
         raise UserErrors.one("id", "No such user.", ErrorCode.NOT_FOUND)
     settings = get_settings()
     errors = ErrorList()
-    wanted = {k: v for k, v in data.items() if v is not None and k != "current_password"}
+    wanted = {
+        k: v
+        for k, v in data.items()
+        if (v is not None or k in REMOVABLE) and k != "current_password"
+    }
     if not viewer.is_admin:
         for key in sorted(set(wanted) - SELF_EDITABLE):
             errors.add(
@@ -289,7 +297,11 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
         if "api_tokens_allowed" in wanted:
             user.api_tokens_allowed = bool(wanted["api_tokens_allowed"])
         if "manager_id" in wanted:
-            user.manager = await _manager(wanted["manager_id"], user.id)
+            manager_id = wanted["manager_id"]
+            if manager_id is None:
+                user.manager_id = None
+            else:
+                user.manager = await _manager(manager_id, user.id)
         errors.raise_if_any()
         identity_changed = any(
             key in wanted for key in ("prefix", "first_name", "middle_name", "last_name", "suffix")

@@ -284,3 +284,27 @@ async def test_an_internal_user_turned_external_must_shed_roles_teams_and_manage
     assert refused["userUpdate"]["errors"] == [{"field": "userType", "code": "INVALID"}]
     assert accepted["userUpdate"]["user"]["userType"] == "EXTERNAL"
     assert (await User.get(id=agent.id)).user_type == UserType.EXTERNAL
+
+
+async def test_a_null_manager_id_removes_the_manager(
+    admin_client: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    # given: an agent who reports to a manager (a null was ignored before)
+    manager = await make_user("boss@example.com", roles=("MANAGER",))
+    agent = await make_user("report@example.com", roles=("AGENT",), manager_id=manager.id)
+    document = (
+        "mutation U($input: UserUpdateInput!) "
+        "{ userUpdate(input: $input) { user { id } errors { field code } } }"
+    )
+
+    # when: the agent tries on their own, then an administrator removes it
+    self_service = await login(http, "report@example.com")
+    refused = await self_service.data(document, _update(agent, managerId=None))
+    kept = (await User.get(id=agent.id)).manager_id
+    removed = await admin_client.data(document, _update(agent, managerId=None))
+
+    # then
+    assert refused["userUpdate"]["errors"] == [{"field": "managerId", "code": "FORBIDDEN"}]
+    assert kept == manager.id
+    assert removed["userUpdate"]["errors"] == []
+    assert (await User.get(id=agent.id)).manager_id is None
