@@ -183,24 +183,49 @@ class Visible(FieldExtension):
     async def _check(self, result: Any, info: Info) -> Any:
         if inspect.isawaitable(result):
             result = await result
+        try:
+            return await self.shown(
+                result,
+                info.context.visible,
+                lambda: info.context.redacted.append(info.path.as_list()),
+            )
+        except HiddenInPage:
+            # The page's query should have left these out: keep them hidden,
+            # and say so, since counts and cursors now disagree.
+            log.warning("%s: the page held objects the viewer may not see", info.path)
+            keep = await info.context.visible([edge.node.model for edge in result.edges])
+            result.edges = [e for e, ok in zip(result.edges, keep, strict=True) if ok]
+            return result
+
+    async def shown(
+        self,
+        result: Any,
+        decide: Callable[[list[Any]], Awaitable[list[bool]]],
+        redact: Callable[[], None],
+    ) -> Any:
+        """`result` as the viewer may see it, `decide` answering the access policy
+        for a batch of rows and `redact` recording this field's path. A page
+        holding an object the viewer may not see raises `HiddenInPage`; a
+        non-null object they may not see, `NotFound`. Compiled plans apply the
+        rule through here too."""
         if result is None:
             return None
         if self.shape == "list":
-            keep = await info.context.visible([item.model for item in result])
+            keep = await decide([item.model for item in result])
             return [item for item, ok in zip(result, keep, strict=True) if ok]
         if self.shape == "connection":
-            keep = await info.context.visible([edge.node.model for edge in result.edges])
-            if not all(keep):
-                # The page's query should have left these out: keep them hidden,
-                # and say so, since counts and cursors now disagree.
-                log.warning("%s: the page held objects the viewer may not see", info.path)
-                result.edges = [e for e, ok in zip(result.edges, keep, strict=True) if ok]
+            if not all(await decide([edge.node.model for edge in result.edges])):
+                raise HiddenInPage()
             return result
-        (ok,) = await info.context.visible([result.model])
+        (ok,) = await decide([result.model])
         if ok:
             return result
         if not self.nullable:
             raise NotFound()
         if self.report:
-            info.context.redacted.append(info.path.as_list())
+            redact()
         return None
+
+
+class HiddenInPage(Exception):
+    """A page (its query applied the access filter) held an object the policy hides."""

@@ -5,6 +5,7 @@ generic resolver (root fields, a case's lists)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from csm_graph.schema.accounts.loaders import TeamByIdLoader, UserByIdLoader
@@ -35,16 +36,18 @@ async def _households(run: Run, records: list[Any]) -> list[Any]:
     return [household_in_reach(r, reach) for r in records]
 
 
-async def _users(run: Run, records: list[Any]) -> list[Any]:
-    return [User.from_model(r) for r in records]
+def _each(make: Callable[[Any], Any]) -> Callable[[Run, list[Any]], Awaitable[list[Any]]]:
+    """A `Related` builder that makes each record's object with `make` alone."""
+
+    async def build(run: Run, records: list[Any]) -> list[Any]:
+        return [make(r) for r in records]
+
+    return build
 
 
-async def _teams(run: Run, records: list[Any]) -> list[Any]:
-    return [Team.from_model(r) for r in records]
-
-
-async def _comments(run: Run, records: list[Any]) -> list[Any]:
-    return [CaseComment.from_model(r) for r in records]
+_users = _each(User.from_model)
+_teams = _each(Team.from_model)
+_comments = _each(CaseComment.from_model)
 
 
 async def _viewer_can(run: Run, cases: list[Any]) -> list[Any]:

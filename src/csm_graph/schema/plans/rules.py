@@ -8,7 +8,7 @@ field a plan may select is listed in `EXPLICIT`:
 - relations (`Case.consumer`, `Case.household`, users, teams, the last
   public comment, the attachment count) load a whole level through the same
   DataLoaders as the generic path, in one batch, and pass the objects
-  through the access policy at once (`Context.visible`), as `Visible` does;
+  through the access policy at once (`Run.visible`), as `Visible` does;
 - `Case.viewerCan` asks the engine's per-case face for each row;
 - root fields and a case's comments, activity and attachments call the
   generic resolver itself (once per parent, as the generic path does), then
@@ -30,7 +30,8 @@ from strawberry.schema.schema_converter import get_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from csm_graph.schema.permissions import Guard, NullWhenRefused, Visible
+from csm_graph.errors import NotFound
+from csm_graph.schema.permissions import Guard, HiddenInPage, NullWhenRefused, Visible
 from csm_graph.schema.plans.base import (
     Decline,
     NotPlannable,
@@ -157,34 +158,20 @@ class ResolverCall:
                 cast("Callable[..., Awaitable[Any]]", resolver.wrapped_func)(*args, **kwargs)
             )
         results = await gather_values(calls)
-        if self.visible is None:
-            return results
-        return [
-            await self._visible(run, planned, result, path)
-            for result, path in zip(results, paths, strict=True)
-        ]
-
-    async def _visible(self, run: Run, planned: PlannedField, result: Any, path: Path) -> Any:
         visible = self.visible
-        assert visible is not None
-        if result is None:
-            return None
-        if visible.shape == "list":
-            keep = await run.visible([item.model for item in result])
-            return [item for item, ok in zip(result, keep, strict=True) if ok]
-        if visible.shape == "connection":
-            keep = await run.visible([edge.node.model for edge in result.edges])
-            if not all(keep):
-                raise Decline("a page held objects the viewer may not see")
-            return result
-        (ok,) = await run.visible([result.model])
-        if ok:
-            return result
-        if not visible.nullable:
-            raise Decline("a non-null object the viewer may not see")
-        if visible.report:
-            run.redact([*path, planned.key])
-        return None
+        if visible is None:
+            return results
+        try:
+            return [
+                await visible.shown(result, run.visible, _redactor(run, [*path, planned.key]))
+                for result, path in zip(results, paths, strict=True)
+            ]
+        except (HiddenInPage, NotFound):
+            raise Decline("an object the viewer may not see where the schema hides none") from None
+
+
+def _redactor(run: Run, path: Path) -> Callable[[], None]:
+    return lambda: run.redact(path)
 
 
 @dataclass(frozen=True)
