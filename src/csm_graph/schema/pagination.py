@@ -2,7 +2,8 @@
 
 Keyset paging (`WHERE id > cursor ORDER BY id LIMIT n+1`) costs the same on
 the last page as on the first, unlike OFFSET. `totalCount` runs its COUNT
-only when a client selects it.
+only when a client selects it, and not at all when the page is the whole
+list (no cursor, nothing beyond it): the page's length is the count.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ async def paginate(
     """One page of `queryset` ordered by id (newest first when `descending`).
 
     `count` answers `totalCount` when a loader counts for many lists at once
-    (a page of consumers, each with its cases); by default, a COUNT of `queryset`."""
+    (a page of consumers, each with its cases); by default, a COUNT of `queryset`.
+    Neither runs when the page holds the whole list."""
     check_page_arguments(first, last)
     page = queryset
     # In the list's own order, "after" means further along.
@@ -159,4 +161,12 @@ async def paginate(
     async def count_all() -> int:
         return await queryset.count()
 
+    if after is None and before is None and not has_more:
+        # The page is the whole list: its length is the count, from the same read.
+        whole = len(rows)
+
+        async def count_page() -> int:
+            return whole
+
+        return Connection(edges=edges, page_info=page_info, count=count_page)
     return Connection(edges=edges, page_info=page_info, count=count or count_all)

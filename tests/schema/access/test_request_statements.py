@@ -1,7 +1,8 @@
 """What a request costs in SQL statements, counted by the project's own
 counter (`SQL_COUNT_HEADER`, `X-SQL-Statements`): the viewer (one statement),
 their subject (none for an administrator, one for a consumer, two for other
-staff: `access.engine.load_subject`), then the page and its count."""
+staff: `access.engine.load_subject`), then the page and, when the page is
+not the whole list, its count."""
 
 from __future__ import annotations
 
@@ -39,8 +40,9 @@ async def counting(product: runtime.Runtime, settings: Settings) -> AsyncIterato
 async def test_a_request_loads_its_viewer_and_subject_in_few_statements(
     http: httpx.AsyncClient, counting: str
 ) -> None:
-    # given a household head with a case, and staff around it
+    # given a household head with two cases, and staff around it
     world = await make_world(http)
+    await open_case(world)
     await open_case(world)
 
     # when each asks for the number of cases they may read
@@ -53,12 +55,49 @@ async def test_a_request_loads_its_viewer_and_subject_in_few_statements(
             assert "errors" not in response.json(), response.text
             statements[name] = int(response.headers[sqlcount.HEADER])
 
-    # then: viewer 1, subject 0/1/2, page 1, count 1
+    # then: viewer 1, subject 0/1/2, page 1, count 1; no count for the stranger
+    # and the manager (no case is assigned to their reports): an empty page is
+    # the whole list
     assert statements == {
         "head": 4,
         "rep": 4,
-        "stranger": 4,
+        "stranger": 3,
         "agent": 5,
-        "manager": 5,
+        "manager": 4,
         "admin": 3,
     }
+
+
+async def test_a_page_that_is_the_whole_list_counts_it_without_a_count_statement(
+    http: httpx.AsyncClient, counting: str
+) -> None:
+    # given a household head with two cases
+    world = await make_world(http)
+    await open_case(world)
+    await open_case(world)
+    query = "query($first: Int, $after: String) { cases(first: $first, after: $after) "
+    query += "{ totalCount edges { cursor } } }"
+
+    async def ask(**variables: object) -> tuple[int, dict[str, object]]:
+        async with httpx.AsyncClient(base_url=counting, timeout=30) as client:
+            response = await client.post(
+                "/graphql",
+                json={"query": query, "variables": variables},
+                headers=world.client("head").headers(),
+            )
+        body = response.json()
+        assert "errors" not in body, response.text
+        return int(response.headers[sqlcount.HEADER]), body["data"]["cases"]
+
+    # when the first page holds both, holds one, and the page after the first is asked
+    whole, all_of_it = await ask(first=10)
+    partial, first_page = await ask(first=1)
+    after, second_page = await ask(first=10, after=first_page["edges"][0]["cursor"])
+
+    # then every page says 2, and only the first page that holds both skips the COUNT
+    totals = (all_of_it["totalCount"], first_page["totalCount"], second_page["totalCount"])
+    assert totals == (2, 2, 2)
+    assert len(all_of_it["edges"]) == 2
+    assert len(second_page["edges"]) == 1
+    assert partial == whole + 1
+    assert after == whole + 1

@@ -27,7 +27,8 @@ query($first: Int!) {
 
 
 async def test_a_page_of_100_costs_what_a_page_of_10_costs(http: httpx.AsyncClient) -> None:
-    # given: 100 cases of the household, each with comments and an attachment
+    # given: 101 cases of the household (a page of 100 is not the whole list),
+    # each with comments and an attachment
     world = await make_world(http)
     await open_case(world)
     cases = [
@@ -38,7 +39,7 @@ async def test_a_page_of_100_costs_what_a_page_of_10_costs(http: httpx.AsyncClie
             household_id=world.household.id,
             opened_by_id=world.ids["admin"],
         )
-        for n in range(99)
+        for n in range(100)
     ]
     await Case.bulk_create(cases)
     ids = [c.id for c in await Case.all()]
