@@ -148,6 +148,12 @@ class Subject:
     def consumer_id(self) -> int | None:
         return self.reach.consumer_id
 
+    @functools.cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules that open some case to this subject, in `RULES` order: the
+        only ones `grants` asks (a rule whose condition is None grants nothing)."""
+        return tuple(rule for rule in RULES if rule.condition(self) is not None)
+
     def parties_on_case(self, case_id: int) -> list[PartyAccess]:
         return [p for p in self.parties if p.case_id == case_id]
 
@@ -856,7 +862,7 @@ def internal_work_filter(subject: Subject) -> Q | None:
 
 
 def grants(subject: Subject, case: Case) -> list[Grant]:
-    return [g for rule in RULES if (g := rule.grant(subject, case)) is not None]
+    return [g for rule in subject.rules if (g := rule.grant(subject, case)) is not None]
 
 
 def permitted(subject: Subject, case: Case) -> frozenset[CaseAction]:

@@ -4,7 +4,8 @@ staff in and out of those teams and departments), the access engine's faces
 agree for every
 user and case: the SQL list filter, the single-object decision,
 `explainAccess`, and the inverse question (`consumer_side_readers`) that
-case emails ask.
+case emails ask; and a rule whose list filter opens nothing to a user grants
+them nothing on any case.
 
 Each example builds a small world straight through the ORM from a seed that
 Hypothesis draws (and shrinks), wiping the database before it.
@@ -170,6 +171,11 @@ async def _check_agreement(user_ids: list[int], case_ids: list[int]) -> None:
         for case_id in case_ids:
             case = await Case.get(id=case_id)
             readable = engine.CaseAction.READ in engine.permitted(subject, case)
+            # a rule that opens no case to the subject grants nothing on this one
+            # (so `grants` asks only `subject.rules`)
+            for rule in engine.RULES:
+                if rule not in subject.rules:
+                    assert rule.grant(subject, case) is None, (rule.kind, user_id, case_id)
             # the inverse face: the consumer-side readers of the case are exactly
             # those whose own grants say so
             if subject.consumer_id is not None:
