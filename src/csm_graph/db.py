@@ -15,6 +15,7 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from csm_graph.settings import Settings
 
@@ -126,10 +127,61 @@ def in_list(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values) or "NULL"
 
 
+class _Builder:
+    """Builds instances of one model from full rows as `Model._init_from_db`
+    does (the same attributes, the same conversions, field by field), without
+    its per-call costs: keyword unpacking, the overridden `__setattr__` for
+    its bookkeeping attributes, and what it recomputes on every row. A row
+    without some column takes `_init_from_db` itself (a partial instance)."""
+
+    def __init__(self, model: type[Model]) -> None:
+        meta = model._meta
+        self.model = model
+        self.native = tuple((key, attr) for key, attr, _ in meta.db_native_fields)
+        self.default = tuple((key, attr, f.field_type) for key, attr, f in meta.db_default_fields)
+        self.complex = tuple(
+            (key, attr, f.to_python_value) for key, attr, f in meta.db_complex_fields
+        )
+        self.custom_generated_pk = meta.db_pk_column not in meta.generated_db_fields
+
+    def __call__(self, row: dict[str, Any]) -> Any:
+        try:
+            values: dict[str, Any] = {
+                "_partial": False,
+                "_saved_in_db": True,
+                "_custom_generated_pk": self.custom_generated_pk,
+                "_await_when_save": {},
+            }
+            for key, attr in self.native:
+                values[attr] = row[key]
+            for key, attr, field_type in self.default:
+                value = row[key]
+                values[attr] = None if value is None else field_type(value)
+            for key, attr, to_python in self.complex:
+                values[attr] = to_python(row[key])
+        except KeyError:
+            return self.model._init_from_db(**row)
+        instance = self.model.__new__(self.model)
+        instance.__dict__.update(values)
+        return instance
+
+
+_builders: dict[type[Model], _Builder] = {}
+
+
+def build_model(model: type[M], row: dict[str, Any]) -> M:
+    """An instance of `model` from a row of its table, equal to what the ORM builds."""
+    builder = _builders.get(model)
+    if builder is None:
+        builder = _builders[model] = _Builder(model)
+    instance: M = builder(row)
+    return instance
+
+
 async def fetch_models(model: type[M], where: str, params: Sequence[object]) -> list[M]:
     """Rows of `model` matching a hand-written `where` (`?` placeholders), built as
-    the ORM builds them (`Model._init_from_db`, the same conversions): a batch
-    loader's query without the query builder's cost."""
+    the ORM builds them (`build_model`, the same conversions): a batch loader's
+    query without the query builder's cost."""
     meta = model._meta
     connection = connections.get(meta.default_connection or "default")
     sql = _placeholders(
@@ -137,7 +189,29 @@ async def fetch_models(model: type[M], where: str, params: Sequence[object]) -> 
         connection.capabilities.dialect,
     )
     rows = await connection.execute_query_dict(sql, list(params))
-    return [model._init_from_db(**row) for row in rows]
+    return [build_model(model, row) for row in rows]
+
+
+async def fetch_queryset(queryset: QuerySet[M]) -> list[M]:
+    """The rows of a plain queryset (filters, ordering, limits) built with
+    `build_model`: what awaiting it gives, without the ORM's per-row cost.
+    A queryset that asks for more (related rows, prefetches, annotations,
+    some fields only, a lock) is simply awaited."""
+    if (
+        queryset._prefetch_map
+        or queryset._select_related
+        or queryset._annotations
+        or queryset._fields_for_select
+        or queryset._select_for_update
+        or queryset._single
+    ):
+        return list(await queryset)
+    queryset._choose_db_if_not_chosen()
+    queryset._make_query()
+    sql, params = queryset.query.get_parameterized_sql()
+    rows = await queryset._db.execute_query_dict(sql, params)
+    model = queryset.model
+    return [build_model(model, row) for row in rows]
 
 
 async def fetch_by_ids(model: type[M], ids: Sequence[int]) -> list[M]:

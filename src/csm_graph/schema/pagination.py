@@ -18,7 +18,7 @@ from strawberry.types.nodes import SelectedField, Selection
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from csm_graph.db import MAX_KEY
+from csm_graph.db import MAX_KEY, fetch_queryset
 from csm_graph.errors import BadRequest
 from csm_graph.settings import get_settings
 
@@ -142,7 +142,9 @@ async def paginate(
     size = last if backwards else (first if first is not None else default_size)
     assert size is not None
     ascending_in_query = descending == backwards
-    rows = list(await page.order_by("id" if ascending_in_query else "-id").limit(size + 1))
+    rows = await fetch_queryset(
+        page.order_by("id" if ascending_in_query else "-id").limit(size + 1)
+    )
     has_more = len(rows) > size
     rows = rows[:size]
     if backwards:
