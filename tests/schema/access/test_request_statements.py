@@ -15,7 +15,7 @@ import pytest
 from csm_graph import runtime, sqlcount
 from csm_graph.app import create_app
 from csm_graph.settings import Settings, use_settings
-from tests.schema.cases.helpers import make_world, open_case
+from tests.schema.cases.helpers import World, make_world, open_case
 from tests.serving import serve
 
 COUNT = "{ cases(first: 1) { totalCount } }"
@@ -37,13 +37,19 @@ async def counting(product: runtime.Runtime, settings: Settings) -> AsyncIterato
         logger.propagate = propagate
 
 
+async def _two_cases(http: httpx.AsyncClient) -> World:
+    """The cases world (a household head, staff around it) with two cases."""
+    world = await make_world(http)
+    await open_case(world)
+    await open_case(world)
+    return world
+
+
 async def test_a_request_loads_its_viewer_and_subject_in_few_statements(
     http: httpx.AsyncClient, counting: str
 ) -> None:
     # given a household head with two cases, and staff around it
-    world = await make_world(http)
-    await open_case(world)
-    await open_case(world)
+    world = await _two_cases(http)
 
     # when each asks for the number of cases they may read
     statements = {}
@@ -72,9 +78,7 @@ async def test_a_page_that_is_the_whole_list_counts_it_without_a_count_statement
     http: httpx.AsyncClient, counting: str
 ) -> None:
     # given a household head with two cases
-    world = await make_world(http)
-    await open_case(world)
-    await open_case(world)
+    world = await _two_cases(http)
     query = "query($first: Int, $after: String) { cases(first: $first, after: $after) "
     query += "{ totalCount edges { cursor } } }"
 
