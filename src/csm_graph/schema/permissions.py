@@ -189,12 +189,11 @@ class Visible(FieldExtension):
                 info.context.visible,
                 lambda: info.context.redacted.append(info.path.as_list()),
             )
-        except HiddenInPage:
+        except HiddenInPage as hidden:
             # The page's query should have left these out: keep them hidden,
             # and say so, since counts and cursors now disagree.
             log.warning("%s: the page held objects the viewer may not see", info.path)
-            keep = await info.context.visible([edge.node.model for edge in result.edges])
-            result.edges = [e for e, ok in zip(result.edges, keep, strict=True) if ok]
+            result.edges = [e for e, ok in zip(result.edges, hidden.keep, strict=True) if ok]
             return result
 
     async def shown(
@@ -214,8 +213,9 @@ class Visible(FieldExtension):
             keep = await decide([item.model for item in result])
             return [item for item, ok in zip(result, keep, strict=True) if ok]
         if self.shape == "connection":
-            if not all(await decide([edge.node.model for edge in result.edges])):
-                raise HiddenInPage()
+            keep = await decide([edge.node.model for edge in result.edges])
+            if not all(keep):
+                raise HiddenInPage(keep)
             return result
         (ok,) = await decide([result.model])
         if ok:
@@ -228,4 +228,9 @@ class Visible(FieldExtension):
 
 
 class HiddenInPage(Exception):
-    """A page (its query applied the access filter) held an object the policy hides."""
+    """A page (its query applied the access filter) held an object the policy
+    hides; `keep` is the policy's answer for each of its edges."""
+
+    def __init__(self, keep: list[bool]) -> None:
+        super().__init__("a page held objects the viewer may not see")
+        self.keep = keep
