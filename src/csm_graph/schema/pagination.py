@@ -163,12 +163,12 @@ async def paginate(
     async def count_all() -> int:
         return await queryset.count()
 
+    whole = len(rows)
+
+    async def count_page() -> int:
+        return whole
+
     if after is None and before is None and not has_more:
         # The page is the whole list: its length is the count, from the same read.
-        whole = len(rows)
-
-        async def count_page() -> int:
-            return whole
-
-        return Connection(edges=edges, page_info=page_info, count=count_page)
+        count = count_page
     return Connection(edges=edges, page_info=page_info, count=count or count_all)
