@@ -72,10 +72,10 @@ dovecot: /usr/sbin/dovecot
 test: test-sqlite test-postgres  ## the whole suite, on SQLite and on PostgreSQL with Redis
 
 test-sqlite: install e2e-deps browser dovecot
-	CSM_TEST_DB=sqlite $(BIN)/pytest
+	CSM_TEST_DB=sqlite $(BIN)/pytest --durations=20
 
 test-postgres: install e2e-deps browser pgbouncer dovecot
-	CSM_TEST_DB=postgres $(BIN)/pytest
+	CSM_TEST_DB=postgres $(BIN)/pytest --durations=20
 
 schema-check: e2e-deps  ## fail on a breaking change to schema.graphql since the previous commit
 	e2e/schema-check.sh

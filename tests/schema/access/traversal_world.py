@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import random
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -397,11 +398,30 @@ async def explore(
 T = TypeVar("T")
 
 
+WORLDS_TIME_CAP = 40.0
+"""Seconds after which a test over world seeds builds no further world (see
+`WorldClock`): on a loaded machine it ends with the worlds it has checked,
+well inside pytest's 60 s timeout, instead of being cut off mid-request."""
+
+
+@dataclass
+class WorldClock:
+    """When a test over world seeds started (the `world_clock` fixture: one per
+    test, not per example)."""
+
+    started: float = field(default_factory=time.monotonic)
+
+    def in_time(self) -> bool:
+        """Whether another world may still be built: the first always is."""
+        return time.monotonic() - self.started < WORLDS_TIME_CAP
+
+
 def over_world_seeds(examples: int) -> Callable[[T], T]:
     """Runs a test once per world seed Hypothesis draws: `examples` of them,
     derandomized so every run asks the same worlds and takes the same time,
     and never shrunk (a smaller seed is not a smaller world: a failure is
-    reported as found)."""
+    reported as found). The test returns at once, checking nothing, for a
+    seed drawn past `WORLDS_TIME_CAP` (`WorldClock.in_time`)."""
 
     def decorate(test: T) -> T:
         return settings(  # type: ignore[no-any-return]
