@@ -6,20 +6,27 @@ gives."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import pytest
 from tortoise import Tortoise, connections
 
 from csm_graph import runtime
-from csm_graph.cases.models import Case, CaseComment
+from csm_graph.cases.models import Case, CaseComment, CaseState
 from csm_graph.consumers.models import Consumer
 from csm_graph.db import build_model, fetch_by_ids, fetch_queryset
 from csm_graph.demo import generate
 from tests.conftest import wipe
 
 
-def _state(instance: Any) -> dict[str, tuple[type, Any]]:
-    return {name: (type(value), value) for name, value in vars(instance).items()}
+def _state(instance: Any) -> dict[str, tuple[type, Any, Any]]:
+    """Every attribute's type and value, and a date-time's zone (equal instants
+    in two zones are equal date-times)."""
+    return {
+        name: (type(value), value, getattr(value, "tzinfo", None))
+        for name, value in vars(instance).items()
+    }
 
 
 async def test_built_instances_equal_the_orms_for_every_model_with_rows(
@@ -47,6 +54,44 @@ async def test_built_instances_equal_the_orms_for_every_model_with_rows(
     # and the models the plans and loaders read most are among them
     for name in ("Case", "CaseComment", "Consumer", "Household", "User", "Team", "CaseActivity"):
         assert compared.get(name, 0) > 0, compared
+
+
+async def test_unusual_column_values_convert_as_the_orm_converts_them(
+    product: runtime.Runtime,
+) -> None:
+    # given a case's row as the database gives it
+    await wipe(product)
+    await generate(5, seed=3)
+    connection = connections.get("default")
+    (row,) = await connection.execute_query_dict('SELECT * FROM "case" ORDER BY id LIMIT 1')
+    utc = dt.UTC
+    variants: list[dict[str, Any]] = [
+        # date-times as text with an offset, as text without one, as a naive
+        # value, as an aware value in another zone, and absent
+        {"created_at": "2026-03-29 01:30:00.250000+02:00"},
+        {"created_at": "2026-03-29 01:30:00"},
+        {"created_at": dt.datetime(2026, 3, 29, 1, 30)},
+        {"created_at": dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))},
+        {"created_at": dt.datetime(2026, 3, 29, 1, 30, tzinfo=utc), "closed_at": None},
+        # an enum column by its value, and one holding a member already
+        {"state": "RESOLVED"},
+        {"state": CaseState.CLOSED},
+    ]
+
+    for variant in variants:
+        changed = {**row, **variant}
+        # when it is built both ways
+        ours = build_model(Case, dict(changed))
+        theirs = Case._init_from_db(**changed)
+
+        # then the attributes, their types, values and zones agree
+        assert _state(ours) == _state(theirs), variant
+
+    # and a value no member has fails as the ORM fails
+    with pytest.raises(ValueError, match="NOT-A-STATE"):
+        Case._init_from_db(**{**row, "state": "NOT-A-STATE"})
+    with pytest.raises(ValueError, match="NOT-A-STATE"):
+        build_model(Case, {**row, "state": "NOT-A-STATE"})
 
 
 async def test_a_row_without_every_column_builds_a_partial_instance(

@@ -7,12 +7,16 @@ app (`accounts.User`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime
+import enum
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from tortoise import Tortoise, connections
+from ciso8601 import parse_datetime
+from tortoise import Tortoise, connections, timezone
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.fields import DatetimeField, Field
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -127,6 +131,41 @@ def in_list(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values) or "NULL"
 
 
+def _converter(field: Field[Any]) -> Callable[[Any], Any]:
+    """`field.to_python_value`, or an equivalent without its per-value calls for
+    the two kinds every row holds several of: date-times (parsed, then put in
+    the ORM's time zone, as it does) and enums (looked up by value). Anything
+    unusual (a naive date-time, a value no member has) takes the field's own."""
+    own = field.to_python_value
+    if isinstance(field, DatetimeField) and timezone.get_use_tz():
+        zone = timezone.get_default_timezone()
+
+        def to_datetime(value: Any) -> Any:
+            if value is None:
+                return None
+            if type(value) is str:
+                value = parse_datetime(value)
+            if type(value) is not datetime.datetime or value.utcoffset() is None:
+                return own(value)
+            return value.astimezone(zone)
+
+        return to_datetime
+    enum_type = getattr(field, "enum_type", None)
+    if isinstance(enum_type, type) and issubclass(enum_type, enum.Enum):
+        members = enum_type._value2member_map_
+
+        def to_enum(value: Any) -> Any:
+            if value is None:
+                return None
+            try:
+                return members[value]
+            except (KeyError, TypeError):
+                return own(value)
+
+        return to_enum
+    return own
+
+
 class _Builder:
     """Builds instances of one model from full rows as `Model._init_from_db`
     does (the same attributes, the same conversions, field by field), without
@@ -139,9 +178,7 @@ class _Builder:
         self.model = model
         self.native = tuple((key, attr) for key, attr, _ in meta.db_native_fields)
         self.default = tuple((key, attr, f.field_type) for key, attr, f in meta.db_default_fields)
-        self.complex = tuple(
-            (key, attr, f.to_python_value) for key, attr, f in meta.db_complex_fields
-        )
+        self.complex = tuple((key, attr, _converter(f)) for key, attr, f in meta.db_complex_fields)
         self.custom_generated_pk = meta.db_pk_column not in meta.generated_db_fields
 
     def __call__(self, row: dict[str, Any]) -> Any:
