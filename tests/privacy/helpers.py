@@ -6,6 +6,9 @@ table added later is searched without a change here.
 
 from __future__ import annotations
 
+import email
+import email.policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +82,33 @@ def where_in_storage(value: str) -> list[str]:
     ]
 
 
+def mail_text(path: Path) -> str:
+    """An `.eml` file as a reader sees it: its headers, and every text part decoded."""
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    texts = [f"{name}: {value}" for name, value in message.items()]
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            texts.append(str(part.get_content()))  # type: ignore[attr-defined]
+    return "\n".join(texts)
+
+
+def where_in_mail(value: str) -> list[str]:
+    """Every email the embedded mailer wrote (`.eml` files under MAIL_DIR,
+    decoded) that still holds `value` (case-insensitively)."""
+    root = get_settings().mail_dir
+    needle = value.lower()
+    return [path.name for path in sorted(root.glob("*.eml")) if needle in mail_text(path).lower()]
+
+
 async def where(value: str) -> list[str]:
-    """Everywhere `value` is still found: database columns and stored files."""
-    return [*await where_in_database(value), *(f"file {p}" for p in where_in_storage(value))]
+    """Everywhere `value` is still found: database columns, stored files and
+    the embedded mailer's emails."""
+    return [
+        *await where_in_database(value),
+        *(f"file {p}" for p in where_in_storage(value)),
+        *(f"email {p}" for p in where_in_mail(value)),
+    ]
 
 
 async def snapshot() -> dict[str, list[tuple[Any, ...]]]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 
 from csm_graph import clock
 from csm_graph.access.models import RelatedParty, RelationshipType
@@ -20,8 +21,9 @@ from csm_graph.households.models import HouseholdMember, Relationship, Represent
 from csm_graph.notifications.models import OutboxEmail, OutboxState
 from csm_graph.notifications.services import queue_email
 from csm_graph.privacy.models import ErasureRequest, ErasureState
+from csm_graph.settings import Settings
 from csm_graph.surveys.models import Survey
-from tests.mail import Mailbox
+from tests.mail import Mailbox, body
 from tests.privacy.helpers import files, snapshot, where
 from tests.schema.cases.test_case_attachment_add import upload
 from tests.schema.consumers.helpers import make_consumer
@@ -87,6 +89,7 @@ VIEWER = "{ viewer { id email } }"
 FIRST, LAST = "Zephyrine", "Quillfeather"
 EMAIL = "zephyrine.quill@plant.example"
 OLD_EMAIL = "zeph.oldaddress@plant.example"
+NEIGHBOUR = "nadia.neighbour@example.com"
 COMMENT_TEXT = "Marzipan ledger remark 4471"
 ON_BEHALF_TEXT = "Written for her: tangerine voucher 5823"
 SURVEY_TEXT = "Survey aside: periwinkle kettle 8812"
@@ -344,6 +347,58 @@ async def test_erasure_leaves_no_personal_value_in_any_table_or_file(
     [event] = await AuditEvent.filter(kind=AuditKind.CONSUMER_ERASED)
     assert event.consumer_id == planted.consumer.id
     assert event.actor_id == admin_client.user.id  # type: ignore[union-attr]
+
+
+async def test_the_embedded_mailers_emails_to_her_go_and_others_lose_her_name(
+    http: httpx.AsyncClient, admin_client: GraphQLClient, mailbox: Mailbox, settings: Settings
+) -> None:
+    if settings.smtp_host:
+        pytest.skip(
+            "an SMTP server's mail is its recipients'; the embedded mailer's files are "
+            "checked in the SQLite pass"
+        )
+    # given emails to her, and one to a neighbour that names her in its subject,
+    # its text and its HTML, all written by the embedded mailer
+    planted = await plant(http, admin_client, mailbox)
+    await queue_email(
+        template="case_created",
+        to=NEIGHBOUR,
+        context={
+            "name": "Nadia",
+            "number": "CS7700001",
+            "consumer_name": f"{FIRST} {LAST}",
+            "short_description": f"Call {FIRST} {LAST} back",
+            "link": "https://portal.example/c/1",
+        },
+        key="privacy-test:neighbour",
+    )
+    before = await mailbox.settle()
+    assert any(EMAIL in str(m["To"]) for m in before)
+    [sent] = [m for m in before if NEIGHBOUR in str(m["To"])]
+    assert f"{FIRST} {LAST}" in str(sent["Subject"])
+    assert f"{FIRST} {LAST}" in body(sent, "html")
+
+    # when she is erased
+    payload = (await admin_client.data(ERASE, erase_input(planted.consumer)))["consumerErase"]
+    assert payload["errors"] == []
+
+    # then no email to her is left, and the neighbour's keeps all but her name
+    after = mailbox.messages()
+    assert not [m for m in after if EMAIL in str(m["To"])]
+    [kept] = [m for m in after if NEIGHBOUR in str(m["To"])]
+    assert kept["Subject"] == "[CS7700001] Your case was opened: Call [erased] back"
+    text, page = body(kept, "plain"), body(kept, "html")
+    for part in (text, page):
+        assert FIRST not in part
+        assert LAST not in part
+        assert "We opened case CS7700001 for [erased]: Call [erased] back." in part
+        assert "Hello Nadia," in part
+    assert "https://portal.example/c/1" in page
+    # and the erasure's count says so
+    [event] = await AuditEvent.filter(kind=AuditKind.CONSUMER_ERASED)
+    counts = event.data["counts"]
+    assert counts["email_files_deleted"] == len(before) - 1
+    assert counts["email_file_mentions"] == 1
 
 
 async def test_erasing_twice_changes_nothing_more(

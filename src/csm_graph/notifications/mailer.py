@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.parser import BytesParser
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
 
@@ -98,10 +101,28 @@ class FileMailer:
     async def send(self, message: EmailMessage, *, outbox_id: int) -> None:
         stamp = clock.now().strftime("%Y%m%dT%H%M%S%fZ")
         path = self.directory / f"{stamp}-{outbox_id}.eml"
-        await asyncio.to_thread(_write_atomically, path, bytes(message))
+        await asyncio.to_thread(write_atomically, path, bytes(message))
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def written_emails(directory: Path) -> Iterator[tuple[Path, EmailMessage]]:
+    """The emails `FileMailer` wrote to `directory`, parsed (blocking: run it in a thread)."""
+    for path in sorted(directory.glob("*.eml")):
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue  # removed meanwhile
+        message = BytesParser(policy=policy.default).parsebytes(data)
+        assert isinstance(message, EmailMessage)
+        yield path, message
+
+
+def recipients(message: EmailMessage) -> set[str]:
+    """The addresses an email went to (To, Cc and Bcc), lower-cased."""
+    fields = [str(v) for name in ("to", "cc", "bcc") for v in message.get_all(name, [])]
+    return {address.lower() for _, address in getaddresses(fields) if address}
+
+
+def write_atomically(path: Path, data: bytes) -> None:
     """Readers of the folder never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".eml.part")

@@ -25,10 +25,14 @@ was erased (`is_erased`). A consumer under a legal hold is refused.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
+import html
 import re
 from collections.abc import Iterable, Sequence
+from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from tortoise.expressions import F, Q
@@ -52,8 +56,10 @@ from csm_graph.errors import AccessDenied, ErrorCode, UserErrors
 from csm_graph.exports.models import DataExport, ExportState
 from csm_graph.households.models import Household, HouseholdMember, Representation
 from csm_graph.mailin import services as mailin
+from csm_graph.notifications.mailer import recipients, write_atomically, written_emails
 from csm_graph.notifications.models import OutboxEmail, OutboxState
 from csm_graph.privacy.models import ErasureRequest, ErasureState
+from csm_graph.settings import get_settings
 from csm_graph.surveys.models import Survey
 from csm_graph.transactions import after_commit, unit_of_work
 from csm_graph.validation import fits
@@ -349,6 +355,7 @@ async def _erase_person(consumer: Consumer) -> dict[str, int]:
         await Survey.filter(consumer_id__in=ids).exclude(comment="").update(comment=""),
     )
     await _erase_outbox(addresses, needles, done)
+    await _erase_mail_files(addresses, needles, done)
     await _erase_inbound(addresses, done)
     done.add("custom_field_values", await customfields.forget(CustomFieldEntity.CONSUMER, ids))
     done.add("webhook_deliveries", await webhooks.forget_consumers(ids))
@@ -618,6 +625,69 @@ async def _erase_outbox(addresses: list[str], needles: list[str], done: _Counts)
         if context != email.context or error != email.last_error:
             await OutboxEmail.filter(id=email.id).update(context=context, last_error=error)
             done.add("email_mentions", 1)
+
+
+async def _erase_mail_files(addresses: list[str], needles: list[str], done: _Counts) -> None:
+    """The embedded mailer's copies (`.eml` files under MAIL_DIR, written when no
+    SMTP server is set; an SMTP server's mail is the recipients'): emails to
+    them are deleted, emails to others lose the values that identify them in
+    their subject and text. Found now, changed once the erasure commits."""
+    settings = get_settings()
+    if settings.smtp_host:
+        return
+    changes = await asyncio.to_thread(_mail_changes, settings.mail_dir, addresses, needles)
+    done.add("email_files_deleted", sum(1 for _, data in changes if data is None))
+    done.add("email_file_mentions", sum(1 for _, data in changes if data is not None))
+    if not changes:
+        return
+
+    async def apply() -> None:
+        await asyncio.to_thread(_apply_mail_changes, changes)
+
+    await after_commit(apply)
+
+
+def _mail_changes(
+    directory: Path, addresses: Sequence[str], needles: Sequence[str]
+) -> list[tuple[Path, bytes | None]]:
+    """Each email file to delete (None) or to write again scrubbed (its bytes)."""
+    theirs = set(addresses)
+    changes: list[tuple[Path, bytes | None]] = []
+    for path, message in written_emails(directory):
+        if recipients(message) & theirs:
+            changes.append((path, None))
+        elif needles and _scrub_email(message, needles):
+            changes.append((path, bytes(message)))
+    return changes
+
+
+def _scrub_email(message: EmailMessage, needles: Sequence[str]) -> bool:
+    """`scrub` through an email's subject and text parts (HTML with the needles as
+    HTML writes them); True when anything changed."""
+    changed = False
+    subject = message.get("subject")
+    if subject is not None and scrub(str(subject), needles) != str(subject):
+        message.replace_header("subject", scrub(str(subject), needles))
+        changed = True
+    escaped = [*needles, *(html.escape(n) for n in needles)]
+    for part in message.walk():
+        if part.get_content_maintype() != "text" or part.is_multipart():
+            continue
+        text = str(part.get_content())
+        subtype = part.get_content_subtype()
+        scrubbed = scrub(text, escaped if subtype == "html" else needles)
+        if scrubbed != text:
+            part.set_content(scrubbed, subtype=subtype)
+            changed = True
+    return changed
+
+
+def _apply_mail_changes(changes: Sequence[tuple[Path, bytes | None]]) -> None:
+    for path, data in changes:
+        if data is None:
+            path.unlink(missing_ok=True)
+        elif path.exists():
+            write_atomically(path, data)
 
 
 async def _erase_inbound(addresses: list[str], done: _Counts) -> None:
