@@ -28,6 +28,7 @@ from csm_graph.ratelimit import MemoryLimiter
 from csm_graph.settings import Settings, use_settings
 from tests.mail import Mailbox, SmtpServer
 from tests.processes import start_api_process
+from tests.schema.access.traversal_world import WorldClock
 from tests.serving import serve
 from tests.support import GraphQLClient, login, make_user
 
@@ -263,3 +264,9 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_url)
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+def world_clock() -> WorldClock:
+    """The start of a test over world seeds (`traversal_world.over_world_seeds`)."""
+    return WorldClock()
