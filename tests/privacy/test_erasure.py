@@ -401,6 +401,35 @@ async def test_the_embedded_mailers_emails_to_her_go_and_others_lose_her_name(
     assert counts["email_file_mentions"] == 1
 
 
+async def test_a_mail_file_it_cannot_read_does_not_stop_the_erasure(
+    http: httpx.AsyncClient,
+    admin_client: GraphQLClient,
+    mailbox: Mailbox,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if settings.smtp_host:
+        pytest.skip("the embedded mailer's files are checked in the SQLite pass")
+    # given a file in the mail folder in a charset nothing can decode
+    planted = await plant(http, admin_client, mailbox)
+    odd = settings.mail_dir / "00000000T000000000000Z-0.eml"
+    odd.write_bytes(
+        b"To: someone@example.com\r\nSubject: odd\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=x-no-such-charset\r\n\r\nHello\r\n"
+    )
+
+    # when she is erased
+    payload = (await admin_client.data(ERASE, erase_input(planted.consumer)))["consumerErase"]
+
+    # then the erasure is done, the file is left as it was, and the log says so
+    assert payload["errors"] == []
+    assert payload["erasureRequest"]["state"] == "DONE"
+    assert odd.read_bytes().endswith(b"Hello\r\n")
+    assert any(
+        "could not read" in r.getMessage() and odd.name in r.getMessage() for r in caplog.records
+    )
+
+
 async def test_erasing_twice_changes_nothing_more(
     http: httpx.AsyncClient, admin_client: GraphQLClient, mailbox: Mailbox
 ) -> None:

@@ -29,6 +29,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import html
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from email.message import EmailMessage
@@ -64,6 +65,8 @@ from csm_graph.surveys.models import Survey
 from csm_graph.transactions import after_commit, unit_of_work
 from csm_graph.validation import fits
 from csm_graph.webhooks import services as webhooks
+
+log = logging.getLogger(__name__)
 
 ERASED = "[erased]"
 """What replaces text written by or about an erased person."""
@@ -656,8 +659,13 @@ def _mail_changes(
     for path, message in written_emails(directory):
         if recipients(message) & theirs:
             changes.append((path, None))
-        elif needles and _scrub_email(message, needles):
-            changes.append((path, bytes(message)))
+            continue
+        try:
+            if needles and _scrub_email(message, needles):
+                changes.append((path, bytes(message)))
+        except (LookupError, ValueError) as error:
+            # Not an email the product wrote (an unknown charset, a broken part).
+            log.warning("erasure could not read %s: %s", path.name, error)
     return changes
 
 
