@@ -30,7 +30,7 @@ from csm_graph.accounts.viewer import Viewer
 from csm_graph.audit import services as audit
 from csm_graph.audit.models import AuditKind
 from csm_graph.cases import events
-from csm_graph.cases.models import ActivityKind, Case, CaseActivity, CaseComment
+from csm_graph.cases.models import FINAL_STATES, ActivityKind, Case, CaseActivity, CaseComment
 from csm_graph.consumers.models import Consumer, ConsumerMerge, DuplicateDismissal
 from csm_graph.consumers.services import merged_away, sync_identity
 from csm_graph.consumers.validation import IDENTITY_FIELDS, NAME_FIELDS
@@ -43,6 +43,7 @@ from csm_graph.households.models import HouseholdMember, Representation
 from csm_graph.notifications.services import queue_email
 from csm_graph.products.models import SoldProduct
 from csm_graph.settings import get_settings
+from csm_graph.sla import services as sla
 from csm_graph.surveys.models import Survey
 from csm_graph.transactions import unit_of_work
 from csm_graph.webhooks import services as webhooks
@@ -135,6 +136,7 @@ async def merge(
         await _check_conflicts(subject, survivor, merged, choices)
         moved = _Moved()
         now = clock.now()
+        open_cases = await Case.filter(consumer_id=merged.id).exclude(state__in=FINAL_STATES)
         await _move_cases(subject, survivor, merged, moved, now)
         await _move_memberships(survivor, merged, moved)
         await _move_representations(survivor, merged, moved)
@@ -184,6 +186,7 @@ async def merge(
         if moved_external:
             survivor.external_id = external_id
         await survivor.save()
+        await _retime(open_cases, survivor.id)
         record = await ConsumerMerge.create(
             survivor_id=survivor.id,
             merged_id=merged.id,
@@ -200,6 +203,16 @@ async def merge(
             # The record and its login agree again (a new address waits for its owner).
             await sync_identity.later(survivor.id)
     return survivor
+
+
+async def _retime(cases: list[Case], survivor_id: int) -> None:
+    """The due times of the open cases that moved follow the survivor's SLA level
+    (the one it has after the merge), as when a case's consumer changes (and
+    in the same states: closed and cancelled cases keep theirs, so reports
+    stay as they were)."""
+    for case in cases:
+        timing = await sla.recomputed(case, priority=case.priority, consumer_id=survivor_id)
+        await Case.filter(id=case.id).update(**timing)
 
 
 async def _audit(

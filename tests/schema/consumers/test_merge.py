@@ -11,9 +11,9 @@ import pytest
 from csm_graph import clock
 from csm_graph.access.models import RelatedParty, RelationshipType
 from csm_graph.accounts.models import RefreshToken, User, UserType
-from csm_graph.cases.models import ActivityKind, Case, CaseActivity, CaseComment
+from csm_graph.cases.models import ActivityKind, Case, CaseActivity, CaseComment, CaseState
 from csm_graph.consumers import importing
-from csm_graph.consumers.models import Consumer, ConsumerMerge
+from csm_graph.consumers.models import Consumer, ConsumerMerge, SlaLevel
 from csm_graph.households.models import HouseholdMember, Relationship, Representation
 from csm_graph.notifications.models import OutboxEmail
 from csm_graph.products.models import SoldProduct
@@ -208,6 +208,60 @@ async def test_everything_moves_to_the_survivor_and_nothing_is_lost(
     assert node == {"id": gid("Consumer", survivor.id), "number": survivor.number}
     case = (await merged_login.data(NODE, {"id": gid("Case", pair.survivor_case.id)}))["node"]
     assert case == {"id": gid("Case", pair.survivor_case.id), "number": pair.survivor_case.number}
+
+
+def _due(case: Case) -> tuple[dt.datetime | None, dt.datetime | None]:
+    return case.response_due_at, case.resolution_due_at
+
+
+@pytest.mark.parametrize(
+    ("taken", "shift"),
+    [
+        # the survivor's GOLD targets for priority 4: 240 and 4320 minutes, not
+        # BRONZE's 1440 and 10080
+        ([], (1440 - 240, 10080 - 4320)),
+        # the survivor takes the merged record's BRONZE: the targets stay
+        (["SLA_LEVEL"], (0, 0)),
+    ],
+)
+async def test_moved_open_cases_take_the_due_times_of_the_survivors_level(
+    agent_client: GraphQLClient, taken: list[str], shift: tuple[int, int]
+) -> None:
+    # given a GOLD survivor, and a BRONZE record with an open, a resolved and a
+    # closed case, their due times set by BRONZE's targets for priority 4
+    survivor = await person("gilda", sla_level=SlaLevel.GOLD)
+    merged = await person("bruno", sla_level=SlaLevel.BRONZE)
+    opened = clock.now() - dt.timedelta(hours=2)
+    cases = {
+        state: await case_about(
+            merged,
+            state=state,
+            priority=4,
+            created_at=opened,
+            response_due_at=opened + dt.timedelta(minutes=1440),
+            resolution_due_at=opened + dt.timedelta(minutes=10080),
+        )
+        for state in (CaseState.OPEN, CaseState.RESOLVED, CaseState.CLOSED)
+    }
+
+    # when it is merged into the survivor
+    payload = (await agent_client.data(MERGE, merge_input(survivor, merged, fields=taken)))[
+        "consumerMerge"
+    ]
+
+    # then the cases not closed take due times by the survivor's level after the merge
+    assert payload["errors"] == []
+    response, resolution = (dt.timedelta(minutes=m) for m in shift)
+    for state, case in cases.items():
+        saved = await Case.get(id=case.id)
+        assert saved.consumer_id == survivor.id
+        before = _due(case)
+        assert before[0] is not None
+        assert before[1] is not None
+        if state is CaseState.CLOSED:
+            assert _due(saved) == before, state
+        else:
+            assert _due(saved) == (before[0] - response, before[1] - resolution), state
 
 
 async def test_a_shared_household_in_the_same_role_keeps_one_membership(
