@@ -12,7 +12,7 @@ import httpx
 import pytest
 from graphql import GraphQLObjectType
 
-from csm_graph import db
+from csm_graph import clock, db
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
 from csm_graph.accounts.models import Team, User, UserType
 from csm_graph.accounts.users import create_admin
@@ -30,7 +30,7 @@ from csm_graph.transactions import unit_of_work
 from tests.mail import Mailbox
 from tests.schema.cases.helpers import gid, make_world, open_case
 from tests.schema.consumers.helpers import STAFF, link_token, make_consumer
-from tests.support import LOGIN, PASSWORD, GraphQLClient, make_user
+from tests.support import LOGIN, PASSWORD, GraphQLClient, login, make_user
 
 AUDIT_EVENTS = """
 query Audit($first: Int, $after: String, $filter: AuditEventFilter) {
@@ -52,6 +52,26 @@ mutation($input: UserCreateInput!) {
 USER_UPDATE = """
 mutation($input: UserUpdateInput!) {
   userUpdate(input: $input) { user { id } errors { field code } }
+}
+"""
+DEPARTMENT_CREATE = """
+mutation($input: DepartmentCreateInput!) {
+  departmentCreate(input: $input) { department { id } errors { field code } }
+}
+"""
+HOUSEHOLD_CREATE = """
+mutation($input: HouseholdCreateInput!) {
+  householdCreate(input: $input) { household { id } errors { field code } }
+}
+"""
+MEMBER_ADD = """
+mutation($input: HouseholdMemberAddInput!) {
+  householdMemberAdd(input: $input) { errors { field code } }
+}
+"""
+MEMBER_END = """
+mutation($input: HouseholdMemberEndInput!) {
+  householdMemberEnd(input: $input) { errors { field code } }
 }
 """
 TEAM_CREATE = """
@@ -312,6 +332,129 @@ async def test_user_changes_record_one_event_per_role_and_team_added_or_removed(
     ]
 
 
+async def test_a_users_type_email_password_and_department_changes_are_recorded(
+    admin_client: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    # given an external user, a department, and the user logged in
+    assert admin_client.user is not None
+    admin_id = admin_client.user.id
+    finance = await payload(admin_client, DEPARTMENT_CREATE, name="Finance")
+    finance_id = pk(finance["department"]["id"])
+    user = await make_user("kim@example.com", user_type=UserType.EXTERNAL)
+    kim = await login(http, "kim@example.com")
+    before = await AuditEvent.filter(user_id=user.id).count()
+    uid = gid("User", user.id)
+
+    # when the user changes their own password, and an administrator their type,
+    # address and department, then their department again to one that is no department
+    new_password = "a new passphrase 42"
+    await payload(kim, USER_UPDATE, id=uid, password=new_password, currentPassword=PASSWORD)
+    await payload(admin_client, USER_UPDATE, id=uid, userType="INTERNAL")
+    await payload(admin_client, USER_UPDATE, id=uid, email="kim.new@example.com")
+    await payload(admin_client, USER_UPDATE, id=uid, department=" finance ")
+    await payload(admin_client, USER_UPDATE, id=uid, department="Unlisted")
+    # and a change that changes none of them records none of them
+    await payload(admin_client, USER_UPDATE, id=uid, department="unlisted", userType="INTERNAL")
+
+    # then each change is one event, by whoever made it, naming no address or department
+    shapes = [
+        (e.kind, e.actor_id, e.data)
+        for e in (await AuditEvent.filter(user_id=user.id).order_by("id"))[before:]
+    ]
+    assert shapes == [
+        (AuditKind.PASSWORD_CHANGED, user.id, {"via": "user_update"}),
+        (AuditKind.USER_TYPE_CHANGED, admin_id, {"old": "EXTERNAL", "new": "INTERNAL"}),
+        (AuditKind.USER_EMAIL_CHANGED, admin_id, {"via": "user_update"}),
+        (AuditKind.USER_DEPARTMENT_CHANGED, admin_id, {"old": None, "new": finance_id}),
+        (AuditKind.USER_DEPARTMENT_CHANGED, admin_id, {"old": finance_id, "new": None}),
+    ]
+    created = await one(AuditKind.DEPARTMENT_CREATED)
+    assert (created.actor_id, created.target_type, created.target_id, created.data) == (
+        admin_id,
+        "Department",
+        finance_id,
+        {},
+    )
+
+
+async def test_household_memberships_added_and_ended_are_recorded(
+    agent_client: GraphQLClient,
+) -> None:
+    # given a household with a head
+    assert agent_client.user is not None
+    head = await make_consumer(first_name="Hedda")
+    kid = await make_consumer(first_name="Kit")
+    made = await payload(agent_client, HOUSEHOLD_CREATE, name="The Lanes")
+    household = made["household"]["id"]
+    await payload(
+        agent_client,
+        MEMBER_ADD,
+        householdId=household,
+        consumerId=gid("Consumer", head.id),
+        relationship="HEAD",
+    )
+
+    # when a member joins, and the head leaves making them head
+    await payload(
+        agent_client,
+        MEMBER_ADD,
+        householdId=household,
+        consumerId=gid("Consumer", kid.id),
+        relationship="CHILD",
+    )
+    await payload(
+        agent_client,
+        MEMBER_END,
+        householdId=household,
+        consumerId=gid("Consumer", head.id),
+        newHeadConsumerId=gid("Consumer", kid.id),
+    )
+
+    # then each membership change is recorded for its consumer, on the household
+    today = clock.today().isoformat()
+    shapes = [
+        (e.kind, e.actor_id, e.consumer_id, e.target_type, e.target_id, e.data)
+        for e in await AuditEvent.filter(
+            kind__in=[AuditKind.HOUSEHOLD_MEMBER_ADDED, AuditKind.HOUSEHOLD_MEMBER_ENDED]
+        ).order_by("id")
+    ]
+    agent, hid = agent_client.user.id, pk(household)
+    added = {"start_date": today, "is_head": True, "relationship": "HEAD"}
+    assert shapes == [
+        (AuditKind.HOUSEHOLD_MEMBER_ADDED, agent, head.id, "Household", hid, added),
+        (
+            AuditKind.HOUSEHOLD_MEMBER_ADDED,
+            agent,
+            kid.id,
+            "Household",
+            hid,
+            {"start_date": today, "is_head": False, "relationship": "CHILD"},
+        ),
+        (
+            AuditKind.HOUSEHOLD_MEMBER_ENDED,
+            agent,
+            head.id,
+            "Household",
+            hid,
+            {"end_date": today, "new_head_id": kid.id},
+        ),
+    ]
+
+
+async def test_createadmin_on_an_external_user_records_the_new_type_and_password() -> None:
+    # given an external user
+    user = await make_user("ext@example.com", user_type=UserType.EXTERNAL)
+
+    # when the command makes them an administrator
+    await create_admin("ext@example.com", "another passphrase 7")
+
+    # then the system changed their type and password
+    changed = await one(AuditKind.USER_TYPE_CHANGED, user_id=user.id)
+    password = await one(AuditKind.PASSWORD_CHANGED, user_id=user.id)
+    assert (changed.actor_id, changed.data) == (None, {"old": "EXTERNAL", "new": "INTERNAL"})
+    assert (password.actor_id, password.data) == (None, {"via": "createadmin"})
+
+
 async def test_team_creation_and_membership_record_each_member(
     admin_client: GraphQLClient,
 ) -> None:
@@ -342,6 +485,7 @@ async def test_createadmin_records_the_user_and_the_role_as_the_system() -> None
     # then: the second run changes nothing and records nothing
     created = await one(AuditKind.USER_CREATED, user_id=admin.id)
     granted = await one(AuditKind.ROLE_GRANTED, user_id=admin.id)
+    assert await AuditEvent.filter(user_id=admin.id).count() == 2
     assert (created.actor_id, granted.actor_id, granted.data) == (None, None, {"role": "ADMIN"})
 
 

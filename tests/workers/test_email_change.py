@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 
 from csm_graph.accounts.models import User
+from csm_graph.audit.models import AuditEvent, AuditKind
 from csm_graph.consumers.models import Consumer
 from tests.mail import Mailbox, body
 from tests.schema.consumers.helpers import link_token, to_whom
@@ -85,6 +86,13 @@ async def test_the_owner_confirms_the_new_address_from_the_link(
         True,
     )
     await login(http, "new@example.com", PASSWORD)
+    # and the trail has the change, once, by the owner, without either address
+    [event] = await AuditEvent.filter(kind=AuditKind.USER_EMAIL_CHANGED)
+    assert (event.user_id, event.actor_id, event.data) == (
+        user.id,
+        user.id,
+        {"via": "confirmed_link"},
+    )
 
 
 async def test_a_link_for_an_address_given_up_since_does_nothing(

@@ -170,11 +170,14 @@ async def create_department(viewer: Viewer | None, *, name: str) -> Department:
         errors.add("name", "A department with this name exists.", ErrorCode.CONFLICT)
     errors.raise_if_any()
     try:
-        return await Department.create(name=clean, key=key)
+        async with unit_of_work():
+            department = await Department.create(name=clean, key=key)
+            await record(AuditKind.DEPARTMENT_CREATED, viewer, target=("Department", department.id))
     except IntegrityError:
         raise UserErrors.one(
             "name", "A department with this name exists.", ErrorCode.CONFLICT
         ) from None
+    return department
 
 
 def _text(

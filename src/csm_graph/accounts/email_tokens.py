@@ -10,6 +10,8 @@ import datetime as dt
 from csm_graph import clock
 from csm_graph.accounts import passwords, sessions, tokens
 from csm_graph.accounts.models import EmailToken, TokenPurpose, User
+from csm_graph.audit.models import AuditKind
+from csm_graph.audit.services import record
 from csm_graph.errors import ErrorCode, UserErrors
 from csm_graph.notifications.services import queue_email
 from csm_graph.ratelimit import throttle
@@ -121,6 +123,7 @@ async def reset_password(token: str, password: str) -> User:
         # The link reached the mailbox, which proves the address.
         user.email_verified = True
         await user.save(update_fields=["password_hash", "email_verified"])
+        await record(AuditKind.PASSWORD_CHANGED, user.id, user_id=user.id, via="reset_link")
         await sessions.end_sessions(user.id)
     return user
 

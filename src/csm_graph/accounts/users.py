@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from csm_graph import clock
+from csm_graph.access.models import Department, department_key
 from csm_graph.accounts import passwords, sessions
 from csm_graph.accounts.email_tokens import send_set_password_email
 from csm_graph.accounts.models import Role, RoleName, Team, User, UserType
@@ -253,6 +254,7 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
         if user is None:
             raise UserErrors.one("id", "No such user.", ErrorCode.NOT_FOUND)
         was_active, old_manager = user.is_active, user.manager_id
+        before = _Before(user.user_type, user.email, user.password_hash, user.department)
         names = _name_fields(wanted, errors)
         for key, value in names.items():
             setattr(user, key, value)
@@ -340,6 +342,7 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
             was_active=was_active,
             old_manager=old_manager,
             tokens_allowed=tokens_allowed,
+            before=before,
         )
         if user.user_type is UserType.EXTERNAL and (
             user.manager_id is not None
@@ -355,6 +358,25 @@ async def update_user(viewer: Viewer | None, user_id: int, changes: UserChanges)
     return user
 
 
+@dataclasses.dataclass(frozen=True)
+class _Before:
+    """What `update_user` found, for the audit events of what it changed."""
+
+    user_type: UserType
+    email: str
+    password_hash: str | None
+    department: str
+
+
+async def _department_id(text: str) -> int | None:
+    """The department a user's `department` text makes them a member of, if any."""
+    key = department_key(text)
+    if not key:
+        return None
+    department = await Department.get_or_none(key=key)
+    return department.id if department is not None else None
+
+
 async def _record_changes(
     viewer: Viewer,
     user: User,
@@ -362,8 +384,29 @@ async def _record_changes(
     was_active: bool,
     old_manager: int | None,
     tokens_allowed: bool,
+    before: _Before,
 ) -> None:
     """The audit events of `update_user` besides roles and teams."""
+    if user.user_type is not before.user_type:
+        await record(
+            AuditKind.USER_TYPE_CHANGED,
+            viewer,
+            user_id=user.id,
+            old=before.user_type.value,
+            new=user.user_type.value,
+        )
+    if user.email != before.email:
+        await record(AuditKind.USER_EMAIL_CHANGED, viewer, user_id=user.id, via="user_update")
+    if user.password_hash != before.password_hash:
+        await record(AuditKind.PASSWORD_CHANGED, viewer, user_id=user.id, via="user_update")
+    if department_key(user.department) != department_key(before.department):
+        await record(
+            AuditKind.USER_DEPARTMENT_CHANGED,
+            viewer,
+            user_id=user.id,
+            old=await _department_id(before.department),
+            new=await _department_id(user.department),
+        )
     if user.is_active != was_active:
         kind = AuditKind.USER_REACTIVATED if user.is_active else AuditKind.USER_DEACTIVATED
         await record(kind, viewer, user_id=user.id)
@@ -469,6 +512,16 @@ async def create_admin(
         else:
             if not user.is_active:
                 await record(AuditKind.USER_REACTIVATED, None, user_id=user.id)
+            if user.user_type is not UserType.INTERNAL:
+                await record(
+                    AuditKind.USER_TYPE_CHANGED,
+                    None,
+                    user_id=user.id,
+                    old=user.user_type.value,
+                    new=UserType.INTERNAL.value,
+                )
+            if not await passwords.verify_password(user.password_hash, password):
+                await record(AuditKind.PASSWORD_CHANGED, None, user_id=user.id, via="createadmin")
             user.user_type = UserType.INTERNAL
             user.is_active = True
             user.email_verified = True

@@ -342,6 +342,7 @@ async def _confirm_email_change(user: User, address: str | None) -> Consumer:
     user.pending_email = None
     user.email_verified = True
     await user.save(update_fields=["email", "pending_email", "email_verified"])
+    await record(AuditKind.USER_EMAIL_CHANGED, user.id, user_id=user.id, via="confirmed_link")
     if consumer.email != address:
         consumer.email = address
         await consumer.save(update_fields=["email"])

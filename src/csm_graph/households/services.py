@@ -176,7 +176,7 @@ async def add_member(
             current_memberships(today), consumer_id=consumer.id, is_primary=True
         ).exists()
         try:
-            return await HouseholdMember.create(
+            membership = await HouseholdMember.create(
                 household_id=household.id,
                 consumer_id=consumer.id,
                 relationship=relationship,
@@ -188,6 +188,16 @@ async def add_member(
             raise UserErrors.one(
                 "consumer_id", "The consumer is already a current member.", ErrorCode.CONFLICT
             ) from None
+        await record(
+            AuditKind.HOUSEHOLD_MEMBER_ADDED,
+            viewer,
+            consumer_id=consumer.id,
+            target=("Household", household.id),
+            relationship=relationship.value,
+            is_head=head,
+            start_date=iso(start),
+        )
+        return membership
 
 
 async def end_member(
@@ -247,6 +257,7 @@ async def end_member(
                 "This is the household's last head: name another member as head.",
                 ErrorCode.INVALID_STATE,
             )
+        made_head = new_head is not None and not new_head.is_head
         if new_head is not None and not new_head.is_head:
             new_head.is_head = True
             await new_head.save(update_fields=["is_head"])
@@ -265,6 +276,14 @@ async def end_member(
             if successor is not None:
                 successor.is_primary = True
                 await successor.save(update_fields=["is_primary"])
+        await record(
+            AuditKind.HOUSEHOLD_MEMBER_ENDED,
+            viewer,
+            consumer_id=membership.consumer_id,
+            target=("Household", household.id),
+            end_date=iso(end),
+            new_head_id=new_head.consumer_id if made_head and new_head is not None else None,
+        )
     return membership
 
 

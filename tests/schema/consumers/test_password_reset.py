@@ -5,6 +5,7 @@ import datetime as dt
 import httpx
 
 from csm_graph import clock
+from csm_graph.audit.models import AuditEvent, AuditKind
 from tests.mail import Mailbox
 from tests.schema.consumers.helpers import link_token
 from tests.support import LOGIN, GraphQLClient, login, make_user
@@ -26,7 +27,7 @@ async def test_a_reset_link_sets_a_new_password_and_ends_sessions(
     anon_client: GraphQLClient, http: httpx.AsyncClient, mailbox: Mailbox
 ) -> None:
     # given
-    await make_user("forgot@example.com")
+    user = await make_user("forgot@example.com")
     session = await login(http, "forgot@example.com")
 
     # when
@@ -44,6 +45,9 @@ async def test_a_reset_link_sets_a_new_password_and_ends_sessions(
         {"t": session.refresh_token},
     )
     assert refreshed["tokenRefresh"]["errors"] == [{"code": "INVALID_CREDENTIALS"}]
+    # and the trail says the owner changed the password through the link
+    [event] = await AuditEvent.filter(kind=AuditKind.PASSWORD_CHANGED)
+    assert (event.user_id, event.actor_id, event.data) == (user.id, user.id, {"via": "reset_link"})
 
 
 async def test_unknown_emails_get_the_same_answer_and_no_mail(
