@@ -295,6 +295,14 @@ def _mail_in(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    try:
+        smtp.tls_context(settings)
+    except (OSError, ValueError) as error:
+        print(
+            f"csm-graph mail-in: MAIL_IN_TLS_CERT and MAIL_IN_TLS_KEY cannot be loaded: {error}",
+            file=sys.stderr,
+        )
+        return 2
     configure_logging(settings.log_level, settings.logs_as_json)
     host, port = args.host or settings.mail_in_host, args.port or settings.mail_in_port
 
@@ -302,8 +310,10 @@ def _mail_in(settings: Settings, args: argparse.Namespace) -> int:
         await runtime.start(settings, with_jobs=True)
         try:
             server = await smtp.start_server(settings, host, port)
+            tls = " (STARTTLS required)" if settings.mail_in_require_tls else ""
+            tls = tls or (" (STARTTLS offered)" if settings.mail_in_tls_cert else "")
             print(
-                f"csm-graph mail-in: SMTP on {host}:{smtp.port_of(server)} for "
+                f"csm-graph mail-in: SMTP on {host}:{smtp.port_of(server)}{tls} for "
                 + ", ".join(settings.mail_in_addresses),
                 file=sys.stderr,
                 flush=True,

@@ -144,6 +144,14 @@ class Settings(BaseSettings):
     their `+tag` forms. The first one is the base of the per-case reply addresses."""
     mail_in_host: str = "127.0.0.1"
     mail_in_port: int = 2525
+    mail_in_tls_cert: str = ""
+    """PEM file of the certificate (and chain) `mail-in` offers STARTTLS with;
+    empty: no STARTTLS. Needs MAIL_IN_TLS_KEY."""
+    mail_in_tls_key: str = ""
+    """PEM file of that certificate's private key."""
+    mail_in_require_tls: bool = False
+    """Refuse mail until the client has started TLS (530 at MAIL FROM); needs
+    MAIL_IN_TLS_CERT."""
     mail_in_max_bytes: int = 25 * 1024 * 1024
     """Largest message `mail-in` accepts (SMTP SIZE); larger ones are refused with 552."""
     mail_in_unknown_senders: bool = True
@@ -218,6 +226,14 @@ class Settings(BaseSettings):
     def _secret_required_in_production(self) -> Settings:
         if self.environment == "production" and len(self.secret_key) < 32:
             raise ValueError("SECRET_KEY (32+ characters) is required in production")
+        return self
+
+    @model_validator(mode="after")
+    def _mail_in_tls_complete(self) -> Settings:
+        if bool(self.mail_in_tls_cert) != bool(self.mail_in_tls_key):
+            raise ValueError("MAIL_IN_TLS_CERT and MAIL_IN_TLS_KEY are set together")
+        if self.mail_in_require_tls and not self.mail_in_tls_cert:
+            raise ValueError("MAIL_IN_REQUIRE_TLS needs MAIL_IN_TLS_CERT and MAIL_IN_TLS_KEY")
         return self
 
     @field_validator("log_json", "webhook_allow_private_addresses", mode="before")

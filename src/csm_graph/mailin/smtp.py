@@ -6,12 +6,15 @@ database and job dispatch live there too). A recipient that is not one of
 a message over `MAIL_IN_MAX_BYTES` at `DATA` with 552; an accepted message
 is committed (bytes and row) before the server answers 250, so a 250 means
 it is kept. A failure to keep it answers 451: the sending server retries.
+With MAIL_IN_TLS_CERT and MAIL_IN_TLS_KEY it offers STARTTLS, and with
+MAIL_IN_REQUIRE_TLS it takes mail only after it (530 before).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from typing import Any
 
 from aiosmtpd.smtp import SMTP
@@ -56,11 +59,22 @@ class Handler:
         return "250 2.0.0 Message accepted"
 
 
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The server side of STARTTLS (MAIL_IN_TLS_CERT and MAIL_IN_TLS_KEY), or None.
+    A file that is missing or not a certificate and key fails here, at start."""
+    if not settings.mail_in_tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(settings.mail_in_tls_cert, settings.mail_in_tls_key)
+    return context
+
+
 async def start_server(
     settings: Settings, host: str | None = None, port: int | None = None
 ) -> asyncio.Server:
     """Listen on `host`:`port` (the settings' by default; port 0: a free one)."""
     handler = Handler(settings)
+    tls = tls_context(settings)
     loop = asyncio.get_running_loop()
     return await loop.create_server(
         lambda: SMTP(
@@ -68,6 +82,8 @@ async def start_server(
             data_size_limit=settings.mail_in_max_bytes,
             enable_SMTPUTF8=True,
             ident="csm-graph mail-in",
+            tls_context=tls,
+            require_starttls=settings.mail_in_require_tls,
         ),
         host=settings.mail_in_host if host is None else host,
         port=settings.mail_in_port if port is None else port,
