@@ -368,6 +368,15 @@ class _Before:
     department: str
 
 
+async def _record_type_change(
+    actor: Viewer | None, user_id: int, old: UserType, new: UserType
+) -> None:
+    if old is not new:
+        await record(
+            AuditKind.USER_TYPE_CHANGED, actor, user_id=user_id, old=old.value, new=new.value
+        )
+
+
 async def _department_id(text: str) -> int | None:
     """The department a user's `department` text makes them a member of, if any."""
     key = department_key(text)
@@ -387,14 +396,7 @@ async def _record_changes(
     before: _Before,
 ) -> None:
     """The audit events of `update_user` besides roles and teams."""
-    if user.user_type is not before.user_type:
-        await record(
-            AuditKind.USER_TYPE_CHANGED,
-            viewer,
-            user_id=user.id,
-            old=before.user_type.value,
-            new=user.user_type.value,
-        )
+    await _record_type_change(viewer, user.id, before.user_type, user.user_type)
     if user.email != before.email:
         await record(AuditKind.USER_EMAIL_CHANGED, viewer, user_id=user.id, via="user_update")
     if user.password_hash != before.password_hash:
@@ -512,14 +514,7 @@ async def create_admin(
         else:
             if not user.is_active:
                 await record(AuditKind.USER_REACTIVATED, None, user_id=user.id)
-            if user.user_type is not UserType.INTERNAL:
-                await record(
-                    AuditKind.USER_TYPE_CHANGED,
-                    None,
-                    user_id=user.id,
-                    old=user.user_type.value,
-                    new=UserType.INTERNAL.value,
-                )
+            await _record_type_change(None, user.id, user.user_type, UserType.INTERNAL)
             if not await passwords.verify_password(user.password_hash, password):
                 await record(AuditKind.PASSWORD_CHANGED, None, user_id=user.id, via="createadmin")
             user.user_type = UserType.INTERNAL
