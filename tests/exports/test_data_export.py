@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from csm_graph import clock
+from csm_graph import clock, storage
 from csm_graph.access.engine import Subject, load_subject
 from csm_graph.access.models import RelatedParty, RelationshipType, Responsibility
 from csm_graph.accounts.models import UserType
@@ -27,6 +27,7 @@ from csm_graph.consumers.models import Consumer
 from csm_graph.customfields.models import CustomFieldEntity
 from csm_graph.exports.models import DataExport, ExportState
 from csm_graph.exports.services import expire_data_exports
+from csm_graph.mailin.models import InboundEmail, InboundState, Intake
 from csm_graph.notifications.services import queue_email
 from csm_graph.products.models import SoldProduct
 from csm_graph.storage import path_of
@@ -176,6 +177,22 @@ async def everything_about_the_member(world: World) -> dict[str, Any]:
         owner_id=world.member.id,
         household_id=world.household.id,
     )
+    # an email the member sent in about the case, and one someone else sent
+    for sender, text in (
+        ("Member@Example.com", b"MEMBER-MESSAGE: it blinks red."),
+        ("stranger@example.com", b"STRANGER-MESSAGE: not hers."),
+    ):
+        raw = b"From: " + sender.encode() + b"\r\nSubject: Router\r\n\r\n" + text + b"\r\n"
+        await InboundEmail.create(
+            intake=Intake.SMTP,
+            state=InboundState.ATTACHED,
+            sender=sender.lower(),
+            subject="Router",
+            size=len(raw),
+            raw_key=await storage.put(raw),
+            received_at=clock.now(),
+            case_id=case.id,
+        )
     return {
         "case": case.number,
         "for_grandma": for_grandma.number,
@@ -252,6 +269,15 @@ async def test_the_archive_holds_every_kind_of_record(
     assert [(p["name"], p["serialNumber"]) for p in data["soldProducts"]] == [
         ("Fibre 1000", "SN-MEMBER-1")
     ]
+    [sent_in] = data["messagesSentIn"]
+    assert (sent_in["subject"], sent_in["caseNumber"], sent_in["state"]) == (
+        "Router",
+        expected["case"],
+        "ATTACHED",
+    )
+    assert sent_in["path"].startswith("messages/")
+    assert b"MEMBER-MESSAGE: it blinks red." in files[sent_in["path"]]
+    assert b"STRANGER-MESSAGE" not in b"".join(files.values())
     emails = {(e["kind"], e["to"], e["caseNumber"]) for e in data["emails"]}
     assert ("case_created", "member@example.com", expected["case"]) in emails
     assert ("case_commented", "member@example.com", expected["case"]) in emails

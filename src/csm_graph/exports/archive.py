@@ -4,7 +4,8 @@
 `FORMAT` and `FORMAT_VERSION` (docs/exports.md describes every key; within a
 version keys are only ever added). `summary.html` says the same for a person
 to read, rendered with Jinja2 like the emails. `files/` holds the files the
-consumer attached themselves.
+consumer attached themselves, and `messages/` the emails they sent in, as
+received.
 
 What the archive leaves out, and why, is listed in `LEFT_OUT` (and written
 into `data.json`): other people are named by their role ("agent", "you",
@@ -38,6 +39,7 @@ from csm_graph.consumers.models import Consumer
 from csm_graph.customfields import services as customfields
 from csm_graph.customfields.models import CustomFieldEntity
 from csm_graph.households.models import Household, HouseholdMember, Representation
+from csm_graph.mailin.models import InboundEmail
 from csm_graph.notifications import rendering
 from csm_graph.notifications.models import OutboxEmail
 from csm_graph.products.models import SoldProduct
@@ -90,7 +92,7 @@ class Contents:
 
     data: dict[str, Any]
     files: list[tuple[str, str]] = field(default_factory=list)
-    """(path in the zip, storage key) of each attached file."""
+    """(path in the zip, storage key) of each attached file and message sent in."""
 
 
 def _when(value: dt.date | dt.datetime | None) -> str | None:
@@ -224,6 +226,9 @@ async def collect(consumer_id: int, generated_at: dt.datetime) -> Contents:
         if addresses
         else []
     )
+    sent_in = (
+        await InboundEmail.filter(sender__in=sorted(addresses)).order_by("id") if addresses else []
+    )
 
     households = await _by_id(
         Household,
@@ -247,7 +252,8 @@ async def collect(consumer_id: int, generated_at: dt.datetime) -> Contents:
         Case,
         {a.case_id for a in attached}
         | {s.case_id for s in surveys}
-        | {p.case_id for p in parties if p.case_id},
+        | {p.case_id for p in parties if p.case_id}
+        | {m.case_id for m in sent_in if m.case_id},
     )
     case_numbers |= {pk: c.number for pk, c in other_cases.items()}
     product_rows = await _by_id(
@@ -274,6 +280,7 @@ async def collect(consumer_id: int, generated_at: dt.datetime) -> Contents:
         return found.number if found else None
 
     files = [(_file_path(a), a.storage_key) for a in attached]
+    messages = [(f"messages/{n:04d}.eml", m.raw_key) for n, m in enumerate(sent_in, start=1)]
     by_case: dict[int, dict[str, list[dict[str, Any]]]] = {
         pk: {"comments": [], "activity": []} for pk in case_ids
     }
@@ -420,9 +427,20 @@ async def collect(consumer_id: int, generated_at: dt.datetime) -> Contents:
             for p in products
         ],
         "emails": [_email(e, case_numbers) for e in emails],
+        "messagesSentIn": [
+            {
+                "path": path,
+                "subject": m.subject,
+                "caseNumber": case_numbers.get(m.case_id) if m.case_id else None,
+                "state": m.state.value,
+                "size": m.size,
+                "receivedAt": _when(m.received_at),
+            }
+            for m, (path, _) in zip(sent_in, messages, strict=True)
+        ],
         "leftOut": list(LEFT_OUT),
     }
-    return Contents(data=data, files=files)
+    return Contents(data=data, files=[*files, *messages])
 
 
 def _email(row: OutboxEmail, case_numbers: dict[int, str]) -> dict[str, Any]:
@@ -475,7 +493,8 @@ def _zip(contents: Contents, copies: list[tuple[str, bytes]]) -> bytes:
 
 
 async def build(consumer_id: int, generated_at: dt.datetime) -> bytes:
-    """The zip of consumer `consumer_id`'s data: `data.json`, `summary.html`, `files/`."""
+    """The zip of consumer `consumer_id`'s data: `data.json`, `summary.html`, `files/`,
+    `messages/`."""
     contents = await collect(consumer_id, generated_at)
     copies = []
     for path, key in contents.files:
@@ -483,7 +502,7 @@ async def build(consumer_id: int, generated_at: dt.datetime) -> bytes:
             copies.append((path, await storage.read(key)))
         except (FileNotFoundError, ValueError):
             # The row outlived its file (removed by an operator): listed, not copied.
-            for entry in contents.data["files"]:
+            for entry in [*contents.data["files"], *contents.data["messagesSentIn"]]:
                 if entry["path"] == path:
                     entry["path"] = None
     return await asyncio.to_thread(_zip, contents, copies)
