@@ -166,6 +166,9 @@ class Settings(BaseSettings):
     imap_username: str = ""
     imap_password: str = ""
     imap_mailbox: str = "INBOX"
+    imap_processed_mailbox: str = ""
+    """Folder `mail-poll` moves each message to once it is stored (made if missing;
+    the server must offer IMAP MOVE); empty: messages stay, flagged seen."""
     imap_poll_seconds: int = 60
     """Pause between two polls of `mail-poll` (without `--once`)."""
 

@@ -214,6 +214,38 @@ async def test_a_poll_stores_unseen_messages_opens_cases_and_marks_them_seen(
     await client.logout()
 
 
+async def _count(client: aioimaplib.IMAP4, mailbox: str) -> int:
+    assert (await client.select(mailbox)).result == "OK"
+    found = await client.uid_search("ALL", charset=None)
+    return len(found.lines[0].split()) if found.lines else 0
+
+
+async def test_with_a_processed_folder_each_stored_message_moves_there(
+    imap_settings: Settings, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a folder for processed mail (not made yet, with a space in its name)
+    monkeypatch.setattr(imap_settings, "imap_processed_mailbox", "Done by csm")
+    client = await dovecot.client()
+    for subject in ("First", "Second"):
+        message = email("bo@example.net", subject)
+        assert (await client.append(message.as_bytes(), mailbox="INBOX")).result == "OK"
+
+    # when a poll runs, and another after a third message arrives
+    first = await imap.poll_once(imap_settings)
+    third = email("bo@example.net", "Third")
+    assert (await client.append(third.as_bytes(), mailbox="INBOX")).result == "OK"
+    second = await imap.poll_once(imap_settings)
+
+    # then every message was stored, left the inbox, and waits in the folder, seen
+    assert (first, second) == (2, 1)
+    await settle_jobs(imap_settings)
+    assert await InboundEmail.all().count() == 3
+    assert await _count(client, "INBOX") == 0
+    assert await _count(client, '"Done by csm"') == 3
+    assert ["\\Seen" in line for line in await flags(client)] == [True, True, True]
+    await client.logout()
+
+
 async def test_a_message_stored_before_a_poll_died_is_only_marked_seen(
     imap_settings: Settings, dovecot: Dovecot
 ) -> None:

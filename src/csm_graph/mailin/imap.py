@@ -1,8 +1,9 @@
 """`csm-graph mail-poll`: take the unseen messages of an IMAP mailbox.
 
 Each unseen message is fetched without marking it (`BODY.PEEK[]`), stored
-(committed), and only then flagged `\\Seen`, so a poll that dies midway
-loses nothing; a message stored but not yet flagged is recognised by its
+(committed), and only then flagged `\\Seen` (and, with
+IMAP_PROCESSED_MAILBOX, moved there), so a poll that dies midway loses
+nothing; a message stored but not yet flagged is recognised by its
 Message-ID on the next poll and only flagged.
 """
 
@@ -44,6 +45,12 @@ async def poll_once(settings: Settings) -> int:
     await client.wait_hello_from_server()
     try:
         _check(await client.login(settings.imap_username, settings.imap_password), "login")
+        done_folder = settings.imap_processed_mailbox
+        if done_folder:
+            if "MOVE" not in client.protocol.capabilities:
+                raise ImapError("IMAP_PROCESSED_MAILBOX needs a server that offers MOVE")
+            # Made if missing; an existing folder answers NO, which is fine.
+            await client.create(_quoted(done_folder))
         _check(await client.select(settings.imap_mailbox), "select")
         found = _check(await client.uid_search("UNSEEN", charset=None), "search")
         uids = [u for u in found.lines[0].decode().split() if u.isdigit()] if found.lines else []
@@ -58,12 +65,19 @@ async def poll_once(settings: Settings) -> int:
                 await services.store(raw, Intake.IMAP, envelope_to=[settings.imap_username])
                 taken += 1
             _check(await client.uid("store", uid, "+FLAGS.SILENT", "(\\Seen)"), "store")
+            if done_folder:
+                _check(await client.uid("move", uid, _quoted(done_folder)), "move")
         return taken
     finally:
         try:
             await client.logout()
         except Exception:  # the connection may be gone already; nothing is lost
             log.debug("IMAP logout failed", exc_info=True)
+
+
+def _quoted(mailbox: str) -> str:
+    """A mailbox name as an IMAP quoted string."""
+    return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _literal(lines: list[bytes | bytearray]) -> bytes | None:
