@@ -48,6 +48,11 @@ mutation($i: SlaScheduleAttachInput!) {
   slaScheduleAttach(input: $i) { schedule { levels teams { id } } errors { field code } }
 }
 """
+DELETE = """
+mutation($i: SlaScheduleDeleteInput!) {
+  slaScheduleDelete(input: $i) { schedule { id name } errors { field code } }
+}
+"""
 LIST = "{ slaSchedules { id name teams { id } } }"
 NODE = "query($id: ID!) { node(id: $id) { ... on SlaSchedule { id name } } }"
 
@@ -176,11 +181,12 @@ async def test_only_administrators_change_schedules(http: httpx.AsyncClient, who
             HOLIDAY_ADD, {"i": {"scheduleId": existing, "date": "2026-12-31", "name": "Eve"}}
         ),
         await world.client(who).execute(ATTACH, {"i": {"scheduleId": existing, "level": "GOLD"}}),
+        await world.client(who).execute(DELETE, {"i": {"scheduleId": existing}}),
     ]
 
     # then
     expected = "UNAUTHENTICATED" if who == "anonymous" else "FORBIDDEN"
-    assert [r["errors"][0]["extensions"]["code"] for r in results] == [expected] * 4
+    assert [r["errors"][0]["extensions"]["code"] for r in results] == [expected] * 5
     assert [s.name for s in await SlaSchedule.all()] == ["Berlin office"]
     assert await SlaHoliday.all().count() == 0
     assert await SlaScheduleUse.all().count() == 0
@@ -299,6 +305,41 @@ async def test_an_administrator_attaches_to_levels_and_teams(http: httpx.AsyncCl
         {"name": "Berlin office", "levels": ["PLATINUM"]},
         {"name": "Night shift", "levels": ["GOLD"]},
     ]
+
+
+async def test_an_administrator_deletes_a_schedule_no_level_or_team_works_by(
+    http: httpx.AsyncClient,
+) -> None:
+    # given two schedules: one GOLD works by, one with a holiday that nothing uses
+    world = await make_world(http)
+    admin = world.client("admin")
+    used = (await create(world))["schedule"]["id"]
+    spare = (await create(world, name="Night shift"))["schedule"]["id"]
+    holiday = {"scheduleId": spare, "date": "2026-12-24", "name": "Eve"}
+    await admin.data(HOLIDAY_ADD, {"i": holiday})
+    await admin.data(ATTACH, {"i": {"scheduleId": used, "level": "GOLD"}})
+
+    # when each is deleted, and the spare one again
+    in_use = (await admin.data(DELETE, {"i": {"scheduleId": used}}))["slaScheduleDelete"]
+    deleted = (await admin.data(DELETE, {"i": {"scheduleId": spare}}))["slaScheduleDelete"]
+    again = (await admin.data(DELETE, {"i": {"scheduleId": spare}}))["slaScheduleDelete"]
+
+    # then the one in use stays, the spare one goes with its holiday, once
+    assert in_use == {
+        "schedule": None,
+        "errors": [{"field": "scheduleId", "code": "INVALID_STATE"}],
+    }
+    assert deleted == {"schedule": {"id": spare, "name": "Night shift"}, "errors": []}
+    assert again == {"schedule": None, "errors": [{"field": "scheduleId", "code": "NOT_FOUND"}]}
+    assert [s.name for s in await SlaSchedule.all()] == ["Berlin office"]
+    assert await SlaHoliday.all().count() == 0
+    assert (await admin.data(NODE, {"id": spare}))["node"] is None
+
+    # and once GOLD works by none, the other goes too
+    await admin.data(ATTACH, {"i": {"level": "GOLD"}})
+    gone = (await admin.data(DELETE, {"i": {"scheduleId": used}}))["slaScheduleDelete"]
+    assert gone["errors"] == []
+    assert await SlaSchedule.all().count() == 0
 
 
 async def test_schedules_are_listed_for_internal_users_only(http: httpx.AsyncClient) -> None:

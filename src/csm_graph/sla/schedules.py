@@ -214,13 +214,40 @@ async def attach(
     if (team_id is None) == (level is None):
         raise UserErrors.one("team_id", "Give a team or an SLA level, not both.", ErrorCode.INVALID)
     async with unit_of_work():
-        schedule = await _schedule(schedule_id) if schedule_id is not None else None
+        schedule = await _locked_schedule(schedule_id) if schedule_id is not None else None
         if team_id is not None and not await Team.filter(id=team_id).exists():
             raise UserErrors.one("team_id", "No such team.", ErrorCode.NOT_FOUND)
         key: dict[str, Any] = {"team_id": team_id} if team_id is not None else {"level": level}
         await SlaScheduleUse.filter(**key).delete()
         if schedule is not None:
             await SlaScheduleUse.create(schedule_id=schedule.id, **key)
+    return schedule
+
+
+async def delete_schedule(viewer: Viewer | None, schedule_id: int) -> SlaSchedule:
+    """Delete a schedule no SLA level or team works by (attach them to another
+    schedule, or to none, first); its holidays go with it. Returns it as it was.
+    Running cases keep their due times, as when a schedule is detached."""
+    _require_admin(viewer)
+    async with unit_of_work():
+        schedule = await _locked_schedule(schedule_id)
+        if await SlaScheduleUse.filter(schedule_id=schedule.id).exists():
+            raise UserErrors.one(
+                "schedule_id",
+                "An SLA level or a team works by this schedule: attach them to another "
+                "schedule, or to none, first.",
+                ErrorCode.INVALID_STATE,
+            )
+        await SlaSchedule.filter(id=schedule.id).delete()
+    return schedule
+
+
+async def _locked_schedule(schedule_id: int) -> SlaSchedule:
+    """The schedule, locked for this transaction: a deletion and an attachment
+    to it happen one after the other, never both."""
+    schedule = await SlaSchedule.filter(id=schedule_id).select_for_update().first()
+    if schedule is None:
+        raise UserErrors.one("schedule_id", "No such schedule.", ErrorCode.NOT_FOUND)
     return schedule
 
 

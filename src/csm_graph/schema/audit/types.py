@@ -87,6 +87,19 @@ register_enum(
         "(the changed `fields`, and its `host`, `events` and `enabled` after, in `details`).",
         AuditKind.WEBHOOK_SECRET_ROTATED: "An administrator gave a webhook endpoint a new secret.",
         AuditKind.WEBHOOK_ENDPOINT_DELETED: "An administrator deleted a webhook endpoint.",
+        AuditKind.USER_TYPE_CHANGED: "A user became internal or external (`old` and `new` "
+        "in `details`).",
+        AuditKind.USER_EMAIL_CHANGED: "A user's login address changed (`via` in `details`: "
+        "`user_update`, or `confirmed_link` by its owner; never an address).",
+        AuditKind.PASSWORD_CHANGED: "A user's password changed (`via` in `details`: "
+        "`user_update`, `reset_link` or `createadmin`).",
+        AuditKind.USER_DEPARTMENT_CHANGED: "A user's department changed, and with it the "
+        "department whose grants they hold (`old` and `new` department ids in `details`).",
+        AuditKind.DEPARTMENT_CREATED: "An administrator created a department (the target).",
+        AuditKind.HOUSEHOLD_MEMBER_ADDED: "A consumer joined a household (the target; "
+        "`relationship`, `is_head` and `start_date` in `details`).",
+        AuditKind.HOUSEHOLD_MEMBER_ENDED: "A consumer's membership of a household ended (the "
+        "target; `end_date`, and `new_head_id` when another member became head, in `details`).",
     },
 )
 AuditEventKind = AuditKind

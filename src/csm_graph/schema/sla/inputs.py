@@ -80,3 +80,10 @@ class SlaScheduleAttachInput:
     )
     team_id: strawberry.ID | None = strawberry.field(default=None, description="The team.")
     level: SlaLevel | None = strawberry.field(default=None, description="The SLA level.")
+
+
+@strawberry.input(description="The SLA schedule to delete.")
+class SlaScheduleDeleteInput:
+    schedule_id: strawberry.ID = strawberry.field(
+        description="The schedule; no SLA level or team may work by it."
+    )

@@ -13,6 +13,7 @@ from csm_graph.schema.permissions import IsAdmin, Visible
 from csm_graph.schema.sla.inputs import (
     SlaScheduleAttachInput,
     SlaScheduleCreateInput,
+    SlaScheduleDeleteInput,
     SlaScheduleHolidayAddInput,
     SlaScheduleHolidayRemoveInput,
     SlaScheduleUpdateInput,
@@ -126,6 +127,20 @@ class SlaMutation:
     ) -> SlaSchedulePayload:
         schedule = await schedules.remove_holiday(
             info.context.viewer, _schedule_id(input.schedule_id), input.date
+        )
+        return _payload(schedule)
+
+    @mutation(
+        "Delete an SLA schedule that no SLA level or team works by (attach them to "
+        "another schedule, or to none, first), with its holidays. Returns it as it was; "
+        "running cases keep their due times.",
+        IsAdmin,
+    )
+    async def sla_schedule_delete(
+        self, info: Info, input: SlaScheduleDeleteInput
+    ) -> SlaSchedulePayload:
+        schedule = await schedules.delete_schedule(
+            info.context.viewer, _schedule_id(input.schedule_id)
         )
         return _payload(schedule)
 
