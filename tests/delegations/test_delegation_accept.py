@@ -21,7 +21,7 @@ from tests.delegations.helpers import (
     invite,
     reads,
 )
-from tests.mail import Mailbox
+from tests.mail import Mailbox, body
 from tests.schema.consumers.helpers import link_token
 from tests.support import PASSWORD, GraphQLClient, login
 
@@ -74,6 +74,14 @@ async def test_an_invitee_with_a_login_accepts_and_then_reads_the_consumers_case
     assert event.actor_id == bob.user_id
     assert event.consumer_id == alice.id
     assert event.data["delegate_id"] == bob.id
+    # and Alice is told who now acts for her, until when, once
+    [told] = [m for m in await mailbox.settle() if "now acts for you" in str(m["Subject"])]
+    assert str(told["To"]) == "alice@example.com"
+    assert str(told["Subject"]) == f"{bob.full_name} now acts for you"
+    text = body(told, "plain")
+    assert f"{bob.full_name} accepted your invitation" in text
+    assert "read and act on your customer service cases" in text
+    assert "If you did not invite" in text
 
 
 async def test_an_invitee_without_a_login_signs_up_first_and_then_accepts(

@@ -49,6 +49,13 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "expires": "2030-01-14",
         "link": LINK,
     },
+    # To the consumer, when someone accepted their invitation: nothing to click.
+    "delegation_accepted": {
+        "name": "Ann Lee",
+        "delegate": "Bo Lund",
+        "scope": "READ_AND_ACT",
+        "ends_on": "2030-03-31",
+    },
     # Nothing to click: it tells both sides when the delegation ends.
     "delegation_reminder": {
         "name": "Ann",

@@ -179,7 +179,29 @@ async def accept(subject: Subject, token: str) -> Delegation:
             delegate_id=delegate_id,
             representation_id=representation.id,
         )
+        await _tell_the_consumer(delegation)
     return delegation
+
+
+async def _tell_the_consumer(delegation: Delegation) -> None:
+    """Someone now reads the consumer's cases: the consumer is told, whatever their
+    notification preferences (as with any change to who may see their data), so
+    an invitation they did not send is noticed and ended."""
+    consumer = await Consumer.get(id=delegation.consumer_id)
+    delegate = await Consumer.get(id=delegation.delegate_id)
+    if not consumer.email:
+        return
+    await queue_email(
+        template="delegation_accepted",
+        to=consumer.email,
+        context={
+            "name": _name(consumer),
+            "delegate": _name(delegate),
+            "scope": delegation.scope.value,
+            "ends_on": delegation.ends_on.isoformat(),
+        },
+        key=f"delegation_accepted:{delegation.id}",
+    )
 
 
 async def end(subject: Subject, delegation_id: int) -> Delegation:

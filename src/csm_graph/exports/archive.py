@@ -79,6 +79,9 @@ EMAIL_KINDS = {
     "survey": "A satisfaction survey",
     "sla_breach": "A service-level alert",
     "data_export_ready": "A data export was ready",
+    "delegation_invite": "An invitation to act for someone",
+    "delegation_accepted": "Someone accepted your invitation to act for you",
+    "delegation_reminder": "A delegation is about to end",
 }
 """What each email template is about, for the list of emails sent."""
 
