@@ -244,6 +244,14 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("imap_mailbox", "imap_processed_mailbox")
+    @classmethod
+    def _plain_mailbox_name(cls, value: str) -> str:
+        # IMAP names other characters in modified UTF-7, which mail-poll does not write.
+        if any(not " " <= c <= "~" for c in value):
+            raise ValueError("IMAP folder names are printable ASCII (letters, digits, spaces)")
+        return value
+
     @field_validator("mail_time_zone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aioimaplib
+import pydantic
 import pytest
 
 from csm_graph.cases.models import Case, CaseChannel
@@ -218,6 +219,30 @@ async def _count(client: aioimaplib.IMAP4, mailbox: str) -> int:
     assert (await client.select(mailbox)).result == "OK"
     found = await client.uid_search("ALL", charset=None)
     return len(found.lines[0].split()) if found.lines else 0
+
+
+async def test_a_folder_with_a_space_in_its_name_is_polled(
+    imap_settings: Settings, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a message in a folder "Support inbox"
+    client = await dovecot.client()
+    assert (await client.create('"Support inbox"')).result == "OK"
+    message = email("bo@example.net", "Hello")
+    appended = await client.append(message.as_bytes(), mailbox='"Support inbox"')
+    assert appended.result == "OK"
+    monkeypatch.setattr(imap_settings, "imap_mailbox", "Support inbox")
+
+    # when / then
+    assert await imap.poll_once(imap_settings) == 1
+    await client.logout()
+
+
+@pytest.mark.parametrize("name", ["Boîte", "Inbox\r\nA1 DELETE INBOX"])
+def test_a_folder_name_imap_would_need_encoded_is_refused(name: str) -> None:
+    with pytest.raises(pydantic.ValidationError, match="printable ASCII"):
+        Settings(imap_mailbox=name)
+    with pytest.raises(pydantic.ValidationError, match="printable ASCII"):
+        Settings(imap_processed_mailbox=name)
 
 
 async def test_with_a_processed_folder_each_stored_message_moves_there(

@@ -51,7 +51,7 @@ async def poll_once(settings: Settings) -> int:
                 raise ImapError("IMAP_PROCESSED_MAILBOX needs a server that offers MOVE")
             # Made if missing; an existing folder answers NO, which is fine.
             await client.create(_quoted(done_folder))
-        _check(await client.select(settings.imap_mailbox), "select")
+        _check(await client.select(_quoted(settings.imap_mailbox)), "select")
         found = _check(await client.uid_search("UNSEEN", charset=None), "search")
         uids = [u for u in found.lines[0].decode().split() if u.isdigit()] if found.lines else []
         taken = 0
