@@ -430,6 +430,44 @@ async def test_a_mail_file_it_cannot_read_does_not_stop_the_erasure(
     )
 
 
+async def test_her_contacts_leave_other_peoples_cases_and_namesakes_keep_their_names(
+    http: httpx.AsyncClient, admin_client: GraphQLClient, mailbox: Mailbox
+) -> None:
+    # given another consumer's case whose text reaches her by email and social
+    # account, and names a namesake of hers
+    planted = await plant(http, admin_client, mailbox)
+    other = await make_consumer(first_name="Olga", last_name="Other")
+    agent = await make_user("agent.other@example.com", roles=("AGENT",))
+    case = await Case.create(
+        number="CS7700002",
+        short_description="Neighbour dispute",
+        description=f"Olga says to write to {EMAIL.upper()} or @zephquill77... "
+        f"not the {FIRST} {LAST} of the bakery.",
+        consumer_id=other.id,
+    )
+    await CaseComment.create(
+        case_id=case.id,
+        body=f"Tried {EMAIL}; {FIRST} {LAST} (bakery) unrelated.",
+        author_id=agent.id,
+    )
+
+    # when she is erased
+    payload = (await admin_client.data(ERASE, erase_input(planted.consumer)))["consumerErase"]
+    assert payload["errors"] == []
+
+    # then her address and account are gone from it; the namesake's name stays
+    await case.refresh_from_db()
+    assert case.description == (
+        f"Olga says to write to [erased] or @[erased]... not the {FIRST} {LAST} of the bakery."
+    )
+    assert case.version == 2
+    [comment] = await CaseComment.filter(case_id=case.id)
+    assert comment.body == f"Tried [erased]; {FIRST} {LAST} (bakery) unrelated."
+    [event] = await AuditEvent.filter(kind=AuditKind.CONSUMER_ERASED)
+    counts = event.data["counts"]
+    assert (counts["other_case_texts"], counts["other_comment_mentions"]) == (1, 1)
+
+
 async def test_erasing_twice_changes_nothing_more(
     http: httpx.AsyncClient, admin_client: GraphQLClient, mailbox: Mailbox
 ) -> None:

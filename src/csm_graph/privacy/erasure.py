@@ -351,6 +351,7 @@ async def _erase_person(consumer: Consumer) -> dict[str, int]:
     # Files first: their activity entries are found by the file's name as written.
     await _erase_files(ids, logins, case_ids, done)
     await _erase_writing(ids, logins, case_ids, needles, done)
+    await _erase_contacts_elsewhere(case_ids, _contacts(people, users), done)
     await _end_grants(ids, logins, consumer.id, done)
     await _erase_households(ids, done)
     done.add(
@@ -413,6 +414,16 @@ def _needles(people: Sequence[Consumer], users: Sequence[User]) -> list[str]:
     pseudonyms = {f"Erased consumer {p.number}" for p in people}
     kept = {v.strip() for v in values} - pseudonyms
     return sorted((v for v in kept if len(v) >= MIN_NEEDLE), key=lambda v: (-len(v), v))
+
+
+def _contacts(people: Sequence[Consumer], users: Sequence[User]) -> list[str]:
+    """The needles that reach this person and nobody else, longest first."""
+    values = set(_addresses(people, users))
+    for p in people:
+        values.update(
+            (p.twitter_handle, p.facebook_url, p.linkedin_url, (p.external_id or "").strip())
+        )
+    return sorted((v for v in values if len(v) >= MIN_NEEDLE), key=lambda v: (-len(v), v))
 
 
 def _addresses(people: Sequence[Consumer], users: Sequence[User]) -> list[str]:
@@ -478,6 +489,46 @@ async def _erase_writing(
         if changed:
             await CaseActivity.filter(id=entry.id).update(**changed)
             done.add("activity_mentions", 1)
+
+
+CASE_TEXTS = ("short_description", "description", "resolution_notes")
+
+
+async def _erase_contacts_elsewhere(
+    case_ids: list[int], contacts: list[str], done: _Counts
+) -> None:
+    """In everybody else's cases, the values that reach the person and nobody
+    else (email addresses, social accounts, the external id) are replaced too.
+    Names, phone numbers, postal addresses and dates of birth are not: a
+    namesake, a household's shared line or address, a shared birthday would
+    lose theirs."""
+    if not contacts:
+        return
+    found = Q(*(_mentions(column, contacts) for column in CASE_TEXTS), join_type=Q.OR)
+    for case in await Case.filter(found).exclude(id__in=case_ids).only("id", *CASE_TEXTS):
+        changed = _scrubbed(case, CASE_TEXTS, contacts)
+        if changed:
+            await Case.filter(id=case.id).update(version=F("version") + 1, **changed)
+            done.add("other_case_texts", 1)
+    for comment in (
+        await CaseComment.filter(_mentions("body", contacts))
+        .exclude(case_id__in=case_ids)
+        .only("id", "body")
+    ):
+        changed = _scrubbed(comment, ("body",), contacts)
+        if changed:
+            await CaseComment.filter(id=comment.id).update(**changed)
+            done.add("other_comment_mentions", 1)
+    in_activity = _mentions("old_value", contacts) | _mentions("new_value", contacts)
+    for entry in (
+        await CaseActivity.filter(in_activity)
+        .exclude(case_id__in=case_ids)
+        .only("id", "old_value", "new_value")
+    ):
+        changed = _scrubbed(entry, ("old_value", "new_value"), contacts)
+        if changed:
+            await CaseActivity.filter(id=entry.id).update(**changed)
+            done.add("other_activity_mentions", 1)
 
 
 def _scrubbed(row: Any, columns: Sequence[str], needles: Sequence[str]) -> dict[str, str]:
