@@ -229,19 +229,48 @@ async def fetch_models(model: type[M], where: str, params: Sequence[object]) -> 
     return [build_model(model, row) for row in rows]
 
 
-async def fetch_queryset(queryset: QuerySet[M]) -> list[M]:
-    """The rows of a plain queryset (filters, ordering, limits) built with
-    `build_model`: what awaiting it gives, without the ORM's per-row cost.
-    A queryset that asks for more (related rows, prefetches, annotations,
-    some fields only, a lock) is simply awaited."""
-    if (
+def _plain(queryset: QuerySet[Any]) -> bool:
+    """Whether a queryset asks for rows only (filters, ordering, limits)."""
+    return not (
         queryset._prefetch_map
         or queryset._select_related
         or queryset._annotations
         or queryset._fields_for_select
         or queryset._select_for_update
         or queryset._single
-    ):
+    )
+
+
+async def fetch_firsts(queryset: QuerySet[M], column: str, size: int) -> list[M] | None:
+    """The `size` newest rows (by id) of `queryset` for each value of `column`, in
+    one statement (a window over the queryset's own SQL), ordered by `column`, then
+    newest first; None for a queryset that is not plain, or already ordered or
+    limited (the caller then asks per value)."""
+    if not _plain(queryset) or queryset._orderings or queryset._limit or queryset._offset:
+        return None
+    model = queryset.model
+    if column not in model._meta.fields_db_projection.values():
+        raise ValueError(f"{column} is no column of {model.__name__}")
+    queryset._choose_db_if_not_chosen()
+    queryset._make_query()
+    sql, params = queryset.query.get_parameterized_sql()
+    ranked = (
+        f'SELECT * FROM (SELECT q.*, ROW_NUMBER() OVER (PARTITION BY q."{column}" '  # noqa: S608
+        f'ORDER BY q."id" DESC) AS csm_rank FROM ({sql}) q) r '
+        f'WHERE csm_rank <= {int(size)} ORDER BY "{column}", "id" DESC'
+    )
+    rows = await queryset._db.execute_query_dict(ranked, params)
+    for row in rows:
+        del row["csm_rank"]
+    return [build_model(model, row) for row in rows]
+
+
+async def fetch_queryset(queryset: QuerySet[M]) -> list[M]:
+    """The rows of a plain queryset (filters, ordering, limits) built with
+    `build_model`: what awaiting it gives, without the ORM's per-row cost.
+    A queryset that asks for more (related rows, prefetches, annotations,
+    some fields only, a lock) is simply awaited."""
+    if not _plain(queryset):
         return list(await queryset)
     queryset._choose_db_if_not_chosen()
     queryset._make_query()

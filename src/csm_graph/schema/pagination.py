@@ -87,6 +87,10 @@ def asks_for_total_count(info: strawberry.Info[Any, Any]) -> bool:
     return any(_selects(field.selections, "totalCount") for field in info.selected_fields)
 
 
+DEFAULT_PAGE_SIZE = 20
+"""The size of a page asked with neither `first` nor `last`."""
+
+
 def encode_cursor(key: int) -> str:
     return base64.b64encode(f"c:{key}".encode()).decode()
 
@@ -122,14 +126,17 @@ async def paginate(
     last: int | None = None,
     before: str | None = None,
     descending: bool = False,
-    default_size: int = 20,
+    default_size: int = DEFAULT_PAGE_SIZE,
     count: Callable[[], Awaitable[int]] | None = None,
+    first_rows: Callable[[int], Awaitable[Sequence[M]]] | None = None,
 ) -> Connection[NodeT]:
     """One page of `queryset` ordered by id (newest first when `descending`).
 
     `count` answers `totalCount` when a loader counts for many lists at once
     (a page of consumers, each with its cases); by default, a COUNT of `queryset`.
-    Neither runs when the page holds the whole list."""
+    Neither runs when the page holds the whole list. `first_rows(n)`, when given,
+    reads the first `n` rows of a page asked without a cursor (a loader reading
+    many lists' first pages at once), in the page's order, instead of a query."""
     check_page_arguments(first, last)
     page = queryset
     # In the list's own order, "after" means further along.
@@ -142,9 +149,12 @@ async def paginate(
     size = last if backwards else (first if first is not None else default_size)
     assert size is not None
     ascending_in_query = descending == backwards
-    rows = await fetch_queryset(
-        page.order_by("id" if ascending_in_query else "-id").limit(size + 1)
-    )
+    if first_rows is not None and after is None and before is None and not backwards:
+        rows = list(await first_rows(size + 1))
+    else:
+        rows = await fetch_queryset(
+            page.order_by("id" if ascending_in_query else "-id").limit(size + 1)
+        )
     has_more = len(rows) > size
     rows = rows[:size]
     if backwards:

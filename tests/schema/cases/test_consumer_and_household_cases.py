@@ -11,8 +11,10 @@ import pytest
 
 from csm_graph.accounts.models import User
 from csm_graph.cases.models import ActivityKind, Case, CaseActivity, CaseComment, CaseState
+from csm_graph.households.models import Relationship
 from tests.schema.cases.helpers import World, gid, make_world, open_case
 from tests.schema.consumers.helpers import make_consumer
+from tests.schema.households.helpers import join, make_household
 from tests.schema.households.test_household_query_count import counting_queries
 
 PAGE = """
@@ -306,7 +308,7 @@ query($first: Int!) {
 """
 
 
-async def test_a_page_of_consumers_counts_their_cases_in_one_query(
+async def test_a_page_of_consumers_reads_and_counts_their_cases_in_one_statement_each(
     http: httpx.AsyncClient,
 ) -> None:
     # given: fifteen more consumers, with two cases each
@@ -327,6 +329,57 @@ async def test_a_page_of_consumers_counts_their_cases_in_one_query(
         assert [e["node"]["cases"]["totalCount"] for e in data["consumers"]["edges"]] == [2] * size
         statements[size] = counter.statements
 
-    # then: ten more consumers cost their ten pages, and not one count more
-    assert len(statements[15]) - len(statements[5]) == 10, statements[15]
+    # then: ten more consumers cost no statement more: one reads every first
+    # page, one counts them all
+    assert len(statements[15]) == len(statements[5]), statements[15]
+    assert sum("ROW_NUMBER()" in s.upper() for s in statements[15]) == 1
     assert sum("COUNT(" in s.upper() for s in statements[15]) == 1
+
+
+PAGE_OF_PARENTS = """
+query($first: Int!, $filter: CaseFilter) {
+  %s(first: 50) {
+    edges { node { id cases(first: $first, filter: $filter) {
+      totalCount edges { cursor node { number } } pageInfo { hasNextPage endCursor }
+    } } }
+  }
+}
+"""
+ROOT_PAGE = """
+query($first: Int!, $filter: CaseFilter) {
+  cases(first: $first, filter: $filter) {
+    totalCount edges { cursor node { number } } pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("parents", ["consumers", "households"])
+@pytest.mark.parametrize("who", ["agent", "outsider", "manager", "admin"])
+async def test_first_pages_read_for_many_parents_at_once_equal_each_ones_list(
+    http: httpx.AsyncClient, who: str, parents: str
+) -> None:
+    # given the member's cases, and more consumers and households with a few cases each
+    world = await make_world(http)
+    await _cases_around_the_member(world)
+    for n in range(4):
+        consumer = await make_consumer(first_name=f"C{n}")
+        household = await make_household(f"House {n}")
+        await join(household, consumer, Relationship.HEAD)
+        for _ in range(n):
+            await open_case(world, consumer_id=consumer.id, household_id=household.id)
+    client = world.client(who)
+    by = "consumerId" if parents == "consumers" else "householdId"
+
+    for first in (0, 1, 2, 5):
+        for state in (None, ["NEW"]):
+            variables: dict[str, Any] = {"first": first, "filter": {"state": state}}
+            # when every parent the viewer sees lists its first cases in one request
+            seen = await client.data(PAGE_OF_PARENTS % parents, variables)
+            assert seen[parents]["edges"]
+            for edge in seen[parents]["edges"]:
+                node = edge["node"]
+                # then each list is what cases(filter:) lists for that parent
+                root_filter = {by: node["id"], "state": state}
+                listed = await client.data(ROOT_PAGE, {"first": first, "filter": root_filter})
+                assert node["cases"] == listed["cases"], (who, first, state, node["id"])

@@ -11,7 +11,7 @@ from tortoise.functions import Count
 
 from csm_graph.cases.models import Case, CaseActivity, CaseAttachment, CaseComment
 from csm_graph.cases.services import CaseCriteria, listed_cases
-from csm_graph.db import fetch, fetch_models, in_list
+from csm_graph.db import fetch, fetch_firsts, fetch_models, fetch_queryset, in_list
 from csm_graph.schema.loaders import ById
 
 if TYPE_CHECKING:
@@ -107,3 +107,40 @@ class CaseCountByParentLoader(DataLoader[CaseListKey, int]):
             )
             counts.update({(criteria, column, int(parent)): int(n) for parent, n in rows})
         return [counts.get(key, 0) for key in keys]
+
+
+CasePageKey = tuple[CaseCriteria, ParentColumn, int, int]
+"""A parent's first page of cases: the list's criteria, the parent's column, how
+many rows to read, and the parent's id."""
+
+
+class CaseFirstPageByParentLoader(DataLoader[CasePageKey, list[Case]]):
+    """The first page of consumers' or households' `cases` (no cursor): what the
+    viewer may read of each parent's cases, newest first, `size` rows at most.
+    One statement per criteria and size for a whole page of parents
+    (`db.fetch_firsts`), not one page query per parent."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, keys: Sequence[CasePageKey]) -> list[list[Case]]:
+        subject = await self.context.subject()
+        if subject is None:
+            return [[] for _ in keys]
+        parents: dict[tuple[CaseCriteria, ParentColumn, int], set[int]] = defaultdict(set)
+        for criteria, column, size, parent_id in keys:
+            parents[(criteria, column, size)].add(parent_id)
+        pages: dict[CasePageKey, list[Case]] = defaultdict(list)
+        for (criteria, column, size), ids in parents.items():
+            listed = listed_cases(subject, criteria)
+            rows = await fetch_firsts(listed.filter(**{f"{column}__in": sorted(ids)}), column, size)
+            if rows is None:
+                # A list the window cannot wrap: its page per parent, as before.
+                for parent_id in sorted(ids):
+                    one = listed.filter(**{column: parent_id}).order_by("-id").limit(size)
+                    pages[(criteria, column, size, parent_id)] = await fetch_queryset(one)
+                continue
+            for row in rows:
+                pages[(criteria, column, size, getattr(row, column))].append(row)
+        return [pages.get(key, []) for key in keys]

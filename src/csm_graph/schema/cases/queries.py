@@ -12,7 +12,11 @@ from csm_graph.cases import services
 from csm_graph.cases.models import Case as CaseModel
 from csm_graph.cases.services import CaseCriteria
 from csm_graph.schema.cases.inputs import CaseFilter, CaseScope
-from csm_graph.schema.cases.loaders import CaseCountByParentLoader, ParentColumn
+from csm_graph.schema.cases.loaders import (
+    CaseCountByParentLoader,
+    CaseFirstPageByParentLoader,
+    ParentColumn,
+)
 from csm_graph.schema.cases.types import Case
 from csm_graph.schema.context import Info
 from csm_graph.schema.customfields.inputs import CustomFieldSort
@@ -20,12 +24,14 @@ from csm_graph.schema.customfields.lists import conditions, order, paginate_sort
 from csm_graph.schema.customfields.types import CustomFieldEntity
 from csm_graph.schema.node import decode_filter_id
 from csm_graph.schema.pagination import (
+    DEFAULT_PAGE_SIZE,
     After,
     Before,
     Connection,
     First,
     Last,
     asks_for_total_count,
+    check_page_arguments,
     paginate,
 )
 from csm_graph.schema.permissions import IsAuthenticated, Visible
@@ -74,14 +80,23 @@ async def cases_of(
     before: str | None,
 ) -> Connection[Case]:
     """`Consumer.cases` and `Household.cases`: what `cases(filter:)` lists for the
-    viewer, of that one consumer or household, newest first. Each list's page
-    is one query; `totalCount` is one grouped COUNT for a whole page of parents."""
+    viewer, of that one consumer or household, newest first. The first pages
+    (no cursor, no `last`) of a whole page of parents are one statement, and
+    their `totalCount`s one grouped COUNT; a page after a cursor is one query."""
+    check_page_arguments(first, last)
     criteria = await criteria_in(info, filter)
     counts = info.context.loaders.get(CaseCountByParentLoader)
     key = (criteria, column, parent_id)
     # Asked before the first await, so the parents of a page share one batch,
     # not one per page query that happens to finish first.
     counted = counts.load(key) if asks_for_total_count(info) else None
+    firsts = info.context.loaders.get(CaseFirstPageByParentLoader)
+    wanted = (first if first is not None else DEFAULT_PAGE_SIZE) + 1
+    page = (
+        firsts.load((criteria, column, wanted, parent_id))
+        if after is None and before is None and last is None
+        else None
+    )
     subject = await info.context.subject()
     queryset = (
         services.listed_cases(subject, criteria) if subject else CaseModel.filter(id__in=[])
@@ -89,6 +104,11 @@ async def cases_of(
 
     async def count() -> int:
         return await (counted or counts.load(key))
+
+    async def first_rows(n: int) -> list[CaseModel]:
+        assert page is not None
+        assert n == wanted
+        return await page
 
     return await paginate(
         queryset,
@@ -99,6 +119,7 @@ async def cases_of(
         before=before,
         descending=True,
         count=count,
+        first_rows=first_rows if page is not None else None,
     )
 
 
