@@ -468,6 +468,28 @@ async def test_her_contacts_leave_other_peoples_cases_and_namesakes_keep_their_n
     assert (counts["other_case_texts"], counts["other_comment_mentions"]) == (1, 1)
 
 
+async def test_a_person_with_no_case_of_their_own_leaves_other_peoples_cases_too(
+    admin_client: GraphQLClient,
+) -> None:
+    # given a consumer with no case, whose address an agent wrote in someone's case
+    quiet = await make_consumer(first_name="Quentin", last_name="Quiet", email="q.q@plant.example")
+    other = await make_consumer(first_name="Olga", last_name="Other")
+    case = await Case.create(
+        number="CS7700003",
+        short_description="Call back",
+        description="Her cousin Q.Q@plant.example may know more.",
+        consumer_id=other.id,
+    )
+
+    # when he is erased
+    payload = (await admin_client.data(ERASE, erase_input(quiet)))["consumerErase"]
+
+    # then
+    assert payload["errors"] == []
+    await case.refresh_from_db()
+    assert case.description == "Her cousin [erased] may know more."
+
+
 async def test_erasing_twice_changes_nothing_more(
     http: httpx.AsyncClient, admin_client: GraphQLClient, mailbox: Mailbox
 ) -> None:

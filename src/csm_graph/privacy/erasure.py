@@ -504,15 +504,17 @@ async def _erase_contacts_elsewhere(
     lose theirs."""
     if not contacts:
         return
+    theirs = Q(id__in=case_ids) if case_ids else Q(id__in=[0])
+    in_their_cases = Q(case_id__in=case_ids) if case_ids else Q(case_id__in=[0])
     found = Q(*(_mentions(column, contacts) for column in CASE_TEXTS), join_type=Q.OR)
-    for case in await Case.filter(found).exclude(id__in=case_ids).only("id", *CASE_TEXTS):
+    for case in await Case.filter(found).exclude(theirs).only("id", *CASE_TEXTS):
         changed = _scrubbed(case, CASE_TEXTS, contacts)
         if changed:
             await Case.filter(id=case.id).update(version=F("version") + 1, **changed)
             done.add("other_case_texts", 1)
     for comment in (
         await CaseComment.filter(_mentions("body", contacts))
-        .exclude(case_id__in=case_ids)
+        .exclude(in_their_cases)
         .only("id", "body")
     ):
         changed = _scrubbed(comment, ("body",), contacts)
@@ -522,7 +524,7 @@ async def _erase_contacts_elsewhere(
     in_activity = _mentions("old_value", contacts) | _mentions("new_value", contacts)
     for entry in (
         await CaseActivity.filter(in_activity)
-        .exclude(case_id__in=case_ids)
+        .exclude(in_their_cases)
         .only("id", "old_value", "new_value")
     ):
         changed = _scrubbed(entry, ("old_value", "new_value"), contacts)
