@@ -468,30 +468,13 @@ async def _erase_writing(
     done.add("comments", await CaseComment.filter(mine).exclude(body=ERASED).update(body=ERASED))
     if not case_ids or not needles:
         return
-    for case in await Case.filter(id__in=case_ids).only(
-        "id", "short_description", "description", "resolution_notes"
-    ):
-        changed = _scrubbed(case, ("short_description", "description", "resolution_notes"), needles)
-        if changed:
-            await Case.filter(id=case.id).update(version=F("version") + 1, **changed)
-            done.add("case_texts", 1)
-    for comment in await CaseComment.filter(_mentions("body", needles), case_id__in=case_ids).only(
-        "id", "body"
-    ):
-        changed = _scrubbed(comment, ("body",), needles)
-        if changed:
-            await CaseComment.filter(id=comment.id).update(**changed)
-            done.add("comment_mentions", 1)
-    for entry in await CaseActivity.filter(case_id__in=case_ids).only(
-        "id", "old_value", "new_value"
-    ):
-        changed = _scrubbed(entry, ("old_value", "new_value"), needles)
-        if changed:
-            await CaseActivity.filter(id=entry.id).update(**changed)
-            done.add("activity_mentions", 1)
+    await _scrub_cases(
+        Q(id__in=case_ids), Q(case_id__in=case_ids), needles, done, "", read_all=True
+    )
 
 
 CASE_TEXTS = ("short_description", "description", "resolution_notes")
+ACTIVITY_TEXTS = ("old_value", "new_value")
 
 
 async def _erase_contacts_elsewhere(
@@ -504,33 +487,49 @@ async def _erase_contacts_elsewhere(
     lose theirs."""
     if not contacts:
         return
-    theirs = Q(id__in=case_ids) if case_ids else Q(id__in=[0])
-    in_their_cases = Q(case_id__in=case_ids) if case_ids else Q(case_id__in=[0])
-    found = Q(*(_mentions(column, contacts) for column in CASE_TEXTS), join_type=Q.OR)
-    for case in await Case.filter(found).exclude(theirs).only("id", *CASE_TEXTS):
-        changed = _scrubbed(case, CASE_TEXTS, contacts)
+    await _scrub_cases(
+        ~Q(id__in=case_ids) if case_ids else Q(),
+        ~Q(case_id__in=case_ids) if case_ids else Q(),
+        contacts,
+        done,
+        "other_",
+    )
+
+
+async def _scrub_cases(
+    cases: Q,
+    of_cases: Q,
+    needles: list[str],
+    done: _Counts,
+    counted_as: str,
+    *,
+    read_all: bool = False,
+) -> None:
+    """`needles` replaced in the texts, replies and activity entries of the cases
+    `cases` selects (`of_cases`: the same cases, for rows that name their case).
+    Replies are found by the database (`LIKE`); with `read_all`, every case text
+    and activity entry is read and searched here, where letter case is folded
+    beyond ASCII too (SQLite's `LIKE` folds ASCII only). A case whose text
+    changes gets a new version."""
+    any_text = Q(*(_mentions(column, needles) for column in CASE_TEXTS), join_type=Q.OR)
+    for case in await Case.filter(cases, Q() if read_all else any_text).only("id", *CASE_TEXTS):
+        changed = _scrubbed(case, CASE_TEXTS, needles)
         if changed:
             await Case.filter(id=case.id).update(version=F("version") + 1, **changed)
-            done.add("other_case_texts", 1)
-    for comment in (
-        await CaseComment.filter(_mentions("body", contacts))
-        .exclude(in_their_cases)
-        .only("id", "body")
-    ):
-        changed = _scrubbed(comment, ("body",), contacts)
+            done.add(f"{counted_as}case_texts", 1)
+    replies = CaseComment.filter(of_cases, _mentions("body", needles))
+    for comment in await replies.only("id", "body"):
+        changed = _scrubbed(comment, ("body",), needles)
         if changed:
             await CaseComment.filter(id=comment.id).update(**changed)
-            done.add("other_comment_mentions", 1)
-    in_activity = _mentions("old_value", contacts) | _mentions("new_value", contacts)
-    for entry in (
-        await CaseActivity.filter(in_activity)
-        .exclude(in_their_cases)
-        .only("id", "old_value", "new_value")
-    ):
-        changed = _scrubbed(entry, ("old_value", "new_value"), contacts)
+            done.add(f"{counted_as}comment_mentions", 1)
+    any_value = Q(*(_mentions(column, needles) for column in ACTIVITY_TEXTS), join_type=Q.OR)
+    entries = CaseActivity.filter(of_cases, Q() if read_all else any_value)
+    for entry in await entries.only("id", *ACTIVITY_TEXTS):
+        changed = _scrubbed(entry, ACTIVITY_TEXTS, needles)
         if changed:
             await CaseActivity.filter(id=entry.id).update(**changed)
-            done.add("other_activity_mentions", 1)
+            done.add(f"{counted_as}activity_mentions", 1)
 
 
 def _scrubbed(row: Any, columns: Sequence[str], needles: Sequence[str]) -> dict[str, str]:
