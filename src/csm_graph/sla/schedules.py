@@ -148,8 +148,11 @@ async def create_schedule(viewer: Viewer | None, draft: ScheduleDraft) -> SlaSch
         return await SlaSchedule.create(**values)
 
 
-async def _schedule(schedule_id: int) -> SlaSchedule:
-    schedule = await SlaSchedule.get_or_none(id=schedule_id)
+async def _schedule(schedule_id: int, *, lock: bool = False) -> SlaSchedule:
+    """The schedule; with `lock`, locked for this transaction, so that a deletion
+    and an attachment to it happen one after the other, never both."""
+    found = SlaSchedule.filter(id=schedule_id)
+    schedule = await (found.select_for_update() if lock else found).first()
     if schedule is None:
         raise UserErrors.one("schedule_id", "No such schedule.", ErrorCode.NOT_FOUND)
     return schedule
@@ -214,7 +217,7 @@ async def attach(
     if (team_id is None) == (level is None):
         raise UserErrors.one("team_id", "Give a team or an SLA level, not both.", ErrorCode.INVALID)
     async with unit_of_work():
-        schedule = await _locked_schedule(schedule_id) if schedule_id is not None else None
+        schedule = await _schedule(schedule_id, lock=True) if schedule_id is not None else None
         if team_id is not None and not await Team.filter(id=team_id).exists():
             raise UserErrors.one("team_id", "No such team.", ErrorCode.NOT_FOUND)
         key: dict[str, Any] = {"team_id": team_id} if team_id is not None else {"level": level}
@@ -230,7 +233,7 @@ async def delete_schedule(viewer: Viewer | None, schedule_id: int) -> SlaSchedul
     Running cases keep their due times, as when a schedule is detached."""
     _require_admin(viewer)
     async with unit_of_work():
-        schedule = await _locked_schedule(schedule_id)
+        schedule = await _schedule(schedule_id, lock=True)
         if await SlaScheduleUse.filter(schedule_id=schedule.id).exists():
             raise UserErrors.one(
                 "schedule_id",
@@ -239,15 +242,6 @@ async def delete_schedule(viewer: Viewer | None, schedule_id: int) -> SlaSchedul
                 ErrorCode.INVALID_STATE,
             )
         await SlaSchedule.filter(id=schedule.id).delete()
-    return schedule
-
-
-async def _locked_schedule(schedule_id: int) -> SlaSchedule:
-    """The schedule, locked for this transaction: a deletion and an attachment
-    to it happen one after the other, never both."""
-    schedule = await SlaSchedule.filter(id=schedule_id).select_for_update().first()
-    if schedule is None:
-        raise UserErrors.one("schedule_id", "No such schedule.", ErrorCode.NOT_FOUND)
     return schedule
 
 
