@@ -241,6 +241,15 @@ def _plain(queryset: QuerySet[Any]) -> bool:
     )
 
 
+def _sql_of(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
+    """The statement a queryset runs, with its parameters, on the connection it
+    chose (the transaction's, inside one)."""
+    queryset._choose_db_if_not_chosen()
+    queryset._make_query()
+    sql, params = queryset.query.get_parameterized_sql()
+    return sql, list(params)
+
+
 async def fetch_firsts(queryset: QuerySet[M], column: str, size: int) -> list[M] | None:
     """The `size` newest rows (by id) of `queryset` for each value of `column`, in
     one statement (a window over the queryset's own SQL), ordered by `column`, then
@@ -251,9 +260,7 @@ async def fetch_firsts(queryset: QuerySet[M], column: str, size: int) -> list[M]
     model = queryset.model
     if column not in model._meta.fields_db_projection.values():
         raise ValueError(f"{column} is no column of {model.__name__}")
-    queryset._choose_db_if_not_chosen()
-    queryset._make_query()
-    sql, params = queryset.query.get_parameterized_sql()
+    sql, params = _sql_of(queryset)
     ranked = (
         f'SELECT * FROM (SELECT q.*, ROW_NUMBER() OVER (PARTITION BY q."{column}" '  # noqa: S608
         f'ORDER BY q."id" DESC) AS csm_rank FROM ({sql}) q) r '
@@ -272,9 +279,7 @@ async def fetch_queryset(queryset: QuerySet[M]) -> list[M]:
     some fields only, a lock) is simply awaited."""
     if not _plain(queryset):
         return list(await queryset)
-    queryset._choose_db_if_not_chosen()
-    queryset._make_query()
-    sql, params = queryset.query.get_parameterized_sql()
+    sql, params = _sql_of(queryset)  # chooses the connection `_db` names
     rows = await queryset._db.execute_query_dict(sql, params)
     model = queryset.model
     return [build_model(model, row) for row in rows]
