@@ -725,9 +725,9 @@ def _scrub_email(message: EmailMessage, needles: Sequence[str]) -> bool:
     """`scrub` through an email's subject and text parts (HTML with the needles as
     HTML writes them); True when anything changed."""
     changed = False
-    subject = message.get("subject")
-    if subject is not None and scrub(str(subject), needles) != str(subject):
-        message.replace_header("subject", scrub(str(subject), needles))
+    subject = str(message.get("subject", ""))
+    if (clean := scrub(subject, needles)) != subject:
+        message.replace_header("subject", clean)
         changed = True
     escaped = [*needles, *(html.escape(n) for n in needles)]
     for part in message.walk():
