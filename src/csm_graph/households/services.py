@@ -257,10 +257,10 @@ async def end_member(
                 "This is the household's last head: name another member as head.",
                 ErrorCode.INVALID_STATE,
             )
-        made_head = new_head is not None and not new_head.is_head
-        if new_head is not None and not new_head.is_head:
-            new_head.is_head = True
-            await new_head.save(update_fields=["is_head"])
+        promoted = new_head if new_head is not None and not new_head.is_head else None
+        if promoted is not None:
+            promoted.is_head = True
+            await promoted.save(update_fields=["is_head"])
         was_primary = membership.is_primary
         membership.end_date = end
         membership.is_primary = False
@@ -282,7 +282,7 @@ async def end_member(
             consumer_id=membership.consumer_id,
             target=("Household", household.id),
             end_date=iso(end),
-            new_head_id=new_head.consumer_id if made_head and new_head is not None else None,
+            new_head_id=promoted.consumer_id if promoted is not None else None,
         )
     return membership
 
