@@ -6,14 +6,12 @@ table added later is searched without a change here.
 
 from __future__ import annotations
 
-import email
-import email.policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from csm_graph import db
 from csm_graph.settings import get_settings
+from tests.mail import parse
 
 TEXT_TYPES_PG = ("text", "character varying", "character", "json", "jsonb")
 TEXT_TYPES_SQLITE = ("TEXT", "VARCHAR", "CHAR", "JSON", "CLOB")
@@ -84,8 +82,7 @@ def where_in_storage(value: str) -> list[str]:
 
 def mail_text(path: Path) -> str:
     """An `.eml` file as a reader sees it: its headers, and every text part decoded."""
-    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
+    message = parse(path.read_bytes())
     texts = [f"{name}: {value}" for name, value in message.items()]
     for part in message.walk():
         if part.get_content_maintype() == "text":
