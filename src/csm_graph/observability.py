@@ -45,7 +45,8 @@ JOBS = Counter(
 PLAN_RUNS = Counter(
     "csm_plan_runs_total",
     "Registered documents by plan and outcome: planned (answered by its plan), "
-    "declined (the generic path answered), off (switched off)",
+    "declined (the generic path answered), failed (the plan raised an unexpected "
+    "error and the generic path answered), off (switched off)",
     ["plan", "outcome"],
     registry=REGISTRY,
 )

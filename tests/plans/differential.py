@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from csm_graph.observability import PLAN_RUNS
 from csm_graph.schema.plans.extension import PLAN_HEADER
 from csm_graph.schema.plans.shipped import shipped_documents
 from tests.support import GraphQLClient
@@ -40,6 +41,17 @@ UNUSUAL_VARIABLES: dict[str, list[dict[str, Any]]] = {
 }
 """Variables that are valid but out of the ordinary: nulls, empty lists, a
 cursor, search text with wildcards and odd Unicode."""
+
+
+def plan_failures() -> float:
+    """Plans that raised an unexpected error (the generic path then answered, so
+    the answers agree): a bug the comparison alone would not show."""
+    return sum(
+        sample.value
+        for metric in PLAN_RUNS.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total") and sample.labels["outcome"] == "failed"
+    )
 
 
 def page_variables(name: str, size: int) -> dict[str, Any]:

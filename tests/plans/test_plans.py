@@ -26,8 +26,10 @@ from graphql import parse
 from csm_graph import runtime
 from csm_graph.cases.models import Case
 from csm_graph.observability import PLAN_MISMATCHES
+from csm_graph.persisted import document_hash, store_for
 from csm_graph.schema import build_schema
 from csm_graph.schema.node import to_global_id
+from csm_graph.schema.persisted import REGISTERED
 from csm_graph.schema.plans import rules
 from csm_graph.schema.plans.base import NotPlannable
 from csm_graph.schema.plans.extension import PLAN_HEADER, PLANS
@@ -39,11 +41,13 @@ from tests.conftest import wipe
 from tests.plans.differential import (
     BAD_VARIABLES,
     DOCUMENTS,
+    GENERIC_SUFFIX,
     PAGE_SIZES,
     UNUSUAL_VARIABLES,
     Comparison,
     compare,
     page_variables,
+    plan_failures,
 )
 from tests.schema.access.test_traversal_property import fixed_world
 from tests.schema.access.traversal_world import World, WorldClock, build_world, over_world_seeds
@@ -69,6 +73,12 @@ async def _clients(http: httpx.AsyncClient, world: World) -> dict[str, GraphQLCl
 
 
 async def _compare_world(http: httpx.AsyncClient, world: World, seen: Comparison) -> None:
+    failures = plan_failures()
+    await _compare_each(http, world, seen)
+    assert plan_failures() == failures, "a plan raised an unexpected error (see the log)"
+
+
+async def _compare_each(http: httpx.AsyncClient, world: World, seen: Comparison) -> None:
     clients = await _clients(http, world)
     case_ids = [to_global_id("Case", pk) for pk in await Case.all().values_list("id", flat=True)]
     for viewer, client in clients.items():
@@ -151,6 +161,36 @@ async def test_in_random_worlds_plans_answer_as_the_generic_path(
 
 
 ALL_CASES = DOCUMENTS["AllCases"]
+
+
+CASE_ID_ONLY = "query CaseIdOnly($id: ID!) { node(id: $id) { ... on Case { id } } }"
+
+
+@pytest.mark.usefixtures("product")
+async def test_a_node_of_another_type_than_the_fragment_names_is_answered_as_generically(
+    http: httpx.AsyncClient, settings: Settings
+) -> None:
+    # given: a registered document asking a node for the fields of a case only,
+    # and the id of a user (the viewer themselves), whose `id` a case also has
+    PLANS.forget()
+    redis = runtime.get_runtime().redis if runtime.is_started() else None
+    await store_for(settings, redis).register(document_hash(CASE_ID_ONLY), CASE_ID_ONLY)
+    REGISTERED.forget()
+    world = await fixed_world()
+    client = await login(http, world.logins[0])
+    user_id = (await client.post("{ viewer { id } }")).json()["data"]["viewer"]["id"]
+    failures = plan_failures()
+
+    # when
+    planned = await client.post(CASE_ID_ONLY, {"id": user_id})
+    generic = await client.post(CASE_ID_ONLY + GENERIC_SUFFIX, {"id": user_id})
+
+    # then: the user selects nothing; the plan neither answered for it nor failed
+    assert generic.json() == {"data": {"node": {}}}
+    assert planned.json() == generic.json()
+    assert PLAN_HEADER not in planned.headers
+    assert plan_failures() == failures
+    PLANS.forget()
 
 
 @pytest.mark.usefixtures("registered")

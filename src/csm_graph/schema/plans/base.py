@@ -66,6 +66,9 @@ class PlannedField:
     nullable: bool = True
     is_list: bool = False
     has_arguments: bool = False
+    object_type: str | None = None
+    """The object type of every value, when the field's type is one (not an
+    interface or a union, whose values say their type each)."""
 
     def arguments(self, run: Run) -> dict[str, Any]:
         """The field's arguments, coerced with this request's variables (GraphQL names)."""

@@ -171,7 +171,7 @@ async def _place(
     if not objects:
         return
     by_type: dict[str, list[int]] = {}
-    single = next(iter(planned.children)) if len(planned.children) == 1 else None
+    single = planned.object_type
     for index, item in enumerate(objects):
         type_name = single or _type_name(item)
         by_type.setdefault(type_name, []).append(index)
@@ -314,6 +314,7 @@ class _Compiler:
             if not isinstance(item, GraphQLNonNull):
                 raise NotPlannable(f"{parent.name}.{name}: lists with nulls are not planned")
         if isinstance(named, GraphQLObjectType):
+            planned.object_type = named.name
             planned.children = {named.name: self.selection(named, node.selection_set)}
         elif isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
             planned.children = {
