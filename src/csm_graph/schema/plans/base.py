@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from graphql import FieldNode, GraphQLError, GraphQLField
 from graphql.execution.values import get_argument_values
@@ -15,12 +15,15 @@ from graphql.execution.values import get_argument_values
 from csm_graph.access import policy
 
 if TYPE_CHECKING:
+    from strawberry.dataloader import DataLoader
     from strawberry.schema import Schema
 
     from csm_graph.schema.context import Context
 
 
 Path = list[str | int]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def path_key(path: Path) -> tuple[tuple[int, str | int], ...]:
@@ -105,3 +108,35 @@ async def gather_values(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
     if len(awaitables) == 1:
         return [await awaitables[0]]
     return list(await asyncio.gather(*awaitables))
+
+
+async def load_level(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V]:
+    """The values of `keys` (distinct) through the request's DataLoader, for a
+    whole level: keys it holds are read from its cache, the others go to its
+    batch function in one call and are primed into the cache, so the generic
+    path and later levels share them. No future or task per key: a plan asks
+    for a level at once, so it has nothing to wait for to batch. A key another
+    part of the request is loading right now takes the loader's own way."""
+    cache = loader.cache_map if loader.cache else None
+    found: dict[K, V] = {}
+    missing: list[K] = []
+    for key in keys:
+        future = cache.get(key) if cache is not None else None
+        if future is None:
+            missing.append(key)
+        elif future.done() and not future.cancelled() and future.exception() is None:
+            found[key] = future.result()
+        else:
+            return list(await loader.load_many(keys))
+    if missing:
+        values = await loader.load_fn(missing)
+        if len(values) != len(missing):
+            raise Decline("a batch function answered another number of keys")
+        loaded: dict[K, V] = {}
+        for key, value in zip(missing, values, strict=True):
+            if isinstance(value, BaseException):
+                raise value
+            loaded[key] = value
+        loader.prime_many(loaded)
+        found.update(loaded)
+    return [found[key] for key in keys]

@@ -19,7 +19,7 @@ from csm_graph.schema.consumers.loaders import ConsumerByIdLoader
 from csm_graph.schema.consumers.types import consumer_in_reach
 from csm_graph.schema.households.loaders import HouseholdByIdLoader
 from csm_graph.schema.households.types import household_in_reach
-from csm_graph.schema.plans.base import Decline, Run
+from csm_graph.schema.plans.base import Decline, Run, load_level
 from csm_graph.schema.plans.rules import BY_RESOLVER, EXPLICIT, Batched, Related
 
 
@@ -56,8 +56,11 @@ async def _viewer_can(run: Run, cases: list[Any]) -> list[Any]:
 
 
 async def _attachment_counts(run: Run, cases: list[Any]) -> list[Any]:
+    ids = [case.model.id for case in cases]
+    wanted = list(dict.fromkeys(ids))
     loader = run.context.loaders.get(AttachmentCountByCaseIdLoader)
-    return list(await loader.load_many([case.model.id for case in cases]))
+    counts = dict(zip(wanted, await load_level(loader, wanted), strict=True))
+    return [counts[i] for i in ids]
 
 
 EXPLICIT.update(

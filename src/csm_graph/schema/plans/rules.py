@@ -40,6 +40,7 @@ from csm_graph.schema.plans.base import (
     Rule,
     Run,
     gather_values,
+    load_level,
 )
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ class Related:
         wanted = sorted({k for k in keys if k is not None})
         if not wanted:
             return [None] * len(sources)
-        records = await run.context.loaders.get(self.loader).load_many(wanted)
+        records = await load_level(run.context.loaders.get(self.loader), wanted)
         found = {k: r for k, r in zip(wanted, records, strict=True) if r is not None}
         present = list(found.values())
         keep = await run.visible(present)
