@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -171,20 +173,37 @@ class _Builder:
     does (the same attributes, the same conversions, field by field), without
     its per-call costs: keyword unpacking, the overridden `__setattr__` for
     its bookkeeping attributes, and what it recomputes on every row. A row
-    without some column takes `_init_from_db` itself (a partial instance)."""
+    without some column takes `_init_from_db` itself (a partial instance).
+    Given `fields`, it builds partial instances of those fields alone, from
+    rows of `QuerySet.only(*fields)`, as the ORM does."""
 
-    def __init__(self, model: type[Model]) -> None:
+    def __init__(self, model: type[Model], fields: frozenset[str] | None = None) -> None:
         meta = model._meta
         self.model = model
-        self.native = tuple((key, attr) for key, attr, _ in meta.db_native_fields)
-        self.default = tuple((key, attr, f.field_type) for key, attr, f in meta.db_default_fields)
-        self.complex = tuple((key, attr, _converter(f)) for key, attr, f in meta.db_complex_fields)
+        self.partial = fields is not None
+        if fields is None:
+            native, default, complex_ = (
+                meta.db_native_fields,
+                meta.db_default_fields,
+                meta.db_complex_fields,
+            )
+        else:
+            # Rows of `QuerySet.only`: each value under its field's own name.
+            def kept(found: list[tuple[str, str, Field[Any]]]) -> list[tuple[str, str, Any]]:
+                return [(attr, attr, f) for _, attr, f in found if attr in fields]
+
+            native = kept(meta.db_native_fields)
+            default = kept(meta.db_default_fields)
+            complex_ = kept(meta.db_complex_fields)
+        self.native = tuple((key, attr) for key, attr, _ in native)
+        self.default = tuple((key, attr, f.field_type) for key, attr, f in default)
+        self.complex = tuple((key, attr, _converter(f)) for key, attr, f in complex_)
         self.custom_generated_pk = meta.db_pk_column not in meta.generated_db_fields
 
     def __call__(self, row: dict[str, Any]) -> Any:
         try:
             values: dict[str, Any] = {
-                "_partial": False,
+                "_partial": self.partial,
                 "_saved_in_db": True,
                 "_custom_generated_pk": self.custom_generated_pk,
                 "_await_when_save": {},
@@ -203,15 +222,19 @@ class _Builder:
         return instance
 
 
-_builders: dict[type[Model], _Builder] = {}
+_builders: dict[tuple[type[Model], frozenset[str] | None], _Builder] = {}
+
+
+def _builder(model: type[Model], fields: frozenset[str] | None) -> _Builder:
+    builder = _builders.get((model, fields))
+    if builder is None:
+        builder = _builders[model, fields] = _Builder(model, fields)
+    return builder
 
 
 def build_model(model: type[M], row: dict[str, Any]) -> M:
     """An instance of `model` from a row of its table, equal to what the ORM builds."""
-    builder = _builders.get(model)
-    if builder is None:
-        builder = _builders[model] = _Builder(model)
-    instance: M = builder(row)
+    instance: M = _builder(model, None)(row)
     return instance
 
 
@@ -279,10 +302,39 @@ async def fetch_queryset(queryset: QuerySet[M]) -> list[M]:
     some fields only, a lock) is simply awaited."""
     if not _plain(queryset):
         return list(await queryset)
+    model = queryset.model
+    reading = _reading.get()
+    fields = reading.get(model) if reading is not None else None
+    if fields is not None:
+        queryset = queryset.only(*sorted(fields))
+        builder = _builder(model, fields)
+    else:
+        builder = _builder(model, None)
     sql, params = _sql_of(queryset)  # chooses the connection `_db` names
     rows = await queryset._db.execute_query_dict(sql, params)
-    model = queryset.model
-    return [build_model(model, row) for row in rows]
+    return [builder(row) for row in rows]
+
+
+_reading: ContextVar[Mapping[type[Model], frozenset[str]] | None] = ContextVar(
+    "csm_graph_reading", default=None
+)
+
+
+@contextmanager
+def reading_only(fields: Mapping[type[Model], frozenset[str]]) -> Iterator[None]:
+    """Inside, `fetch_queryset` reads only these fields of these models, and
+    builds partial instances (`_partial`, as `QuerySet.only` gives): reading a
+    field it left out raises `AttributeError`, never a wrong value. A compiled
+    plan reads a page this way (`schema/plans`); nothing that writes may."""
+    for model, names in fields.items():
+        unknown = names - model._meta.fields_db_projection.keys()
+        if unknown or not names:
+            raise ValueError(f"{model.__name__} has no field {sorted(unknown)}")
+    token = _reading.set(fields)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 async def fetch_by_ids(model: type[M], ids: Sequence[int]) -> list[M]:

@@ -861,6 +861,24 @@ def internal_work_filter(subject: Subject) -> Q | None:
     return any_of(c for rule in INTERNAL_WORK if (c := rule.condition(subject)) is not None)
 
 
+CASE_FIELDS = frozenset(
+    {
+        "id",
+        "number",
+        "state",
+        "consumer_id",
+        "household_id",
+        "opened_by_id",
+        "assigned_to_id",
+        "assignment_team_id",
+        "sold_product_id",
+    }
+)
+"""The fields of a case the engine reads to decide (`grants`, `permitted`,
+`available`, and the policy's `readable`): a plan that reads a page of some
+fields only (`db.reading_only`) reads these too."""
+
+
 def grants(subject: Subject, case: Case) -> list[Grant]:
     return [g for rule in subject.rules if (g := rule.grant(subject, case)) is not None]
 

@@ -7,8 +7,9 @@ viewer may not see resolves to null, exactly like one that does not exist.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -20,6 +21,7 @@ from csm_graph.schema.permissions import Visible
 
 NodeResolver = Callable[[Info, int], Awaitable[Any]]
 _resolvers: dict[str, NodeResolver] = {}
+T = TypeVar("T")
 
 
 def register_node(type_name: str, resolver: NodeResolver) -> None:
@@ -33,6 +35,29 @@ def is_node_type(type_name: str) -> bool:
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(global_ids.to_global_id(type_name, pk))
+
+
+_field_names: dict[type[Any], tuple[str, ...]] = {}
+
+
+def from_partial(cls: type[T], record: Any, **computed: Any) -> T:
+    """An object of `cls` from a partial row (`db.reading_only`, a plan's page):
+    `computed`, then each value field of the type (not its resolvers) the row
+    holds under the same name.
+    A field the row left out stays unset: reading it raises `AttributeError`
+    (the plan then declines), never a wrong value."""
+    obj = cls.__new__(cls)
+    held = record.__dict__
+    names = _field_names.get(cls)
+    if names is None:
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        names = _field_names[cls] = tuple(f.name for f in fields if f.init)
+    for name in names:
+        if name in held:
+            setattr(obj, name, held[name])
+    for name, value in computed.items():
+        setattr(obj, name, value)
+    return obj
 
 
 def decode_id(field: str, value: str, *type_names: str) -> int:

@@ -21,7 +21,7 @@ from csm_graph.schema.context import Info
 from csm_graph.schema.customfields.types import CustomFieldEntity, custom_fields_of
 from csm_graph.schema.delegations.loaders import activity_delegation_id
 from csm_graph.schema.enums import register_enum
-from csm_graph.schema.node import Node, register_node, to_global_id
+from csm_graph.schema.node import Node, from_partial, register_node, to_global_id
 from csm_graph.schema.pagination import After, Before, Connection, First, Last, paginate
 from csm_graph.schema.permissions import Guard, Visible
 from csm_graph.schema.policy import case_service_times
@@ -269,6 +269,8 @@ class Case(Node):
 
     @classmethod
     def from_model(cls, c: models.Case) -> Case:
+        if c._partial:
+            return from_partial(cls, c, id=to_global_id("Case", c.id), model=c)
         return cls(
             id=to_global_id("Case", c.id),
             model=c,

@@ -17,6 +17,7 @@ from csm_graph.access import policy
 if TYPE_CHECKING:
     from strawberry.dataloader import DataLoader
     from strawberry.schema import Schema
+    from tortoise.models import Model
 
     from csm_graph.schema.context import Context
 
@@ -72,6 +73,9 @@ class PlannedField:
     object_type: str | None = None
     """The object type of every value, when the field's type is one (not an
     interface or a union, whose values say their type each)."""
+    reads: dict[type[Model], frozenset[str]] | None = None
+    """For a root field answering a page of rows: the fields of each model the
+    document needs of them (`rules.page_reads`); None: whole rows."""
 
     def arguments(self, run: Run) -> dict[str, Any]:
         """The field's arguments, coerced with this request's variables (GraphQL names)."""

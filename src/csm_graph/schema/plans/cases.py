@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from csm_graph.access.engine import CASE_FIELDS
+from csm_graph.cases.models import Case as CaseModel
 from csm_graph.schema.accounts.loaders import TeamByIdLoader, UserByIdLoader
 from csm_graph.schema.accounts.types import Team, User
 from csm_graph.schema.cases.loaders import (
@@ -20,7 +22,7 @@ from csm_graph.schema.consumers.types import consumer_in_reach
 from csm_graph.schema.households.loaders import HouseholdByIdLoader
 from csm_graph.schema.households.types import household_in_reach
 from csm_graph.schema.plans.base import Decline, Run, load_level
-from csm_graph.schema.plans.rules import BY_RESOLVER, EXPLICIT, Batched, Related
+from csm_graph.schema.plans.rules import BY_RESOLVER, EXPLICIT, ROWS, Batched, Related, Rows
 
 
 async def _consumers(run: Run, records: list[Any]) -> list[Any]:
@@ -63,24 +65,35 @@ async def _attachment_counts(run: Run, cases: list[Any]) -> list[Any]:
     return [counts[i] for i in ids]
 
 
+def _reads(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
 EXPLICIT.update(
     {
         ("Case", "consumer"): Related(
-            lambda c: c.model.consumer_id, ConsumerByIdLoader, _consumers
+            lambda c: c.model.consumer_id, ConsumerByIdLoader, _consumers, _reads("consumer_id")
         ),
         ("Case", "household"): Related(
-            lambda c: c.model.household_id, HouseholdByIdLoader, _households
+            lambda c: c.model.household_id, HouseholdByIdLoader, _households, _reads("household_id")
         ),
-        ("Case", "openedBy"): Related(lambda c: c.model.opened_by_id, UserByIdLoader, _users),
-        ("Case", "assignedTo"): Related(lambda c: c.model.assigned_to_id, UserByIdLoader, _users),
+        ("Case", "openedBy"): Related(
+            lambda c: c.model.opened_by_id, UserByIdLoader, _users, _reads("opened_by_id")
+        ),
+        ("Case", "assignedTo"): Related(
+            lambda c: c.model.assigned_to_id, UserByIdLoader, _users, _reads("assigned_to_id")
+        ),
         ("Case", "assignmentTeam"): Related(
-            lambda c: c.model.assignment_team_id, TeamByIdLoader, _teams
+            lambda c: c.model.assignment_team_id,
+            TeamByIdLoader,
+            _teams,
+            _reads("assignment_team_id"),
         ),
         ("Case", "lastPublicComment"): Related(
-            lambda c: c.model.id, LastPublicCommentByCaseIdLoader, _comments
+            lambda c: c.model.id, LastPublicCommentByCaseIdLoader, _comments, _reads("id")
         ),
-        ("Case", "attachmentCount"): Batched(_attachment_counts),
-        ("Case", "viewerCan"): Batched(_viewer_can),
+        ("Case", "attachmentCount"): Batched(_attachment_counts, _reads("id")),
+        ("Case", "viewerCan"): Batched(_viewer_can, CASE_FIELDS),
         ("CaseComment", "author"): Related(lambda c: c.author_id, UserByIdLoader, _users),
         ("CaseComment", "onBehalfOf"): Related(
             lambda c: c.on_behalf_of_id, ConsumerByIdLoader, _consumers
@@ -90,6 +103,18 @@ EXPLICIT.update(
             lambda a: a.on_behalf_of_id, ConsumerByIdLoader, _consumers
         ),
     }
+)
+ROWS["Case"] = Rows(
+    CaseModel,
+    # The cursor's key and what the access engine decides by (the page's
+    # visibility check, `viewerCan`).
+    always=CASE_FIELDS | {"id"},
+    methods={
+        "slaBreached": _reads("sla_breached"),
+        "responseDueAt": _reads("response_due_at"),
+        "resolutionDueAt": _reads("resolution_due_at"),
+        "firstResponseAt": _reads("first_response_at"),
+    },
 )
 BY_RESOLVER.update(
     {

@@ -54,7 +54,7 @@ from csm_graph.schema.plans.base import (
     Run,
     Serializer,
 )
-from csm_graph.schema.plans.rules import TYPE_NAME, rule_for
+from csm_graph.schema.plans.rules import TYPE_NAME, ResolverCall, page_reads, rule_for
 
 if TYPE_CHECKING:
     from strawberry.schema import Schema
@@ -324,6 +324,8 @@ class _Compiler:
             }
         else:
             raise NotPlannable(f"{parent.name}.{name}: {named} is not planned")
+        if isinstance(rule, ResolverCall):
+            planned.reads = page_reads(planned)
         return planned
 
     def _selects_on(self, possible: GraphQLObjectType, selection_set: SelectionSetNode) -> bool:

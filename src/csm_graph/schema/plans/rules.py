@@ -20,8 +20,9 @@ A field that is neither makes `compile_plan` refuse the document.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from graphql import GraphQLField
@@ -30,6 +31,7 @@ from strawberry.schema.schema_converter import get_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
+from csm_graph.db import reading_only
 from csm_graph.errors import NotFound
 from csm_graph.schema.permissions import Guard, HiddenInPage, NullWhenRefused, Visible
 from csm_graph.schema.plans.base import (
@@ -46,6 +48,7 @@ from csm_graph.schema.plans.base import (
 if TYPE_CHECKING:
     from strawberry.dataloader import DataLoader
     from strawberry.schema import Schema
+    from tortoise.models import Model
 
     from csm_graph.schema.context import Context
 
@@ -158,7 +161,8 @@ class ResolverCall:
             calls.append(
                 cast("Callable[..., Awaitable[Any]]", resolver.wrapped_func)(*args, **kwargs)
             )
-        results = await gather_values(calls)
+        with reading_only(planned.reads) if planned.reads else nullcontext():
+            results = await gather_values(calls)
         visible = self.visible
         if visible is None:
             return results
@@ -184,6 +188,8 @@ class Related:
     key: Callable[[Any], int | None]
     loader: type[DataLoader[Any, Any]]
     build: Callable[[Run, list[Any]], Awaitable[list[Any]]]
+    reads: frozenset[str] | None = None
+    """The fields of the source's row that `key` reads (`page_reads`)."""
 
     async def values(
         self, run: Run, planned: PlannedField, sources: list[Any], paths: list[Path]
@@ -219,11 +225,73 @@ class Batched:
     """Any other value loaded for the whole level at once (`viewerCan`, counts)."""
 
     load: Callable[[Run, list[Any]], Awaitable[list[Any]]]
+    reads: frozenset[str] | None = None
+    """The fields of the source's row that `load` reads (`page_reads`)."""
 
     async def values(
         self, run: Run, planned: PlannedField, sources: list[Any], paths: list[Path]
     ) -> list[Any]:
         return await self.load(run, sources)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The model behind a GraphQL type whose pages a plan reads field by field:
+    `always` the fields every page reads (its key, and what the access engine
+    decides by), `methods` what the type's resolver methods read of the row,
+    by GraphQL field name."""
+
+    model: type[Model]
+    always: frozenset[str]
+    methods: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+ROWS: dict[str, Rows] = {}
+"""GraphQL type name -> its `Rows`, for the types whose pages plans may read
+field by field; a page of any other type is read whole."""
+
+PAGE_WRAPPERS = ("edges", "node", "nodes")
+"""The fields leading from a connection to its items."""
+
+
+def _page_items(planned: PlannedField) -> Iterator[tuple[str, tuple[PlannedField, ...]]]:
+    for type_name, fields in (planned.children or {}).items():
+        if type_name.endswith(("Connection", "Edge")):
+            for child in fields:
+                if child.name in PAGE_WRAPPERS:
+                    yield from _page_items(child)
+        else:
+            yield type_name, fields
+
+
+def page_reads(planned: PlannedField) -> dict[type[Model], frozenset[str]] | None:
+    """For a root field answering a connection: the fields of each model its page
+    must read for what the document selects on the items (an attribute of the
+    row, a method or rule that says what it reads, and the type's `always`).
+    None, and whole rows, when an item type has no `Rows` or a selected field
+    does not say what it reads. A wrong answer here cannot leak or change data:
+    a field left out raises `AttributeError` on the partial row, and the plan
+    declines."""
+    if planned.children is None or not all(
+        type_name.endswith("Connection") for type_name in planned.children
+    ):
+        return None
+    found: dict[type[Model], frozenset[str]] = {}
+    for type_name, fields in _page_items(planned):
+        rows = ROWS.get(type_name)
+        if rows is None:
+            return None
+        names = set(rows.always)
+        projection = rows.model._meta.fields_db_projection
+        for child in fields:
+            reads = rows.methods.get(child.name, getattr(child.rule, "reads", None))
+            if reads is None and isinstance(child.rule, Attribute):
+                reads = frozenset({child.rule.name}) if child.rule.name in projection else None
+            if reads is None and child.rule is not TYPE_NAME:
+                return None
+            names |= reads or frozenset()
+        found[rows.model] = found.get(rows.model, frozenset()) | names
+    return found or None
 
 
 EXPLICIT: dict[tuple[str, str], Rule] = {}
