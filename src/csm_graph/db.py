@@ -238,18 +238,28 @@ def build_model(model: type[M], row: dict[str, Any]) -> M:
     return instance
 
 
-async def fetch_models(model: type[M], where: str, params: Sequence[object]) -> list[M]:
+async def fetch_models(
+    model: type[M], where: str, params: Sequence[object], fields: frozenset[str] | None = None
+) -> list[M]:
     """Rows of `model` matching a hand-written `where` (`?` placeholders), built as
     the ORM builds them (`build_model`, the same conversions): a batch loader's
-    query without the query builder's cost."""
+    query without the query builder's cost. Given `fields`, only those, as
+    partial instances (as `reading_only` reads a page)."""
     meta = model._meta
     connection = connections.get(meta.default_connection or "default")
+    if fields is None:
+        selected = "*"
+    else:
+        _check_fields(model, fields)
+        projection = meta.fields_db_projection
+        selected = ", ".join(f'"{projection[name]}" AS "{name}"' for name in sorted(fields))
     sql = _placeholders(
-        f'SELECT * FROM "{meta.db_table}" WHERE {where}',  # noqa: S608 (values as parameters)
+        f'SELECT {selected} FROM "{meta.db_table}" WHERE {where}',  # noqa: S608 (values as parameters)
         connection.capabilities.dialect,
     )
     rows = await connection.execute_query_dict(sql, list(params))
-    return [build_model(model, row) for row in rows]
+    builder = _builder(model, fields)
+    return [builder(row) for row in rows]
 
 
 def _plain(queryset: QuerySet[Any]) -> bool:
@@ -320,6 +330,12 @@ _reading: ContextVar[Mapping[type[Model], frozenset[str]] | None] = ContextVar(
 )
 
 
+def _check_fields(model: type[Model], fields: frozenset[str]) -> None:
+    unknown = fields - model._meta.fields_db_projection.keys()
+    if unknown or not fields:
+        raise ValueError(f"{model.__name__} has no field {sorted(unknown)}")
+
+
 @contextmanager
 def reading_only(fields: Mapping[type[Model], frozenset[str]]) -> Iterator[None]:
     """Inside, `fetch_queryset` reads only these fields of these models, and
@@ -327,9 +343,7 @@ def reading_only(fields: Mapping[type[Model], frozenset[str]]) -> Iterator[None]
     field it left out raises `AttributeError`, never a wrong value. A compiled
     plan reads a page this way (`schema/plans`); nothing that writes may."""
     for model, names in fields.items():
-        unknown = names - model._meta.fields_db_projection.keys()
-        if unknown or not names:
-            raise ValueError(f"{model.__name__} has no field {sorted(unknown)}")
+        _check_fields(model, names)
     token = _reading.set(fields)
     try:
         yield
@@ -337,11 +351,15 @@ def reading_only(fields: Mapping[type[Model], frozenset[str]]) -> Iterator[None]
         _reading.reset(token)
 
 
-async def fetch_by_ids(model: type[M], ids: Sequence[int]) -> list[M]:
+async def fetch_by_ids(
+    model: type[M], ids: Sequence[int], fields: frozenset[str] | None = None
+) -> list[M]:
     """Rows of `model` with these primary keys, in one statement (`fetch_models`)."""
     if not ids:
         return []
-    return await fetch_models(model, f'"{model._meta.db_pk_column}" IN ({in_list(ids)})', ids)
+    return await fetch_models(
+        model, f'"{model._meta.db_pk_column}" IN ({in_list(ids)})', ids, fields
+    )
 
 
 async def fetch(sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:

@@ -1,4 +1,4 @@
-"""A plan reads a page of cases field by field: only what the document selects
+"""A plan reads pages and relations field by field: only what the document selects
 on them and what the access engine decides by (`db.reading_only`,
 `rules.page_reads`). A field it left out cannot give a wrong value: reading it
 raises, and the plan declines."""
@@ -14,16 +14,21 @@ from csm_graph.access.engine import CASE_FIELDS, available, grants, load_subject
 from csm_graph.accounts.models import User
 from csm_graph.accounts.viewer import load_viewer
 from csm_graph.cases.models import Case as CaseModel
-from csm_graph.db import fetch_queryset, reading_only
+from csm_graph.consumers.models import Consumer as ConsumerModel
+from csm_graph.core.names import NAME_PARTS
+from csm_graph.db import fetch_by_ids, fetch_queryset, reading_only
 from csm_graph.schema import build_schema
 from csm_graph.schema.cases.types import Case
+from csm_graph.schema.consumers.types import Consumer
 from csm_graph.schema.node import from_partial
-from csm_graph.schema.plans.plan import compile_plan
+from csm_graph.schema.plans.base import PlannedField
+from csm_graph.schema.plans.plan import Plan, compile_plan
 from csm_graph.schema.plans.shipped import shipped_documents
 from csm_graph.settings import Settings
 from tests.schema.access.test_traversal_property import fixed_world
 
 SOME = frozenset({"id", "number", "state", "created_at", "consumer_id"})
+CONSUMER_ALWAYS = {"id", "merged_into_id", "user_id"}
 
 
 async def _both(fields: frozenset[str]) -> tuple[list[CaseModel], list[CaseModel]]:
@@ -141,8 +146,69 @@ def test_the_shipped_pages_read_only_what_they_select_and_what_access_needs(
         CaseModel: CASE_FIELDS
         | {"short_description", "priority", "updated_at", "version", "sla_breached"}
     }
-    # consumers have no field-by-field reading: their pages are read whole
-    assert reads["ConsumerSearch"] is None
+    assert reads["ConsumerSearch"] == {
+        ConsumerModel: CONSUMER_ALWAYS | set(NAME_PARTS) | {"number", "email", "phone"}
+    }
+
+
+def _field(plan: Plan, *path: str) -> PlannedField:
+    """The planned field at `path` (field names), through each level's one type."""
+    fields = plan.fields
+    found = None
+    for name in path:
+        found = next(f for f in fields if f.name == name)
+        fields = next(iter(found.children.values())) if found.children else ()
+    assert found is not None
+    return found
+
+
+def test_a_relation_reads_only_what_the_document_selects_on_it(settings: Settings) -> None:
+    # given
+    schema = build_schema(settings)
+    documents = shipped_documents()
+    on_case = ("cases", "edges", "node")
+
+    # when
+    all_cases = compile_plan(schema, parse(documents["AllCases"]), None)
+    detail = compile_plan(schema, parse(documents["CaseDetail"]), None)
+
+    # then: `consumer { id fullName }` reads the name and what access needs
+    assert _field(all_cases, *on_case, "consumer").reads == {
+        ConsumerModel: CONSUMER_ALWAYS | set(NAME_PARTS)
+    }
+    # relations of types without field-by-field rows go through their loaders
+    assert _field(all_cases, *on_case, "household").reads is None
+    assert _field(all_cases, *on_case, "lastPublicComment").reads is None
+    assert _field(detail, "node", "consumer").reads == {
+        ConsumerModel: CONSUMER_ALWAYS | set(NAME_PARTS)
+    }
+
+
+@pytest.mark.usefixtures("product")
+async def test_a_consumer_from_a_partial_row_equals_the_one_from_the_whole_row() -> None:
+    # given
+    await fixed_world()
+    consumers = await ConsumerModel.all().order_by("id")
+    names = frozenset({"id", "merged_into_id", "user_id", *NAME_PARTS})
+    partial = await fetch_by_ids(ConsumerModel, [c.id for c in consumers], names)
+
+    # when / then: each value field the row holds, the full name and the
+    # address as `from_model` makes them; what it does not hold, absent
+    assert len(partial) == len(consumers) > 3
+    for whole, part in zip(consumers, partial, strict=True):
+        built = Consumer.from_model(whole, acts_for=True)
+        copied = Consumer._from_partial(whole, acts_for=True)
+        for field in dataclasses.fields(Consumer):
+            if field.init:
+                assert getattr(copied, field.name) == getattr(built, field.name), field.name
+        read = Consumer.from_model(part, acts_for=False)
+        assert read.full_name == built.full_name
+        assert read.db_id == whole.id
+        assert read.acts_for is False
+        with pytest.raises(AttributeError):
+            _ = read.email
+        with pytest.raises(AttributeError):
+            _ = read.address
 
 
 def test_a_page_selecting_a_field_that_does_not_say_what_it_reads_is_read_whole(

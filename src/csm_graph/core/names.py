@@ -5,6 +5,9 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+NAME_PARTS = ("prefix", "first_name", "middle_name", "last_name", "suffix")
+"""The fields a full name is made of, in order."""
+
 
 class PersonName(Model):
     prefix = fields.CharField(max_length=40, default="")
@@ -18,5 +21,5 @@ class PersonName(Model):
 
     @property
     def full_name(self) -> str:
-        parts = (self.prefix, self.first_name, self.middle_name, self.last_name, self.suffix)
+        parts = (getattr(self, name) for name in NAME_PARTS)
         return " ".join(p for p in parts if p)

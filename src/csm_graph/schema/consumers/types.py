@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from csm_graph.consumers import models
+from csm_graph.core.names import NAME_PARTS
 from csm_graph.households.access import Reach
 from csm_graph.schema.accounts.loaders import UserByIdLoader
 from csm_graph.schema.cases.queries import cases_under
@@ -15,7 +16,7 @@ from csm_graph.schema.consumers.loaders import ConsumerByIdLoader, ImportErrorsB
 from csm_graph.schema.context import Info
 from csm_graph.schema.customfields.types import CustomFieldEntity, custom_fields_of
 from csm_graph.schema.enums import register_enum
-from csm_graph.schema.node import Node, register_node, to_global_id
+from csm_graph.schema.node import Node, from_partial, register_node, to_global_id
 from csm_graph.schema.permissions import Guard, Visible
 from csm_graph.schema.policy import (
     consumer_contact,
@@ -140,6 +141,8 @@ class Consumer(Node):
 
     @classmethod
     def from_model(cls, c: models.Consumer, *, acts_for: bool = False) -> Consumer:
+        if c._partial:
+            return cls._from_partial(c, acts_for)
         return cls(
             id=to_global_id("Consumer", c.id),
             model=c,
@@ -159,14 +162,7 @@ class Consumer(Node):
             email=c.email,
             phone=c.phone,
             mobile_phone=c.mobile_phone,
-            address=Address(
-                line1=c.address_line1,
-                line2=c.address_line2,
-                city=c.city,
-                region=c.region,
-                postal_code=c.postal_code,
-                country=c.country,
-            ),
+            address=_address(c),
             date_of_birth=c.date_of_birth,
             preferred_language=c.preferred_language,
             notify_email=c.notify_email,
@@ -179,6 +175,26 @@ class Consumer(Node):
             last_survey_at=c.last_survey_at,
             external_id=c.external_id,
             review_reason=c.review_reason,
+        )
+
+    @classmethod
+    def _from_partial(cls, c: models.Consumer, acts_for: bool) -> Consumer:
+        """From a partial row (a plan's read): the values it holds, and the full
+        name and address where it holds all they are made of."""
+        held = c.__dict__.keys()
+        computed: dict[str, Any] = {}
+        if held >= set(NAME_PARTS):
+            computed["full_name"] = c.full_name
+        if held >= ADDRESS_FIELDS:
+            computed["address"] = _address(c)
+        return from_partial(
+            cls,
+            c,
+            id=to_global_id("Consumer", c.id),
+            model=c,
+            db_id=c.id,
+            acts_for=acts_for,
+            **computed,
         )
 
     @strawberry.field(
@@ -305,6 +321,23 @@ class ImportJob(Node):
     async def errors(self, info: Info) -> list[ImportRowError]:
         rows = await info.context.loaders.get(ImportErrorsByJobIdLoader).load(self.db_id)
         return [ImportRowError(row=r.row, message=r.message) for r in rows]
+
+
+ADDRESS_FIELDS = frozenset(
+    {"address_line1", "address_line2", "city", "region", "postal_code", "country"}
+)
+"""The fields a consumer's `address` is made of."""
+
+
+def _address(c: models.Consumer) -> Address:
+    return Address(
+        line1=c.address_line1,
+        line2=c.address_line2,
+        city=c.city,
+        region=c.region,
+        postal_code=c.postal_code,
+        country=c.country,
+    )
 
 
 async def consumer_object(info: Info, record: models.Consumer | None) -> Consumer | None:

@@ -13,6 +13,7 @@ from graphql import FieldNode, GraphQLError, GraphQLField
 from graphql.execution.values import get_argument_values
 
 from csm_graph.access import policy
+from csm_graph.db import fetch_by_ids
 
 if TYPE_CHECKING:
     from strawberry.dataloader import DataLoader
@@ -74,8 +75,9 @@ class PlannedField:
     """The object type of every value, when the field's type is one (not an
     interface or a union, whose values say their type each)."""
     reads: dict[type[Model], frozenset[str]] | None = None
-    """For a root field answering a page of rows: the fields of each model the
-    document needs of them (`rules.page_reads`); None: whole rows."""
+    """For a root field answering a page of rows, or a relation loaded by id:
+    the fields of each model the document needs of them (`rules.page_reads`,
+    `rules.relation_reads`); None: whole rows."""
 
     def arguments(self, run: Run) -> dict[str, Any]:
         """The field's arguments, coerced with this request's variables (GraphQL names)."""
@@ -94,10 +96,24 @@ class Run:
     context: Context
     variables: Any
     schema: Schema
-    shared: dict[str, Any] = field(default_factory=dict)
+    shared: dict[Any, Any] = field(default_factory=dict)
 
     def redact(self, path: Path) -> None:
         self.context.redacted.append(path)
+
+    async def rows_by_id(
+        self, model: type[Model], fields: frozenset[str], ids: Sequence[int]
+    ) -> list[Any]:
+        """Partial rows of `model` holding `fields`, by id (None for an id with no
+        row), read once per request for each set of fields: a plan's own cache,
+        apart from the DataLoaders' whole rows the generic path shares."""
+        cache: dict[int, Any] = self.shared.setdefault(("rows", model, fields), {})
+        missing = [i for i in ids if i not in cache]
+        if missing:
+            found = {r.pk: r for r in await fetch_by_ids(model, missing, fields)}
+            for i in missing:
+                cache[i] = found.get(i)
+        return [cache[i] for i in ids]
 
     async def visible(self, rows: Sequence[Any]) -> list[bool]:
         """The access policy's answer for each row (all of one model), asked once

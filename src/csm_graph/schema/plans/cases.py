@@ -109,7 +109,7 @@ ROWS["Case"] = Rows(
     # The cursor's key and what the access engine decides by (the page's
     # visibility check, `viewerCan`).
     always=CASE_FIELDS | {"id"},
-    methods={
+    derived={
         "slaBreached": _reads("sla_breached"),
         "responseDueAt": _reads("response_due_at"),
         "resolutionDueAt": _reads("resolution_due_at"),

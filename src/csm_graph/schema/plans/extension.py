@@ -28,10 +28,10 @@ from graphql import DocumentNode, ExecutionResult
 from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
-import csm_graph.schema.plans.cases  # noqa: F401  (registers the case-domain rules)
 from csm_graph.observability import PLAN_MISMATCHES, PLAN_RUNS
 from csm_graph.persisted import document_hash
 from csm_graph.schema.persisted import REGISTERED
+from csm_graph.schema.plans import cases, consumers  # noqa: F401  (register rules and rows)
 from csm_graph.schema.plans.base import Decline, NotPlannable, path_key
 from csm_graph.schema.plans.plan import Plan, compile_plan
 from csm_graph.settings import Settings

@@ -54,7 +54,14 @@ from csm_graph.schema.plans.base import (
     Run,
     Serializer,
 )
-from csm_graph.schema.plans.rules import TYPE_NAME, ResolverCall, page_reads, rule_for
+from csm_graph.schema.plans.rules import (
+    TYPE_NAME,
+    Related,
+    ResolverCall,
+    page_reads,
+    relation_reads,
+    rule_for,
+)
 
 if TYPE_CHECKING:
     from strawberry.schema import Schema
@@ -326,6 +333,8 @@ class _Compiler:
             raise NotPlannable(f"{parent.name}.{name}: {named} is not planned")
         if isinstance(rule, ResolverCall):
             planned.reads = page_reads(planned)
+        elif isinstance(rule, Related):
+            planned.reads = relation_reads(planned, rule)
         return planned
 
     def _selects_on(self, possible: GraphQLObjectType, selection_set: SelectionSetNode) -> bool:

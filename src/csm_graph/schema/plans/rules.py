@@ -183,7 +183,9 @@ def _redactor(run: Run, path: Path) -> Callable[[], None]:
 class Related:
     """A to-one relation: each object's key loaded for the whole level in one
     batch, made into GraphQL objects, and shown only where the access policy
-    lets the viewer see it (else null, its path in `redactedFields`)."""
+    lets the viewer see it (else null, its path in `redactedFields`). When the
+    related type has `Rows` and its loader reads rows by id, the level reads
+    only the fields the document selects on it (`relation_reads`)."""
 
     key: Callable[[Any], int | None]
     loader: type[DataLoader[Any, Any]]
@@ -198,7 +200,11 @@ class Related:
         wanted = sorted({k for k in keys if k is not None})
         if not wanted:
             return [None] * len(sources)
-        records = await load_level(run.context.loaders.get(self.loader), wanted)
+        if planned.reads:
+            ((model, fields),) = planned.reads.items()
+            records = await run.rows_by_id(model, fields, wanted)
+        else:
+            records = await load_level(run.context.loaders.get(self.loader), wanted)
         found = {k: r for k, r in zip(wanted, records, strict=True) if r is not None}
         present = list(found.values())
         keep = await run.visible(present)
@@ -236,14 +242,28 @@ class Batched:
 
 @dataclass(frozen=True)
 class Rows:
-    """The model behind a GraphQL type whose pages a plan reads field by field:
-    `always` the fields every page reads (its key, and what the access engine
-    decides by), `methods` what the type's resolver methods read of the row,
-    by GraphQL field name."""
+    """The model behind a GraphQL type whose rows a plan reads field by field:
+    `always` the fields every read takes (the key, and what the access policy
+    decides by), `derived` what the type's other fields (resolver methods,
+    values computed from several columns) read of the row, by GraphQL name."""
 
     model: type[Model]
     always: frozenset[str]
-    methods: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    derived: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def reads(self, fields: tuple[PlannedField, ...]) -> frozenset[str] | None:
+        """What a level of this type reads for the fields selected on it; None:
+        a selected field does not say, and rows are read whole."""
+        names = set(self.always)
+        projection = self.model._meta.fields_db_projection
+        for child in fields:
+            reads = self.derived.get(child.name, getattr(child.rule, "reads", None))
+            if reads is None and isinstance(child.rule, Attribute):
+                reads = frozenset({child.rule.name}) if child.rule.name in projection else None
+            if reads is None and child.rule is not TYPE_NAME:
+                return None
+            names |= reads or frozenset()
+        return frozenset(names)
 
 
 ROWS: dict[str, Rows] = {}
@@ -266,12 +286,11 @@ def _page_items(planned: PlannedField) -> Iterator[tuple[str, tuple[PlannedField
 
 def page_reads(planned: PlannedField) -> dict[type[Model], frozenset[str]] | None:
     """For a root field answering a connection: the fields of each model its page
-    must read for what the document selects on the items (an attribute of the
-    row, a method or rule that says what it reads, and the type's `always`).
-    None, and whole rows, when an item type has no `Rows` or a selected field
-    does not say what it reads. A wrong answer here cannot leak or change data:
-    a field left out raises `AttributeError` on the partial row, and the plan
-    declines."""
+    must read for what the document selects on the items (`Rows.reads`). None,
+    and whole rows, when an item type has no `Rows` or a selected field does
+    not say what it reads. A wrong answer here cannot leak or change data: a
+    field left out raises `AttributeError` on the partial row, and the plan
+    fails over to the generic path."""
     if planned.children is None or not all(
         type_name.endswith("Connection") for type_name in planned.children
     ):
@@ -279,19 +298,27 @@ def page_reads(planned: PlannedField) -> dict[type[Model], frozenset[str]] | Non
     found: dict[type[Model], frozenset[str]] = {}
     for type_name, fields in _page_items(planned):
         rows = ROWS.get(type_name)
-        if rows is None:
+        names = rows.reads(fields) if rows is not None else None
+        if rows is None or names is None:
             return None
-        names = set(rows.always)
-        projection = rows.model._meta.fields_db_projection
-        for child in fields:
-            reads = rows.methods.get(child.name, getattr(child.rule, "reads", None))
-            if reads is None and isinstance(child.rule, Attribute):
-                reads = frozenset({child.rule.name}) if child.rule.name in projection else None
-            if reads is None and child.rule is not TYPE_NAME:
-                return None
-            names |= reads or frozenset()
         found[rows.model] = found.get(rows.model, frozenset()) | names
     return found or None
+
+
+def relation_reads(
+    planned: PlannedField, rule: Related
+) -> dict[type[Model], frozenset[str]] | None:
+    """For a `Related` field whose loader reads one model's rows by id: the fields
+    of that model the level reads for what the document selects (`Rows.reads`);
+    None, and whole rows through the loader, otherwise."""
+    model = getattr(rule.loader, "model", None)
+    if planned.object_type is None or planned.children is None or model is None:
+        return None
+    rows = ROWS.get(planned.object_type)
+    if rows is None or rows.model is not model:
+        return None
+    names = rows.reads(planned.children[planned.object_type])
+    return {model: names} if names is not None else None
 
 
 EXPLICIT: dict[tuple[str, str], Rule] = {}
