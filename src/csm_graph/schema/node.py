@@ -37,26 +37,23 @@ def to_global_id(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(global_ids.to_global_id(type_name, pk))
 
 
-_field_names: dict[type[Any], tuple[str, ...]] = {}
+_value_fields: dict[type[Any], frozenset[str]] = {}
 
 
 def from_partial(cls: type[T], record: Any, **computed: Any) -> T:
     """An object of `cls` from a partial row (`db.reading_only`, a plan's page):
     `computed`, then each value field of the type (not its resolvers) the row
-    holds under the same name.
-    A field the row left out stays unset: reading it raises `AttributeError`
-    (the plan then declines), never a wrong value."""
-    obj = cls.__new__(cls)
-    held = record.__dict__
-    names = _field_names.get(cls)
+    holds under the same name. A field the row left out stays unset: reading it
+    raises `AttributeError` (the plan then declines), never a wrong value."""
+    names = _value_fields.get(cls)
     if names is None:
         fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-        names = _field_names[cls] = tuple(f.name for f in fields if f.init)
-    for name in names:
-        if name in held:
-            setattr(obj, name, held[name])
-    for name, value in computed.items():
-        setattr(obj, name, value)
+        names = _value_fields[cls] = frozenset(f.name for f in fields if f.init)
+    held = record.__dict__
+    values = {name: held[name] for name in names & held.keys()}
+    values.update(computed)
+    obj = cls.__new__(cls)
+    obj.__dict__.update(values)
     return obj
 
 
