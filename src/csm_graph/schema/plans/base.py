@@ -43,6 +43,8 @@ class Decline(Exception):
 
 
 Serializer = Callable[[Any], Any]
+LevelSerializer = Callable[[list[Any]], list[Any]]
+"""Serializes the values of one field for every object of a level, in order."""
 
 
 class Rule(Protocol):
@@ -66,7 +68,7 @@ class PlannedField:
     node: FieldNode
     definition: GraphQLField
     rule: Rule
-    serialize: Serializer | None = None
+    serialize: LevelSerializer | None = None
     children: dict[str, tuple[PlannedField, ...]] | None = None
     nullable: bool = True
     is_list: bool = False

@@ -47,6 +47,7 @@ from graphql.execution.values import get_variable_values
 
 from csm_graph.schema.plans.base import (
     Decline,
+    LevelSerializer,
     NotPlannable,
     Path,
     PlannedField,
@@ -106,6 +107,29 @@ def serializer_for(type_: GraphQLOutputType) -> Serializer:
     raise NotPlannable(f"{type_} is not a leaf type")
 
 
+def level_serializer_for(type_: GraphQLOutputType) -> LevelSerializer:
+    """`serializer_for` over all the values of a level at once. A non-null
+    scalar or enum, the most common leaf, takes no call of its own per value,
+    and none at all for a built-in scalar's value that it keeps as is."""
+    if isinstance(type_, GraphQLNonNull) and isinstance(
+        type_.of_type, GraphQLScalarType | GraphQLEnumType
+    ):
+        leaf = type_.of_type
+        serialize = leaf.serialize
+        kept = _UNCHANGED.get(leaf.name) if isinstance(leaf, GraphQLScalarType) else None
+
+        def non_null(values: list[Any]) -> list[Any]:
+            if None in values:
+                raise Decline("null for a non-null field")
+            if kept is None:
+                return [serialize(v) for v in values]
+            return [v if type(v) is kept else serialize(v) for v in values]
+
+        return non_null
+    one = serializer_for(type_)
+    return lambda values: [one(v) for v in values]
+
+
 @dataclass(frozen=True)
 class Plan:
     """A compiled operation of a registered document."""
@@ -137,8 +161,8 @@ async def fill(
         key = planned.key
         serialize = planned.serialize
         if serialize is not None:
-            for out, value in zip(outs, values, strict=True):
-                out[key] = serialize(value)
+            for out, value in zip(outs, serialize(values), strict=True):
+                out[key] = value
             continue
         await _place(run, planned, outs, values, paths)
     return outs
@@ -285,7 +309,7 @@ class _Compiler:
                 node=node,
                 definition=GraphQLField(GraphQLNonNull(self.graphql_schema.get_type("String"))),  # type: ignore[arg-type]
                 rule=TYPE_NAME,
-                serialize=lambda value: value,
+                serialize=lambda values: values,
             )
         definition = parent.fields.get(name)
         if definition is None:
@@ -305,7 +329,7 @@ class _Compiler:
         if isinstance(named, GraphQLScalarType | GraphQLEnumType):
             if node.selection_set is not None:
                 raise NotPlannable(f"{parent.name}.{name} is a leaf")
-            planned.serialize = serializer_for(type_)
+            planned.serialize = level_serializer_for(type_)
             return planned
         if node.selection_set is None:
             raise NotPlannable(f"{parent.name}.{name} needs a selection")
