@@ -201,11 +201,15 @@ async def _place(
             slots.append((out, key))
     if not objects:
         return
+    if planned.object_type is not None:
+        # One object type: the whole level at once, in order.
+        filled = await fill(run, planned.children[planned.object_type], objects, object_paths)
+        for (container, slot), value in zip(slots, filled, strict=True):
+            container[slot] = value
+        return
     by_type: dict[str, list[int]] = {}
-    single = planned.object_type
     for index, item in enumerate(objects):
-        type_name = single or _type_name(item)
-        by_type.setdefault(type_name, []).append(index)
+        by_type.setdefault(_type_name(item), []).append(index)
     for type_name, indexes in by_type.items():
         children = planned.children.get(type_name)
         if children is None:
