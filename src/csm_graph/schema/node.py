@@ -42,9 +42,10 @@ _value_fields: dict[type[Any], frozenset[str]] = {}
 
 def from_partial(cls: type[T], record: Any, **computed: Any) -> T:
     """An object of `cls` from a partial row (`db.reading_only`, a plan's page):
-    `computed`, then each value field of the type (not its resolvers) the row
-    holds under the same name. A field the row left out stays unset: reading it
-    raises `AttributeError` (the plan then declines), never a wrong value."""
+    each value field of the type (not its resolvers) the row holds under the
+    same name, then `computed` over them. A field the row left out stays
+    unset: reading it raises `AttributeError` (the plan then fails over to the
+    generic path), never a wrong value."""
     names = _value_fields.get(cls)
     if names is None:
         fields = dataclasses.fields(cls)  # type: ignore[arg-type]
