@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from graphql import parse
 
+from csm_graph.schema import build_schema
+from csm_graph.schema.cost import cost_of
 from csm_graph.settings import Settings
 from tests.support import GraphQLClient
 
@@ -215,3 +218,40 @@ async def test_a_page_costs_the_same_however_its_edges_are_spelt(
 
     # then: the edges repeat per item wherever they are written
     assert _cost(spelt) == _cost(straight)
+
+
+COSTED = [
+    "{ cases(first: 50) { edges { node { id consumer { id } } } } }",
+    "query Q($n: Int) { consumers(first: $n) { edges { node { id } } } }",
+    "{ viewer { id } }",
+]
+
+
+@pytest.mark.parametrize("text", COSTED)
+def test_a_document_costs_the_same_keyed_by_its_text_as_by_its_tree(
+    settings: Settings, text: str
+) -> None:
+    # given
+    schema = build_schema(settings)._schema
+    variables = {"n": 30}
+
+    # when
+    by_tree = cost_of(schema, parse(text), None, variables)
+    by_text = cost_of(schema, parse(text), None, variables, text)
+    again = cost_of(schema, parse(text), None, variables, text)
+
+    # then
+    assert by_tree == by_text == again
+    assert by_tree > 0
+
+
+def test_two_documents_with_one_text_key_each_cost_their_own(settings: Settings) -> None:
+    # given: a small and a large page, each keyed by its own text
+    schema = build_schema(settings)._schema
+    small, large = (f"{{ cases(first: {n}) {{ edges {{ node {{ id }} }} }} }}" for n in (1, 100))
+
+    # when
+    costs = [cost_of(schema, parse(t), None, {}, t) for t in (small, large, small)]
+
+    # then
+    assert costs[0] == costs[2] < costs[1]

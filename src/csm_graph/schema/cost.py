@@ -183,13 +183,34 @@ class _Compiler:
         return lambda variables: sum(c(variables) for c in costs)
 
 
+class _Document:
+    """A parsed document as a cache key: by its text when known (a string hashes
+    once), else by the tree (which hashes every node on every lookup)."""
+
+    __slots__ = ("key", "node")
+
+    def __init__(self, node: DocumentNode, text: str | None) -> None:
+        self.node = node
+        self.key: str | DocumentNode = text if text is not None else node
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Document)
+            and type(other.key) is type(self.key)
+            and (other.key == self.key)
+        )
+
+
 @lru_cache(maxsize=256)
-def _costs_of(schema: GraphQLSchema, document: DocumentNode) -> dict[str | None, Cost]:
+def _costs_of(schema: GraphQLSchema, document: _Document) -> dict[str | None, Cost]:
     """The cost function of each operation of a document, by name."""
-    compiler = _Compiler(schema, document)
+    compiler = _Compiler(schema, document.node)
     return {
         (d.name.value if d.name else None): compiler.operation(d)
-        for d in document.definitions
+        for d in document.node.definitions
         if isinstance(d, OperationDefinitionNode)
     }
 
@@ -199,8 +220,11 @@ def cost_of(
     document: DocumentNode,
     operation_name: str | None,
     variables: dict[str, Any] | None,
+    text: str | None = None,
 ) -> int:
-    costs = _costs_of(schema, document)
+    """The cost of an operation of `document` with these variables; `text`, the
+    document's source when known, keys the compiled cost functions."""
+    costs = _costs_of(schema, _Document(document, text))
     cost = costs.get(operation_name) or (next(iter(costs.values())) if len(costs) == 1 else None)
     return cost(variables or {}) if cost is not None else 0
 
@@ -219,6 +243,7 @@ class QueryCost(SchemaExtension):
                 context.graphql_document,
                 context.operation_name,
                 context.variables,
+                context.query,
             )
             anonymous = getattr(context.context, "viewer", None) is None
             budget = (
