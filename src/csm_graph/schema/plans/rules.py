@@ -33,6 +33,7 @@ from strawberry.types.field import StrawberryField
 
 from csm_graph.db import reading_only
 from csm_graph.errors import NotFound
+from csm_graph.schema.loaders import ById
 from csm_graph.schema.permissions import Guard, HiddenInPage, NullWhenRefused, Visible
 from csm_graph.schema.plans.base import (
     Decline,
@@ -311,11 +312,13 @@ def relation_reads(
     """For a `Related` field whose loader reads one model's rows by id: the fields
     of that model the level reads for what the document selects (`Rows.reads`);
     None, and whole rows through the loader, otherwise."""
-    model = getattr(rule.loader, "model", None)
-    if planned.object_type is None or planned.children is None or model is None:
+    if planned.object_type is None or planned.children is None:
         return None
     rows = ROWS.get(planned.object_type)
-    if rows is None or rows.model is not model:
+    if rows is None or not issubclass(rule.loader, ById):
+        return None
+    model = rule.loader.model
+    if rows.model is not model:
         return None
     names = rows.reads(planned.children[planned.object_type])
     return {model: names} if names is not None else None
