@@ -17,12 +17,14 @@ from urllib.parse import urlsplit
 
 from ciso8601 import parse_datetime
 from tortoise import Tortoise, connections, timezone
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.fields import DatetimeField, Field
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from csm_graph.querysql import count_sql, select_sql
 from csm_graph.settings import Settings
 
 M = TypeVar("M", bound=Model)
@@ -274,13 +276,36 @@ def _plain(queryset: QuerySet[Any]) -> bool:
     )
 
 
-def _sql_of(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
-    """The statement a queryset runs, with its parameters, on the connection it
-    chose (the transaction's, inside one)."""
+def _sql_of(
+    queryset: QuerySet[Any], fields: frozenset[str] | None = None
+) -> tuple[BaseDBAsyncClient, str, list[Any]]:
+    """The connection a queryset runs on (the transaction's, inside one) and the
+    statement it runs there (given `fields`, reading those alone, as
+    `QuerySet.only` does) with its parameters: written by `querysql` where it
+    can, else built by the ORM."""
+    compiled = select_sql(queryset, fields)
+    if compiled is not None:
+        connection = queryset._db
+        sql, params = compiled
+        return connection, _placeholders(sql, connection.capabilities.dialect), params
+    if fields is not None:
+        queryset = queryset.only(*sorted(fields))
     queryset._choose_db_if_not_chosen()
     queryset._make_query()
-    sql, params = queryset.query.get_parameterized_sql()
-    return sql, list(params)
+    sql, built = queryset.query.get_parameterized_sql()
+    return queryset._db, sql, list(built)
+
+
+async def count_queryset(queryset: QuerySet[Any]) -> int:
+    """`await queryset.count()`, written by `querysql` where it can."""
+    compiled = count_sql(queryset)
+    if compiled is None:
+        return await queryset.count()
+    sql, params = compiled
+    connection = queryset._db
+    sql = _placeholders(sql, connection.capabilities.dialect)
+    (row,) = await connection.execute_query_dict(sql, params)
+    return int(next(iter(row.values())))
 
 
 async def fetch_firsts(queryset: QuerySet[M], column: str, size: int) -> list[M] | None:
@@ -293,13 +318,13 @@ async def fetch_firsts(queryset: QuerySet[M], column: str, size: int) -> list[M]
     model = queryset.model
     if column not in model._meta.fields_db_projection.values():
         raise ValueError(f"{column} is no column of {model.__name__}")
-    sql, params = _sql_of(queryset)
+    connection, sql, params = _sql_of(queryset)
     ranked = (
         f'SELECT * FROM (SELECT q.*, ROW_NUMBER() OVER (PARTITION BY q."{column}" '  # noqa: S608
         f'ORDER BY q."id" DESC) AS csm_rank FROM ({sql}) q) r '
         f'WHERE csm_rank <= {int(size)} ORDER BY "{column}", "id" DESC'
     )
-    rows = await queryset._db.execute_query_dict(ranked, params)
+    rows = await connection.execute_query_dict(ranked, params)
     for row in rows:
         del row["csm_rank"]
     return [build_model(model, row) for row in rows]
@@ -315,13 +340,9 @@ async def fetch_queryset(queryset: QuerySet[M]) -> list[M]:
     model = queryset.model
     reading = _reading.get()
     fields = reading.get(model) if reading is not None else None
-    if fields is not None:
-        queryset = queryset.only(*sorted(fields))
-        builder = _builder(model, fields)
-    else:
-        builder = _builder(model, None)
-    sql, params = _sql_of(queryset)  # chooses the connection `_db` names
-    rows = await queryset._db.execute_query_dict(sql, params)
+    builder = _builder(model, fields)
+    connection, sql, params = _sql_of(queryset, fields)
+    rows = await connection.execute_query_dict(sql, params)
     return [builder(row) for row in rows]
 
 

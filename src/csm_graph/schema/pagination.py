@@ -18,7 +18,7 @@ from strawberry.types.nodes import SelectedField, Selection
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from csm_graph.db import MAX_KEY, fetch_queryset
+from csm_graph.db import MAX_KEY, count_queryset, fetch_queryset
 from csm_graph.errors import BadRequest
 from csm_graph.settings import get_settings
 
@@ -171,7 +171,7 @@ async def paginate(
     )
 
     async def count_all() -> int:
-        return await queryset.count()
+        return await count_queryset(queryset)
 
     whole = len(rows)
 
