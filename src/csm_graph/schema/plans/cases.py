@@ -72,43 +72,32 @@ def _reads(*names: str) -> frozenset[str]:
 EXPLICIT.update(
     {
         ("Case", "consumer"): Related(
-            lambda c: c.model.consumer_id, ConsumerByIdLoader, _consumers, _reads("consumer_id")
+            "consumer_id", ConsumerByIdLoader, _consumers, holder="model"
         ),
         ("Case", "household"): Related(
-            lambda c: c.model.household_id, HouseholdByIdLoader, _households, _reads("household_id")
+            "household_id", HouseholdByIdLoader, _households, holder="model"
         ),
-        ("Case", "openedBy"): Related(
-            lambda c: c.model.opened_by_id, UserByIdLoader, _users, _reads("opened_by_id")
-        ),
-        ("Case", "assignedTo"): Related(
-            lambda c: c.model.assigned_to_id, UserByIdLoader, _users, _reads("assigned_to_id")
-        ),
+        ("Case", "openedBy"): Related("opened_by_id", UserByIdLoader, _users, holder="model"),
+        ("Case", "assignedTo"): Related("assigned_to_id", UserByIdLoader, _users, holder="model"),
         ("Case", "assignmentTeam"): Related(
-            lambda c: c.model.assignment_team_id,
-            TeamByIdLoader,
-            _teams,
-            _reads("assignment_team_id"),
+            "assignment_team_id", TeamByIdLoader, _teams, holder="model"
         ),
         ("Case", "lastPublicComment"): Related(
-            lambda c: c.model.id, LastPublicCommentByCaseIdLoader, _comments, _reads("id")
+            "id", LastPublicCommentByCaseIdLoader, _comments, holder="model"
         ),
         ("Case", "attachmentCount"): Batched(_attachment_counts, _reads("id")),
         ("Case", "viewerCan"): Batched(_viewer_can, CASE_FIELDS),
-        ("CaseComment", "author"): Related(lambda c: c.author_id, UserByIdLoader, _users),
-        ("CaseComment", "onBehalfOf"): Related(
-            lambda c: c.on_behalf_of_id, ConsumerByIdLoader, _consumers
-        ),
-        ("CaseActivity", "actor"): Related(lambda a: a.actor_id, UserByIdLoader, _users),
-        ("CaseActivity", "onBehalfOf"): Related(
-            lambda a: a.on_behalf_of_id, ConsumerByIdLoader, _consumers
-        ),
+        ("CaseComment", "author"): Related("author_id", UserByIdLoader, _users),
+        ("CaseComment", "onBehalfOf"): Related("on_behalf_of_id", ConsumerByIdLoader, _consumers),
+        ("CaseActivity", "actor"): Related("actor_id", UserByIdLoader, _users),
+        ("CaseActivity", "onBehalfOf"): Related("on_behalf_of_id", ConsumerByIdLoader, _consumers),
     }
 )
 ROWS["Case"] = Rows(
     CaseModel,
     # The cursor's key and what the access engine decides by (the page's
     # visibility check, `viewerCan`).
-    always=CASE_FIELDS | {"id"},
+    always=CASE_FIELDS,
     derived={
         "slaBreached": _reads("sla_breached"),
         "responseDueAt": _reads("response_due_at"),

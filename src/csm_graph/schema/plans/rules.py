@@ -23,6 +23,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from graphql import GraphQLField
@@ -188,11 +189,23 @@ class Related:
     related type has `Rows` and its loader reads rows by id, the level reads
     only the fields the document selects on it (`relation_reads`)."""
 
-    key: Callable[[Any], int | None]
+    column: str
+    """The field of the source's row holding the related key: the one field
+    the rule reads of it (`page_reads`)."""
     loader: type[DataLoader[Any, Any]]
     build: Callable[[Run, list[Any]], Awaitable[list[Any]]]
-    reads: frozenset[str] | None = None
-    """The fields of the source's row that `key` reads (`page_reads`)."""
+    holder: str | None = None
+    """The attribute of the source holding that row (a case's `model`); None:
+    the source itself (a comment, an activity entry)."""
+    key: Callable[[Any], int | None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        path = f"{self.holder}.{self.column}" if self.holder else self.column
+        object.__setattr__(self, "key", attrgetter(path))
+
+    @property
+    def reads(self) -> frozenset[str]:
+        return frozenset({self.column})
 
     async def values(
         self, run: Run, planned: PlannedField, sources: list[Any], paths: list[Path]
