@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import strawberry
 from graphql import GraphQLError, GraphQLScalarType
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from csm_graph.schema import build_schema
 from csm_graph.schema.scalars import (
@@ -52,6 +56,34 @@ def test_a_datetime_is_written_in_utc_with_milliseconds_and_z(
     value: dt.datetime, wire: str
 ) -> None:
     assert serialize_datetime(value) == wire
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    instant=st.datetimes(
+        min_value=dt.datetime(1, 1, 2),
+        max_value=dt.datetime(9999, 12, 30),
+        timezones=st.just(dt.UTC),
+    ),
+    minutes=st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59),
+    zone=st.sampled_from(["fixed", "UTC", "Europe/London", "naive"]),
+)
+def test_any_datetime_is_written_as_its_instant_in_utc(
+    instant: dt.datetime, minutes: int, zone: str
+) -> None:
+    # given an instant, said in some zone (a fixed offset, UTC by name, a zone
+    # at offset zero half the year, or naive, which means UTC)
+    if zone == "fixed":
+        value = instant.astimezone(dt.timezone(dt.timedelta(minutes=minutes)))
+    elif zone == "naive":
+        value = instant.replace(tzinfo=None)
+    else:
+        value = instant.astimezone(ZoneInfo(zone))
+    # when written
+    wire = serialize_datetime(value)
+    # then in the one shape, naming the instant to the millisecond (truncated)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z", wire), wire
+    assert parse_datetime(wire) == instant.replace(microsecond=instant.microsecond // 1000 * 1000)
 
 
 def test_a_date_is_written_as_a_full_date() -> None:

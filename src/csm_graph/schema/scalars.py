@@ -60,14 +60,17 @@ def to_utc(value: dt.datetime) -> dt.datetime:
 
 
 def serialize_datetime(value: Any) -> str:
-    """`2026-11-30T03:38:12.904Z`: UTC, milliseconds (truncated), `Z`."""
+    """`2026-11-30T03:38:12.904Z`: UTC, milliseconds (truncated), `Z`. A value
+    already at offset zero (every value read from the database) is written
+    as it is, by `isoformat`, whose `+00:00` becomes `Z`."""
     if not isinstance(value, dt.datetime):
         raise TypeError(f"DateTime cannot represent {type(value).__name__}: {value!r}")
-    v = to_utc(value)
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T"
-        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond // 1000:03d}Z"
-    )
+    offset = value.utcoffset()
+    if offset is None:
+        value = value.replace(tzinfo=dt.UTC)
+    elif offset:
+        value = value.astimezone(dt.UTC)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_datetime(value: Any) -> dt.datetime:
