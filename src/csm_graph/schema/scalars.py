@@ -70,7 +70,8 @@ def serialize_datetime(value: Any) -> str:
         value = value.replace(tzinfo=dt.UTC)
     elif offset:
         value = value.astimezone(dt.UTC)
-    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
+    written: str = value.isoformat(timespec="milliseconds")
+    return written[:-6] + "Z"
 
 
 def parse_datetime(value: Any) -> dt.datetime:

@@ -19,6 +19,7 @@ from tortoise.queryset import QuerySet
 
 from csm_graph.customfields import services
 from csm_graph.customfields.models import CustomFieldEntity
+from csm_graph.db import count_queryset
 from csm_graph.errors import BadRequest, UserErrors
 from csm_graph.schema.context import Info
 from csm_graph.schema.customfields.inputs import CustomFieldFilter, CustomFieldSort
@@ -110,7 +111,7 @@ async def paginate_sorted(
     end = _decode("before", before) if before is not None else None
     ordered = services.sorted_by(queryset, order_by)
     if last is not None:
-        stop = end if end is not None else await queryset.count()
+        stop = end if end is not None else await count_queryset(queryset)
         begin = max(start, stop - last)
         rows = list(await ordered.offset(begin).limit(stop - begin)) if stop > begin else []
         has_next, has_previous = before is not None, begin > start
@@ -132,6 +133,6 @@ async def paginate_sorted(
     )
 
     async def count_all() -> int:
-        return await queryset.count()
+        return await count_queryset(queryset)
 
     return Connection(edges=edges, page_info=page_info, count=count_all)
