@@ -31,7 +31,7 @@ from pypika_tortoise.terms import Term
 from tortoise import filters
 from tortoise.expressions import Expression, Q
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
+from tortoise.queryset import AwaitableQuery, QuerySet
 
 Sql = tuple[str, list[Any]]
 
@@ -132,7 +132,7 @@ An operator the backend overrides is another function, and is not here."""
 def _condition(model: type[Model], dialect: str, key: str, value: Any) -> Sql:
     """One keyword of a `Q`, as `Q._process_filter_kwarg` resolves it."""
     meta = model._meta
-    if isinstance(value, Expression | Term | Q | QuerySet):
+    if isinstance(value, Expression | Term | Q | AwaitableQuery):
         raise _Unsupported("an expression as a value")
     if value is None and f"{key}__isnull" in meta.filters:
         info = meta.filters[f"{key}__isnull"]
