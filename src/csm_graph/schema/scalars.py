@@ -66,10 +66,8 @@ def serialize_datetime(value: Any) -> str:
     if not isinstance(value, dt.datetime):
         raise TypeError(f"DateTime cannot represent {type(value).__name__}: {value!r}")
     offset = value.utcoffset()
-    if offset is None:
-        value = value.replace(tzinfo=dt.UTC)
-    elif offset:
-        value = value.astimezone(dt.UTC)
+    if offset is None or offset:
+        value = to_utc(value)
     written: str = value.isoformat(timespec="milliseconds")
     return written[:-6] + "Z"
 
