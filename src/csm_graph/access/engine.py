@@ -168,10 +168,11 @@ async def load_subject(viewer: Viewer) -> Subject:
     `load_subjects` gives for the viewer and their `reach_of`, in as few
     statements as can be. No statement for an administrator (every case is
     theirs); one for a consumer (their reach and their related parties, as one tagged
-    UNION); two for other staff (their department and reports, then their
-    related parties: a department is matched by `department_key`, which SQL
-    cannot compute). Nothing is kept between calls, so a grant removed or a
-    department changed applies on the next request."""
+    UNION); one for other staff (their related parties: their department and
+    reports come with the viewer, `load_viewer`, and a department is matched
+    by `department_key`, which SQL cannot compute). Nothing is kept between
+    calls, so a grant removed or a department changed applies on the next
+    request."""
     today = clock.today()
     if viewer.is_admin:
         return Subject(viewer=viewer, today=today)
@@ -504,15 +505,15 @@ async def _load_consumer_side(viewer: Viewer, today: dt.date) -> Subject:
 
 
 async def _load_staff(viewer: Viewer, today: dt.date) -> Subject:
-    """An internal viewer's subject (no administrator's), in two statements:
-    their department and reports, then their related parties as user, as team
-    member and in their department (matched by `department_key`, which SQL
-    cannot compute, hence the second statement)."""
-    manager = viewer.user_id if viewer.is_manager else None
-    rows = await fetch(
-        *_bind(_STAFF, user=viewer.user_id, internal=UserType.INTERNAL.value, manager=manager)
-    )
-    department = next((department_key(str(v or "")) for tag, v in rows if tag == "d"), "")
+    """An internal viewer's subject (no administrator's): their related parties
+    as user, as team member and in their department (matched by
+    `department_key`, which SQL cannot compute), in one statement. Their
+    department and reports come with the viewer (`load_viewer`); a viewer
+    made without them takes one statement more to read them."""
+    if viewer.department is not None and viewer.report_ids is not None:
+        department, report_ids = department_key(viewer.department), viewer.report_ids
+    else:
+        department, report_ids = await _staff_facts(viewer)
     teams = {f"team{n}": t for n, t in enumerate(sorted(viewer.team_ids))}
     who = ["rp.user_id = :user"]
     if teams:
@@ -532,10 +533,20 @@ async def _load_staff(viewer: Viewer, today: dt.date) -> Subject:
     return Subject(
         viewer=viewer,
         today=today,
-        report_ids=frozenset(int(v) for tag, v in rows if tag == "u"),
+        report_ids=report_ids,
         parties=_parties_of(viewer, NO_REACH, department or None, found),
         department=department,
     )
+
+
+async def _staff_facts(viewer: Viewer) -> tuple[str, frozenset[int]]:
+    """An internal viewer's department key and, for a manager, reports."""
+    manager = viewer.user_id if viewer.is_manager else None
+    rows = await fetch(
+        *_bind(_STAFF, user=viewer.user_id, internal=UserType.INTERNAL.value, manager=manager)
+    )
+    department = next((department_key(str(v or "")) for tag, v in rows if tag == "d"), "")
+    return department, frozenset(int(v) for tag, v in rows if tag == "u")
 
 
 class GrantKind(StrEnum):

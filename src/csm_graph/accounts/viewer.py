@@ -2,13 +2,14 @@
 
 Every request and every WebSocket operation starts here, so the check is
 one statement: the user row, their roles and teams, and whether the
-token's session still holds.
+token's session still holds; for staff also their department and reports,
+which the access engine's subject needs (`access.engine.load_subject`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tortoise.expressions import Q
 
@@ -36,6 +37,11 @@ class Viewer:
     team_ids: frozenset[int] = field(default_factory=frozenset)
     session_id: str | None = None
     """The session (refresh-token family) the access token belongs to, if any."""
+    department: str | None = None
+    """An internal user's `department` text, read with the viewer ("" for none);
+    None: not read (the access engine reads it then)."""
+    report_ids: frozenset[int] | None = None
+    """The users whose manager the viewer is, read with the viewer; None: not read."""
 
     @property
     def is_internal(self) -> bool:
@@ -61,6 +67,12 @@ _ROLES_AND_TEAMS = (
     " UNION ALL SELECT 'r', r.name FROM role r JOIN user_role ur ON ur.role_id = r.id"
     " WHERE ur.user_id = ?"
     " UNION ALL SELECT 't', CAST(team_id AS VARCHAR(20)) FROM team_member WHERE user_id = ?"
+)
+_STAFF_FACTS = (
+    # Read with the viewer, as fresh as its roles: the access engine's subject of
+    # an internal user needs them, and so needs no statement of its own for them.
+    " UNION ALL SELECT 'd', department FROM \"user\" WHERE id = ? AND user_type = ?"
+    " UNION ALL SELECT 'm', CAST(id AS VARCHAR(20)) FROM \"user\" WHERE manager_id = ?"
 )
 _LIVE_SESSION = (
     # The family's live refresh token (unused, unrevoked): none once the session ended.
@@ -93,12 +105,13 @@ async def load_viewer(
     sessions were ended since (a new epoch) or that session was revoked.
     With an `api_token_id`, also None once that token was revoked.
     One statement (every operation starts here): the user row, their role
-    names, their team ids and whether the session is live, as one tagged UNION.
+    names, their team ids, an internal user's department and reports, and
+    whether the session is live, as one tagged UNION.
     """
-    parts = [_USER, _EPOCH if epoch is not None else "", _ROLES_AND_TEAMS]
+    parts = [_USER, _EPOCH if epoch is not None else "", _ROLES_AND_TEAMS, _STAFF_FACTS]
     params: list[object] = [user_id, True]
     params += [epoch] if epoch is not None else []
-    params += [user_id, user_id]
+    params += [user_id, user_id, user_id, UserType.INTERNAL.value, user_id]
     if session_id is not None:
         parts.append(_LIVE_SESSION)
         params += [session_id, user_id]
@@ -114,12 +127,20 @@ async def load_viewer(
         return None
     if api_token_id is not None and not any(tag == "k" for tag, _ in rows):
         return None
-    return Viewer(
+    viewer = Viewer(
         user_id=user_id,
         user_type=UserType(user_type),
         roles=frozenset(str(value) for tag, value in rows if tag == "r"),
         team_ids=frozenset(int(value) for tag, value in rows if tag == "t"),
         session_id=session_id,
+    )
+    if not viewer.is_internal:
+        return viewer
+    reports = (int(value) for tag, value in rows if tag == "m")
+    return replace(
+        viewer,
+        department=next((str(value or "") for tag, value in rows if tag == "d"), ""),
+        report_ids=frozenset(reports) if viewer.is_manager else frozenset(),
     )
 
 

@@ -112,8 +112,8 @@ class Context:
         return NO_REACH if subject is None else subject.reach
 
     async def subject(self) -> Subject | None:
-        """The viewer as the access engine sees them, reach included, in one or
-        two statements per operation (`load_subject`); None when anonymous."""
+        """The viewer as the access engine sees them, reach included, in at most one
+        statement per operation (`load_subject`); None when anonymous."""
         viewer = self.viewer
         if viewer is None:
             return None

@@ -1,7 +1,8 @@
 """What a request costs in SQL statements, counted by the project's own
 counter (`SQL_COUNT_HEADER`, `X-SQL-Statements`): the viewer (one statement),
-their subject (none for an administrator, one for a consumer, two for other
-staff: `access.engine.load_subject`), then the page and, when the page is
+their subject (none for an administrator, one for anyone else: a staff
+member's department and reports come with the viewer,
+`access.engine.load_subject`), then the page and, when the page is
 not the whole list, its count."""
 
 from __future__ import annotations
@@ -61,15 +62,15 @@ async def test_a_request_loads_its_viewer_and_subject_in_few_statements(
             assert "errors" not in response.json(), response.text
             statements[name] = int(response.headers[sqlcount.HEADER])
 
-    # then: viewer 1, subject 0/1/2, page 1, count 1; no count for the stranger
+    # then: viewer 1, subject 0/1, page 1, count 1; no count for the stranger
     # and the manager (no case is assigned to their reports): an empty page is
     # the whole list
     assert statements == {
         "head": 4,
         "rep": 4,
         "stranger": 3,
-        "agent": 5,
-        "manager": 4,
+        "agent": 4,
+        "manager": 3,
         "admin": 3,
     }
 

@@ -1,10 +1,11 @@
-"""The subject a request loads (`load_subject`: one statement for a consumer,
-two for staff) equals the one `load_subjects` builds with the ORM for the
-access report and `explainAccess(at:)`, for viewers of every kind: consumers
-with and without a household, heads and members, representatives current,
-read-only, expired and not yet valid, agents in teams and departments, a
-manager with reports, an administrator, and related parties of each grant
-kind, read at the day of the request.
+"""The subject a request loads (`load_subject`: one statement for a consumer
+and for staff, whose department and reports come with the viewer) equals the
+one `load_subjects` builds with the ORM for the access report and
+`explainAccess(at:)`, for viewers of every kind: consumers with and without
+a household, heads and members, representatives current, read-only, expired
+and not yet valid, agents in teams and departments, a manager with reports,
+an administrator, and related parties of each grant kind, read at the day of
+the request.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 import pytest
@@ -38,10 +39,14 @@ COUNT = "{ cases(first: 1) { totalCount } }"
 
 
 async def _both(user_id: int) -> tuple[Subject, Subject]:
-    """The viewer's subject as a request loads it, and as `load_subjects` does."""
+    """The viewer's subject as a request loads it, and as `load_subjects` does;
+    a viewer made without a staff member's department and reports (as the
+    access report makes one) gets the same subject."""
     viewer = await load_viewer(user_id)
     assert viewer is not None
     fast = await load_subject(viewer)
+    bare = await load_subject(replace(viewer, department=None, report_ids=None))
+    assert replace(bare, viewer=viewer) == fast
     (slow,) = await load_subjects([(viewer, await reach_of(viewer))], clock.today())
     return fast, slow
 
