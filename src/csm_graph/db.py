@@ -283,9 +283,10 @@ def _sql_of(
     statement it runs there (given `fields`, reading those alone, as
     `QuerySet.only` does) with its parameters: written by `querysql` where it
     can, else built by the ORM."""
+    queryset._choose_db_if_not_chosen()
+    connection = queryset._db
     compiled = select_sql(queryset, fields)
     if compiled is not None:
-        connection = queryset._db
         sql, params = compiled
         return connection, _placeholders(sql, connection.capabilities.dialect), params
     if fields is not None:
@@ -298,11 +299,12 @@ def _sql_of(
 
 async def count_queryset(queryset: QuerySet[Any]) -> int:
     """`await queryset.count()`, written by `querysql` where it can."""
+    queryset._choose_db_if_not_chosen()
+    connection = queryset._db
     compiled = count_sql(queryset)
     if compiled is None:
         return await queryset.count()
     sql, params = compiled
-    connection = queryset._db
     sql = _placeholders(sql, connection.capabilities.dialect)
     (row,) = await connection.execute_query_dict(sql, params)
     return int(next(iter(row.values())))

@@ -181,11 +181,16 @@ def _tree(model: type[Model], dialect: str, node: Q, params: list[Any]) -> str |
 
 _KNOWN = frozenset({"model", "query", "_db", "_capabilities", "fields", "_q_objects"})
 """Queryset slots this module reads or that do not change the statement. The
-orderings are read by `select_sql` (a count has none), the limit and offset
-too (a count takes neither), and every other slot must hold what a new
-queryset holds."""
+orderings, limit and offset are read by `select_sql` (`_READ_BY_SELECT`),
+and every other slot must hold what a new queryset holds."""
 
-_defaults: dict[type[Model], dict[str, Any]] = {}
+_READ_BY_SELECT = frozenset({"_orderings", "_limit", "_offset"})
+"""Slots `select_sql` reads itself; `count_sql` reads only the orderings of
+them (a count ignores the order), and a limit or offset must be unset."""
+
+_defaults: dict[tuple[type[Model], bool], tuple[tuple[str, Any], ...]] = {}
+"""For each model and statement (a page, or a count): the slots that must hold
+what a new queryset holds, with those values."""
 
 
 def _slots(queryset: QuerySet[Any]) -> list[str]:
@@ -195,19 +200,21 @@ def _slots(queryset: QuerySet[Any]) -> list[str]:
     return names
 
 
+def _defaults_of(model: type[Model], *, limited: bool) -> tuple[tuple[str, Any], ...]:
+    found = _defaults.get((model, limited))
+    if found is None:
+        fresh = QuerySet(model)
+        read = _KNOWN | (_READ_BY_SELECT if limited else frozenset({"_orderings"}))
+        found = _defaults[model, limited] = tuple(
+            (name, getattr(fresh, name)) for name in _slots(fresh) if name not in read
+        )
+    return found
+
+
 def _check_plain(queryset: QuerySet[Any], *, limited: bool) -> None:
     if type(queryset) is not QuerySet:
         raise _Unsupported("a queryset of another class")
-    model = queryset.model
-    defaults = _defaults.get(model)
-    if defaults is None:
-        fresh = QuerySet(model)
-        defaults = _defaults[model] = {
-            name: getattr(fresh, name) for name in _slots(fresh) if name not in _KNOWN
-        }
-    for name, default in defaults.items():
-        if name == "_orderings" or (limited and name in ("_limit", "_offset")):
-            continue
+    for name, default in _defaults_of(queryset.model, limited=limited):
         if getattr(queryset, name) != default:
             raise _Unsupported(f"the queryset sets {name}")
 
