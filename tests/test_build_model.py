@@ -42,12 +42,17 @@ async def test_built_instances_equal_the_orms_for_every_model_with_rows(
         for model in app.values():
             meta = model._meta
             connection = connections.get(meta.default_connection or "default")
-            rows = await connection.execute_query_dict(f'SELECT * FROM "{meta.db_table}"')
-            for row in rows:
+            sql = f'SELECT * FROM "{meta.db_table}" ORDER BY 1'
+            rows = await connection.execute_query_dict(sql)
+            # the driver's own rows too (sqlite3.Row, asyncpg's Record), as pages read them
+            _, raw = await connection.execute_query(sql)
+            assert len(raw) == len(rows)
+            for row, driver_row in zip(rows, raw, strict=True):
                 ours = build_model(model, dict(row))
                 theirs = model._init_from_db(**row)
                 # then attributes, their types and values, and the pk agree
                 assert _state(ours) == _state(theirs), (model.__name__, row)
+                assert _state(build_model(model, driver_row)) == _state(theirs), model.__name__
                 assert ours.pk == theirs.pk
             compared[model.__name__] = len(rows)
 
@@ -103,23 +108,23 @@ async def test_a_row_without_every_column_builds_a_partial_instance(
     case = await Case.first()
     assert case is not None
     connection = connections.get("default")
-    (row,) = await connection.execute_query_dict(
+    sql = (
         'SELECT id, "number", short_description FROM "case" WHERE id = ?'
         if connection.capabilities.dialect == "sqlite"
-        else 'SELECT id, "number", short_description FROM "case" WHERE id = $1',
-        [case.id],
+        else 'SELECT id, "number", short_description FROM "case" WHERE id = $1'
     )
+    (row,) = await connection.execute_query_dict(sql, [case.id])
+    _, (driver_row,) = await connection.execute_query(sql, [case.id])
 
-    # when it is built
-    built = build_model(Case, dict(row))
-
-    # then it is the ORM's partial instance, with what the row holds
-    assert built._partial is True
-    assert (built.id, built.number, built.short_description) == (
-        case.id,
-        case.number,
-        case.short_description,
-    )
+    # when it is built, from a dict and from the driver's own row
+    for built in (build_model(Case, dict(row)), build_model(Case, driver_row)):
+        # then it is the ORM's partial instance, with what the row holds
+        assert built._partial is True
+        assert (built.id, built.number, built.short_description) == (
+            case.id,
+            case.number,
+            case.short_description,
+        )
 
 
 async def test_batch_loads_give_saved_instances_that_update(product: runtime.Runtime) -> None:

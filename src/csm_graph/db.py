@@ -202,7 +202,10 @@ class _Builder:
         self.complex = tuple((key, attr, _converter(f)) for key, attr, f in complex_)
         self.custom_generated_pk = meta.db_pk_column not in meta.generated_db_fields
 
-    def __call__(self, row: dict[str, Any]) -> Any:
+    def __call__(self, row: Mapping[str, Any]) -> Any:
+        """An instance from `row`: a dict, or the driver's own row as
+        `execute_query` gives it (read by column name, without a dict made of it
+        first: `sqlite3.Row`, asyncpg's `Record`)."""
         try:
             values: dict[str, Any] = {
                 "_partial": self.partial,
@@ -217,8 +220,8 @@ class _Builder:
                 values[attr] = None if value is None else field_type(value)
             for key, attr, to_python in self.complex:
                 values[attr] = to_python(row[key])
-        except KeyError:
-            return self.model._init_from_db(**row)
+        except (KeyError, IndexError):  # a column the row lacks: Record, sqlite3.Row
+            return self.model._init_from_db(**dict(row))
         instance = self.model.__new__(self.model)
         instance.__dict__.update(values)
         return instance
@@ -259,7 +262,7 @@ async def fetch_models(
         f'SELECT {selected} FROM "{meta.db_table}" WHERE {where}',  # noqa: S608 (values as parameters)
         connection.capabilities.dialect,
     )
-    rows = await connection.execute_query_dict(sql, list(params))
+    _, rows = await connection.execute_query(sql, list(params))
     builder = _builder(model, fields)
     return [builder(row) for row in rows]
 
@@ -344,7 +347,7 @@ async def fetch_queryset(queryset: QuerySet[M]) -> list[M]:
     fields = reading.get(model) if reading is not None else None
     builder = _builder(model, fields)
     connection, sql, params = _sql_of(queryset, fields)
-    rows = await connection.execute_query_dict(sql, params)
+    _, rows = await connection.execute_query(sql, params)
     return [builder(row) for row in rows]
 
 
