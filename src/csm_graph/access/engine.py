@@ -22,7 +22,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from tortoise.expressions import Q
 
@@ -567,8 +567,11 @@ class GrantKind(StrEnum):
     DEPARTMENT_PARTY = "DEPARTMENT_PARTY"
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
+    """Why `subject` may act on a case, and what it allows. A named tuple: a page
+    asks every rule about every case, and a tuple is made at a third of a
+    frozen dataclass's cost."""
+
     kind: GrantKind
     description: str
     actions: frozenset[CaseAction]
