@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,14 +20,18 @@ import pytest
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from csm_graph.access.engine import CaseAction, PartyAccess, Subject, case_filter
-from csm_graph.accounts.models import UserType
-from csm_graph.accounts.viewer import Viewer
+from csm_graph import runtime
+from csm_graph.access.engine import CaseAction, PartyAccess, Subject, case_filter, load_subject
+from csm_graph.accounts.models import User, UserType
+from csm_graph.accounts.viewer import Viewer, load_viewer
 from csm_graph.consumers import services as consumers
 from csm_graph.consumers.models import Consumer
 from csm_graph.db import fetch, is_postgres
+from csm_graph.demo import generate
+from csm_graph.demo.people import AGENT_EMAIL, HEAD_EMAIL, MANAGER_EMAIL
 from csm_graph.households.access import Reach
 from csm_graph.settings import get_settings
+from tests.conftest import wipe
 from tests.schema.consumers.helpers import make_consumer
 
 
@@ -180,3 +186,73 @@ async def test_consumer_search_uses_trigram_indexes_on_postgres(term: str, index
     plan = json.loads(explained[0]["QUERY PLAN"])
     used = {node.get("Index Name") for node in _plan_nodes(plan)}
     assert index in used, used
+
+
+async def _related_party_reads(sql: str, values: list[Any]) -> list[str]:
+    """How the plan of `sql` reads `related_party`: each access, as the index it
+    uses ("PRIMARY KEY" for the row id), or "SCAN" for a read of every row."""
+    if _postgres():
+        async with in_transaction() as connection:
+            await connection.execute_script("SET LOCAL enable_seqscan = off")
+            rows = await connection.execute_query_dict(f"EXPLAIN (FORMAT JSON) {sql}", values)
+        plan = rows[0]["QUERY PLAN"]
+        nodes = _plan_nodes(json.loads(plan) if isinstance(plan, str) else plan)
+        return [
+            "SCAN" if node["Node Type"] == "Seq Scan" else str(node.get("Index Name"))
+            for node in nodes
+            if node.get("Relation Name") == "related_party"
+        ]
+    reads: list[str] = []
+    for row in await fetch(f"EXPLAIN QUERY PLAN {sql}", values):
+        found = re.match(r"(SCAN|SEARCH) (rp|related_party)\b(?:.* INDEX (\w+))?", str(row[3]))
+        if found is None:
+            continue
+        if found[1] == "SCAN":
+            reads.append("SCAN")
+        else:
+            reads.append(found[3] or "PRIMARY KEY")
+    return reads
+
+
+async def test_the_subject_reads_related_parties_by_index_lookups_only(
+    product: runtime.Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given the demo data set: a household head, an agent in a team and a
+    # department, and their manager, with the planner's statistics of it
+    await wipe(product)
+    await generate(300, seed=3)  # enough rows that the planner's statistics
+    # (`generate` runs ANALYZE) take the tables as the demo's: most parties
+    # are consumers, so their user, team and department columns are NULL
+    (columns,) = [
+        {name: cols[0] for (table, name), cols in (await _indexes()).items() if table == t}
+        for t in ("related_party",)
+    ]
+    by_party_column = {"user_id", "consumer_id", "team_id", "department_id"}
+    for email in (HEAD_EMAIL, AGENT_EMAIL, MANAGER_EMAIL):
+        user = await User.get(email=email)
+        viewer = await load_viewer(user.id)
+        assert viewer is not None
+
+        # when their subject is loaded, its statements recorded
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+            await load_subject(viewer)
+        statements = [
+            (str(r.args[0]), list(r.args[1] or ()))
+            for r in caplog.records
+            if r.name == "tortoise.db_client"
+            and isinstance(r.args, tuple)
+            and len(r.args) == 2
+            and "related_party" in str(r.args[0])
+        ]
+        assert statements, email
+
+        # then each reads related parties by the viewer's own columns' indexes (or
+        # by row id), never all of them: through the responsibility's index, as an
+        # OR over several columns was planned, it read every party of every one
+        for sql, values in statements:
+            reads = await _related_party_reads(sql, values)
+            assert reads, (email, sql)
+            for read in reads:
+                column = "id" if read == "PRIMARY KEY" else columns.get(read)
+                assert column in by_party_column | {"id"}, (email, read, column)
