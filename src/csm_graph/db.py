@@ -293,11 +293,10 @@ def _sql_of(
         sql, params = compiled
         return connection, _placeholders(sql, connection.capabilities.dialect), params
     if fields is not None:
-        queryset = queryset.only(*sorted(fields))
-    queryset._choose_db_if_not_chosen()
+        queryset = queryset.only(*sorted(fields))  # a clone keeps the chosen connection
     queryset._make_query()
     sql, built = queryset.query.get_parameterized_sql()
-    return queryset._db, sql, list(built)
+    return connection, sql, list(built)
 
 
 async def count_queryset(queryset: QuerySet[Any]) -> int:
