@@ -29,7 +29,7 @@ from tortoise.expressions import Q
 from csm_graph import clock
 from csm_graph.access.models import RelatedParty, department_key
 from csm_graph.accounts.models import User, UserType
-from csm_graph.accounts.viewer import Viewer
+from csm_graph.accounts.viewer import Viewer, with_staff_facts
 from csm_graph.cases.models import FINAL_STATES, Case, CaseState
 from csm_graph.db import fetch
 from csm_graph.households.access import (
@@ -448,13 +448,6 @@ _CONSUMER_SIDE = " ".join(
 """A consumer viewer's subject in one statement: what `reach_of_consumer` and
 `_load_parties` read, tagged c, m, r, h and p."""
 
-_STAFF = (
-    "SELECT 'd', department FROM \"user\" WHERE id = :user AND user_type = :internal"
-    " UNION ALL SELECT 'u', CAST(id AS VARCHAR(20)) FROM \"user\" WHERE manager_id = :manager"
-)
-"""An internal viewer's department and, for a manager, reports (`_departments`,
-`_reports_now`)."""
-
 
 @functools.lru_cache(maxsize=64)
 def _placeholders(sql: str) -> tuple[str, tuple[str, ...]]:
@@ -517,10 +510,9 @@ async def _load_staff(viewer: Viewer, today: dt.date) -> Subject:
     `department_key`, which SQL cannot compute), in one statement. Their
     department and reports come with the viewer (`load_viewer`); a viewer
     made without them takes one statement more to read them."""
-    if viewer.department is not None and viewer.report_ids is not None:
-        department, report_ids = department_key(viewer.department), viewer.report_ids
-    else:
-        department, report_ids = await _staff_facts(viewer)
+    viewer = await with_staff_facts(viewer)
+    department = department_key(viewer.department or "")
+    report_ids = viewer.report_ids or frozenset()
     teams = {f"team{n}": t for n, t in enumerate(sorted(viewer.team_ids))}
     who = ["user_id = :user"]
     if teams:
@@ -544,16 +536,6 @@ async def _load_staff(viewer: Viewer, today: dt.date) -> Subject:
         parties=_parties_of(viewer, NO_REACH, department or None, found),
         department=department,
     )
-
-
-async def _staff_facts(viewer: Viewer) -> tuple[str, frozenset[int]]:
-    """An internal viewer's department key and, for a manager, reports."""
-    manager = viewer.user_id if viewer.is_manager else None
-    rows = await fetch(
-        *_bind(_STAFF, user=viewer.user_id, internal=UserType.INTERNAL.value, manager=manager)
-    )
-    department = next((department_key(str(v or "")) for tag, v in rows if tag == "d"), "")
-    return department, frozenset(int(v) for tag, v in rows if tag == "u")
 
 
 class GrantKind(StrEnum):

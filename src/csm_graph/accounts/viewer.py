@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from tortoise.expressions import Q
 
@@ -69,11 +70,14 @@ _ROLES_AND_TEAMS = (
     " UNION ALL SELECT 't', CAST(team_id AS VARCHAR(20)) FROM team_member WHERE user_id = ?"
 )
 _STAFF_FACTS = (
-    # Read with the viewer, as fresh as its roles: the access engine's subject of
-    # an internal user needs them, and so needs no statement of its own for them.
-    " UNION ALL SELECT 'd', department FROM \"user\" WHERE id = ? AND user_type = ?"
+    "SELECT 'd', department FROM \"user\" WHERE id = ? AND user_type = ?"
     " UNION ALL SELECT 'm', CAST(id AS VARCHAR(20)) FROM \"user\" WHERE manager_id = ?"
 )
+"""An internal user's department text and reports, which the access engine's
+subject needs: read with the viewer, as fresh as its roles, so the subject
+needs no statement of its own for them (`with_staff_facts` reads them alone
+for a viewer made without them)."""
+_STAFF_UNION = f" UNION ALL {_STAFF_FACTS}"
 _LIVE_SESSION = (
     # The family's live refresh token (unused, unrevoked): none once the session ended.
     " UNION ALL SELECT 's', family FROM refresh_token"
@@ -108,10 +112,10 @@ async def load_viewer(
     names, their team ids, an internal user's department and reports, and
     whether the session is live, as one tagged UNION.
     """
-    parts = [_USER, _EPOCH if epoch is not None else "", _ROLES_AND_TEAMS, _STAFF_FACTS]
+    parts = [_USER, _EPOCH if epoch is not None else "", _ROLES_AND_TEAMS, _STAFF_UNION]
     params: list[object] = [user_id, True]
     params += [epoch] if epoch is not None else []
-    params += [user_id, user_id, user_id, UserType.INTERNAL.value, user_id]
+    params += [user_id, user_id, *_staff_params(user_id)]
     if session_id is not None:
         parts.append(_LIVE_SESSION)
         params += [session_id, user_id]
@@ -134,14 +138,30 @@ async def load_viewer(
         team_ids=frozenset(int(value) for tag, value in rows if tag == "t"),
         session_id=session_id,
     )
-    if not viewer.is_internal:
-        return viewer
+    return _with_staff_rows(viewer, rows) if viewer.is_internal else viewer
+
+
+def _staff_params(user_id: int) -> list[object]:
+    return [user_id, UserType.INTERNAL.value, user_id]
+
+
+def _with_staff_rows(viewer: Viewer, rows: list[tuple[Any, ...]]) -> Viewer:
+    """`viewer` with the department and reports that `_STAFF_FACTS` rows give."""
     reports = (int(value) for tag, value in rows if tag == "m")
     return replace(
         viewer,
         department=next((str(value or "") for tag, value in rows if tag == "d"), ""),
         report_ids=frozenset(reports) if viewer.is_manager else frozenset(),
     )
+
+
+async def with_staff_facts(viewer: Viewer) -> Viewer:
+    """An internal viewer with their department and reports, read now if it was
+    made without them (`load_viewer` reads them with the viewer); any other
+    viewer as it is."""
+    if not viewer.is_internal or (viewer.department is not None and viewer.report_ids is not None):
+        return viewer
+    return _with_staff_rows(viewer, await fetch(_STAFF_FACTS, _staff_params(viewer.user_id)))
 
 
 async def viewer_of(claims: tokens.AccessClaims) -> Viewer | None:
