@@ -219,14 +219,13 @@ async def test_the_subject_reads_related_parties_by_index_lookups_only(
 ) -> None:
     # given the demo data set: a household head, an agent in a team and a
     # department, and their manager, with the planner's statistics of it
+    # (300 consumers: enough rows that the statistics `generate` gathers with
+    # ANALYZE take the tables as the demo's: most parties are consumers, so
+    # their user, team and department columns are NULL)
     await wipe(product)
-    await generate(300, seed=3)  # enough rows that the planner's statistics
-    # (`generate` runs ANALYZE) take the tables as the demo's: most parties
-    # are consumers, so their user, team and department columns are NULL
-    (columns,) = [
-        {name: cols[0] for (table, name), cols in (await _indexes()).items() if table == t}
-        for t in ("related_party",)
-    ]
+    await generate(300, seed=3)
+    indexes = await _indexes()
+    columns = {name: cols[0] for (table, name), cols in indexes.items() if table == "related_party"}
     by_party_column = {"user_id", "consumer_id", "team_id", "department_id"}
     for email in (HEAD_EMAIL, AGENT_EMAIL, MANAGER_EMAIL):
         user = await User.get(email=email)
